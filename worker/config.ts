@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const configSchema = z.object({
+	PUBLIC_URL: z.url(),
+	FIREHOSE_URL: z.string().regex(/^(jetstream\+)?wss?:\/\//, 'must be ws(s):// or jetstream+ws(s)://'),
+	PLC_URL: z.url(),
+	ALLOW_LOOPBACK_FETCH: flag.default(false),
+});
+
+export interface Config {
+	publicUrl: URL;
+	/** did:web of this service; ports are percent-encoded as the did:web method requires. */
+	serviceDid: `did:web:${string}`;
+	firehoseUrl: string;
+	plcUrl: string;
+	allowLoopbackFetch: boolean;
+	version: string;
+}
+
+export const VERSION = '0.1.0';
+
+/** Parses the deployment's vars once; a misconfiguration fails loudly at the first request. */
+export function readConfig(env: Env): Config {
+	const vars = configSchema.parse(env);
+	const publicUrl = new URL(vars.PUBLIC_URL);
+	return {
+		publicUrl,
+		serviceDid: `did:web:${encodeURIComponent(publicUrl.host)}`,
+		firehoseUrl: vars.FIREHOSE_URL,
+		plcUrl: vars.PLC_URL,
+		allowLoopbackFetch: vars.ALLOW_LOOPBACK_FETCH,
+		version: VERSION,
+	};
+}

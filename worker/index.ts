@@ -1,0 +1,28 @@
+import { Hono } from 'hono';
+import { createContext, type AppContext } from './context.ts';
+import { didDocument } from './did-document.ts';
+import { createXrpcRouter } from './xrpc/router.ts';
+
+interface Isolate {
+	ctx: AppContext;
+	xrpc: ReturnType<typeof createXrpcRouter>;
+}
+
+// The context and router are built once per isolate: env does not change while it lives.
+const isolates = new WeakMap<Env, Isolate>();
+function isolate(env: Env): Isolate {
+	let built = isolates.get(env);
+	if (!built) {
+		const ctx = createContext(env);
+		built = { ctx, xrpc: createXrpcRouter(ctx) };
+		isolates.set(env, built);
+	}
+	return built;
+}
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).ctx.config)));
+app.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
+
+export default app;

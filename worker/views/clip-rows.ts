@@ -1,0 +1,81 @@
+import type { Position } from './cursor.ts';
+
+export interface ClipRow {
+	uri: string;
+	cid: string;
+	did: string;
+	record: string;
+	video_cid: string;
+	parent_uri: string | null;
+	parent_cid: string | null;
+	root_uri: string | null;
+	root_cid: string | null;
+	indexed_at: string;
+	sortAt: string;
+	handle: string | null;
+	display_name: string | null;
+	avatar_cid: string | null;
+	pds: string | null;
+	remix_count: number;
+}
+
+/**
+ * Clips that may be shown: their author's account is active. Every read goes through this one
+ * predicate so a new visibility rule applies to all views at once.
+ */
+const VISIBLE = `a.active = 1`;
+
+const SELECT = `
+SELECT c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c.root_uri, c.root_cid,
+       c.indexed_at, c.sort_at AS sortAt, a.handle, a.display_name, a.avatar_cid, a.pds,
+       (SELECT COUNT(*) FROM clips r JOIN actors ra ON ra.did = r.did
+         WHERE r.parent_uri = c.uri AND ra.active = 1) AS remix_count
+FROM clips c JOIN actors a ON a.did = c.did`;
+
+const PAGE = `AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND c.uri < ?3))
+ORDER BY c.sort_at DESC, c.uri DESC LIMIT ?4`;
+
+export async function clipsByUri(db: D1Database, uris: string[]): Promise<ClipRow[]> {
+	if (uris.length === 0) return [];
+	const marks = uris.map((_, i) => `?${i + 1}`).join(', ');
+	const { results } = await db
+		.prepare(`${SELECT} WHERE c.uri IN (${marks}) AND ${VISIBLE}`)
+		.bind(...uris)
+		.all<ClipRow>();
+	const byUri = new Map(results.map((row) => [row.uri, row]));
+	return uris.flatMap((uri) => byUri.get(uri) ?? []);
+}
+
+export type AuthorFilter = 'all' | 'clips' | 'remixes';
+
+export async function clipsByAuthor(
+	db: D1Database,
+	did: string,
+	filter: AuthorFilter,
+	limit: number,
+	after?: Position,
+): Promise<ClipRow[]> {
+	const kind = filter === 'clips' ? 'AND c.is_remix = 0' : filter === 'remixes' ? 'AND c.is_remix = 1' : '';
+	const { results } = await db
+		.prepare(`${SELECT} WHERE c.did = ?1 ${kind} AND ${VISIBLE} ${PAGE}`)
+		.bind(did, after?.sortAt ?? null, after?.uri ?? null, limit)
+		.all<ClipRow>();
+	return results;
+}
+
+export async function remixesOf(db: D1Database, uri: string, limit: number, after?: Position): Promise<ClipRow[]> {
+	const { results } = await db
+		.prepare(`${SELECT} WHERE c.parent_uri = ?1 AND ${VISIBLE} ${PAGE}`)
+		.bind(uri, after?.sortAt ?? null, after?.uri ?? null, limit)
+		.all<ClipRow>();
+	return results;
+}
+
+/** Every visible clip below `root` in its remix tree (one query; the caller builds the tree). */
+export async function clipsWithRoot(db: D1Database, rootUri: string, limit: number): Promise<ClipRow[]> {
+	const { results } = await db
+		.prepare(`${SELECT} WHERE c.root_uri = ?1 AND ${VISIBLE} ORDER BY c.sort_at ASC LIMIT ?2`)
+		.bind(rootUri, limit)
+		.all<ClipRow>();
+	return results;
+}

@@ -1,0 +1,54 @@
+import type { VideoDreamreelDefs } from '../lexicons/index.ts';
+import type { ClipRow } from './clip-rows.ts';
+
+type ClipView = VideoDreamreelDefs.ClipView;
+
+/** Turns an indexed row into the lexicon's clipView. */
+export function clipView(row: ClipRow): ClipView {
+	const record = JSON.parse(row.record) as Record<string, unknown>;
+	return {
+		$type: 'video.dreamreel.defs#clipView',
+		uri: row.uri as ClipView['uri'],
+		cid: row.cid,
+		author: {
+			$type: 'video.dreamreel.defs#profileViewBasic',
+			did: row.did as ClipView['author']['did'],
+			handle: (row.handle ?? 'handle.invalid') as ClipView['author']['handle'],
+			...(row.display_name ? { displayName: row.display_name } : {}),
+			...(row.avatar_cid && row.pds ? { avatar: blobUrl(row.pds, row.did, row.avatar_cid) } : {}),
+		},
+		record,
+		playback: playback(row, record),
+		...(row.parent_uri && row.parent_cid && row.root_uri && row.root_cid
+			? {
+					lineage: {
+						parent: { uri: row.parent_uri, cid: row.parent_cid },
+						root: { uri: row.root_uri, cid: row.root_cid },
+					} as ClipView['lineage'],
+				}
+			: {}),
+		remixCount: row.remix_count,
+		likeCount: 0,
+		commentCount: 0,
+		indexedAt: row.indexed_at as ClipView['indexedAt'],
+	};
+}
+
+/**
+ * Until a clip is mirrored to an edge host, the canonical blob on the author's PDS is what plays.
+ * Without a known PDS the video cannot be located yet.
+ */
+function playback(row: ClipRow, record: Record<string, unknown>): VideoDreamreelDefs.Playback {
+	const durationMs = typeof record.durationMs === 'number' ? record.durationMs : undefined;
+	const aspectRatio = record.aspectRatio as VideoDreamreelDefs.AspectRatio | undefined;
+	const shape = { ...(durationMs ? { durationMs } : {}), ...(aspectRatio ? { aspectRatio } : {}) };
+	if (!row.pds) return { state: 'pending', reason: 'locating the author’s PDS', ...shape };
+	return { state: 'ready', mp4: blobUrl(row.pds, row.did, row.video_cid), ...shape };
+}
+
+function blobUrl(pds: string, did: string, cid: string): `${string}:${string}` {
+	const url = new URL('/xrpc/com.atproto.sync.getBlob', pds);
+	url.searchParams.set('did', did);
+	url.searchParams.set('cid', cid);
+	return url.href as `${string}:${string}`;
+}
