@@ -1,20 +1,37 @@
-// `npm start`: the whole of Dreamreel on local defaults — the index schema, then the worker on :8787.
-import { spawn, spawnSync } from 'node:child_process';
+// `npm start`: the whole of Dreamreel on local defaults — a reference PDS and PLC directory, seeded
+// demo accounts, and the worker on :8787 following the PDS's firehose. Each start is a fresh network
+// (the dev PLC directory lives in memory), so the worker's local state starts fresh too.
+import { rm } from 'node:fs/promises';
+import { startDevNetwork } from './dev-network.ts';
+import { DEMO_PASSWORD, seed } from './seed.ts';
+import { startWorker } from './worker-process.ts';
 
-const WORKER_PORT = process.env.WORKER_PORT ?? '8787';
+const persistTo = '.wrangler/start';
+await rm(persistTo, { recursive: true, force: true });
 
-function run(command: string, args: string[]): void {
-	const result = spawnSync(command, args, { stdio: 'inherit' });
-	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed`);
-}
-
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local']);
-const worker = spawn('wrangler', ['dev', '--ip', '127.0.0.1', '--port', WORKER_PORT], {
-	stdio: 'inherit',
-	env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+const network = await startDevNetwork();
+const demo = await seed(network.pdsUrl);
+const worker = await startWorker({
+	port: Number(process.env.WORKER_PORT ?? 8787),
+	persistTo,
+	vars: { FIREHOSE_URL: network.pdsUrl.replace(/^http/, 'ws'), PLC_URL: network.plcUrl, HANDLE_RESOLVER_URL: network.pdsUrl },
 });
-console.log(`\nDreamreel: open http://localhost:${WORKER_PORT}/\n`);
-const stop = () => worker.kill('SIGTERM');
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-worker.on('exit', (code) => process.exit(code ?? 0));
+await worker.startIngesting();
+
+console.log(`
+Dreamreel is running.
+  web client   ${worker.url}/
+  XRPC         ${worker.url}/xrpc/video.dreamreel.getAuthorFeed?actor=alice.test
+  service DID  did:web:localhost%3A8787 (${worker.url}/.well-known/did.json)
+  PDS          ${network.pdsUrl}
+  PLC          ${network.plcUrl}
+  accounts     ${Object.values(demo.accounts).map((account) => account.handle).join(', ')} — password ${DEMO_PASSWORD}
+Ctrl-C to stop.`);
+
+const stop = async () => {
+	await worker.stop('SIGTERM');
+	await network.close();
+	process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

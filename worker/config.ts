@@ -7,6 +7,7 @@ const configSchema = z.object({
 	FIREHOSE_URL: z.string().regex(/^(jetstream\+)?wss?:\/\//, 'must be ws(s):// or jetstream+ws(s)://'),
 	PLC_URL: z.url(),
 	ALLOW_LOOPBACK_FETCH: flag.default(false),
+	HANDLE_RESOLVER_URL: z.union([z.url(), z.literal('')]).default(''),
 });
 
 export interface Config {
@@ -16,6 +17,8 @@ export interface Config {
 	firehoseUrl: string;
 	plcUrl: string;
 	allowLoopbackFetch: boolean;
+	/** Resolve handles through this service's resolveHandle instead of DNS/HTTPS (local `.test` handles). */
+	handleResolverUrl?: string;
 	version: string;
 }
 
@@ -31,6 +34,7 @@ export function readConfig(env: Env): Config {
 		firehoseUrl: vars.FIREHOSE_URL,
 		plcUrl: vars.PLC_URL,
 		allowLoopbackFetch: vars.ALLOW_LOOPBACK_FETCH,
+		handleResolverUrl: vars.HANDLE_RESOLVER_URL || undefined,
 		version: VERSION,
 	};
 }

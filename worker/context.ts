@@ -1,11 +1,26 @@
+import type { Ingester } from '../durable-objects/Ingester.ts';
+import { ServiceAuth } from './auth.ts';
 import { readConfig, type Config } from './config.ts';
+import { createIdentity, type Identity } from './identity/index.ts';
 
 /** The few objects every handler needs, built once per isolate and passed explicitly. */
 export interface AppContext {
 	config: Config;
 	db: D1Database;
+	identity: Identity;
+	auth: ServiceAuth;
+	/** The index's single writer. */
+	ingester: () => DurableObjectStub<Ingester>;
 }
 
 export function createContext(env: Env): AppContext {
-	return { config: readConfig(env), db: env.DB };
+	const config = readConfig(env);
+	const identity = createIdentity(config, env.DB);
+	return {
+		config,
+		db: env.DB,
+		identity,
+		auth: new ServiceAuth(config, identity.dids),
+		ingester: () => env.INGESTER.getByName('network'),
+	};
 }

@@ -3,6 +3,8 @@ import { createContext, type AppContext } from './context.ts';
 import { didDocument } from './did-document.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
+export { Ingester } from '../durable-objects/Ingester.ts';
+
 interface Isolate {
 	ctx: AppContext;
 	xrpc: ReturnType<typeof createXrpcRouter>;
@@ -25,4 +27,10 @@ const app = new Hono<{ Bindings: Env }>();
 app.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).ctx.config)));
 app.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
 
-export default app;
+export default {
+	fetch: app.fetch,
+	// Every minute: keeps the ingester running after a deploy or an eviction (`npm start` triggers it once).
+	async scheduled(_controller, env) {
+		await isolate(env).ctx.ingester().start();
+	},
+} satisfies ExportedHandler<Env>;

@@ -1,10 +1,11 @@
+import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { ClipRow } from './clip-rows.ts';
 
 type ClipView = VideoDreamreelDefs.ClipView;
 
 /** Turns an indexed row into the lexicon's clipView. */
-export function clipView(row: ClipRow): ClipView {
+export function clipView(row: ClipRow): $type.enforce<ClipView> {
 	const record = JSON.parse(row.record) as Record<string, unknown>;
 	return {
 		$type: 'video.dreamreel.defs#clipView',

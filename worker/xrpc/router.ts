@@ -2,16 +2,20 @@ import { XRPCRouter } from '@atcute/xrpc-server';
 import type { AppContext } from '../context.ts';
 import { handleException, methodNotImplemented } from './errors.ts';
 import type { Method } from './method.ts';
+import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
 import { getClip } from './video/dreamreel/getClip.ts';
 import { getClips } from './video/dreamreel/getClips.ts';
+import { getLineage } from './video/dreamreel/getLineage.ts';
+import { getRemixes } from './video/dreamreel/getRemixes.ts';
+import { getTimeline } from './video/dreamreel/getTimeline.ts';
 
-const methods: Method[] = [getClip, getClips];
+const methods: Method[] = [getAuthorFeed, getClip, getClips, getLineage, getRemixes, getTimeline];
 
 export function createXrpcRouter(ctx: AppContext): XRPCRouter {
 	const router = new XRPCRouter({
 		handleNotFound: methodNotImplemented,
 		handleException,
-		handleHealthCheck: () => Response.json({ version: ctx.config.version }),
+		handleHealthCheck: async () => Response.json({ version: ctx.config.version, ingest: await ctx.ingester().status() }),
 	});
 	for (const method of methods) method(router, ctx);
 	return router;

@@ -1,0 +1,217 @@
+import { DurableObject } from 'cloudflare:workers';
+import { createContext } from '../worker/context.ts';
+import { applyEvents, type ApplyResult } from '../worker/ingest/apply.ts';
+import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
+import type { NetworkEvent } from '../worker/ingest/events.ts';
+import { sourceFor, type Source } from '../worker/ingest/source.ts';
+
+/** Re-armed this often: an object holding only an outbound socket is otherwise evicted. */
+const HEARTBEAT_MS = 10_000;
+const BATCH_SIZE = 500;
+/** Past this many undecided events the socket is dropped and re-opened from the cursor later. */
+const MAX_QUEUE = 20_000;
+const MAX_BACKOFF_MS = 60_000;
+const MAX_ACCOUNT_ATTEMPTS = 8;
+
+export interface IngesterStatus {
+	source: Source['kind'];
+	connected: boolean;
+	cursor: number | null;
+	applied: number;
+	rejected: number;
+	stale: number;
+	skippedFrames: number;
+	pendingAccounts: number;
+	lastError: string | null;
+}
+
+const SCHEMA = [
+	`CREATE TABLE state (key TEXT PRIMARY KEY, value)`,
+	// Accounts to resolve (and, with backfill = 1, whose repos to read), retried with backoff.
+	`CREATE TABLE pending (did TEXT PRIMARY KEY, backfill INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL)`,
+];
+
+/**
+ * The index's one writer: holds the subscription to the network stream, applies it to D1 in
+ * batches, persists the cursor after each batch, and brings newly seen accounts in.
+ * Restarts resume from the cursor; the heartbeat alarm reconnects with backoff.
+ */
+export class Ingester extends DurableObject<Env> {
+	readonly #source: Source;
+	readonly #sync: ActorSync;
+	#socket: WebSocket | undefined;
+	#queue: NetworkEvent[] = [];
+	#draining = false;
+	#syncingAccounts = false;
+	#failures = 0;
+	#reconnectAt = 0;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		const app = createContext(env);
+		this.#source = sourceFor(app.config.firehoseUrl);
+		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch };
+		ctx.blockConcurrencyWhile(async () => this.#migrate());
+	}
+
+	/** Starts (or keeps) ingesting; safe to call any number of times. */
+	async start(): Promise<IngesterStatus> {
+		if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+		this.#connect();
+		return this.status();
+	}
+
+	status(): IngesterStatus {
+		return {
+			source: this.#source.kind,
+			connected: this.#socket?.readyState === WebSocket.OPEN,
+			cursor: this.#get<number>('cursor') ?? null,
+			applied: this.#get<number>('applied') ?? 0,
+			rejected: this.#get<number>('rejected') ?? 0,
+			stale: this.#get<number>('stale') ?? 0,
+			skippedFrames: this.#get<number>('skippedFrames') ?? 0,
+			pendingAccounts: this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n,
+			lastError: this.#get<string>('lastError') ?? null,
+		};
+	}
+
+	override async alarm(): Promise<void> {
+		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
+		void this.#syncAccounts();
+	}
+
+	#connect(): void {
+		if (this.#socket) return;
+		const socket = new WebSocket(this.#source.url(this.#get<number>('cursor')));
+		socket.binaryType = 'arraybuffer';
+		socket.addEventListener('message', (event) => this.#receive(event.data as ArrayBuffer | string));
+		socket.addEventListener('close', (event) => this.#disconnected(socket, `closed ${event.code} ${event.reason}`));
+		socket.addEventListener('error', () => this.#disconnected(socket, 'socket error'));
+		this.#socket = socket;
+	}
+
+	#disconnected(socket: WebSocket, reason: string): void {
+		if (this.#socket !== socket) return;
+		this.#socket = undefined;
+		this.#failures++;
+		const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.#failures) * (0.5 + Math.random() / 2);
+		this.#reconnectAt = Date.now() + backoff;
+		this.#set('lastError', `${new Date().toISOString()} ${reason}`);
+		try {
+			socket.close();
+		} catch {
+			// already closed
+		}
+	}
+
+	#receive(data: ArrayBuffer | string): void {
+		const decoded = this.#source.decode(data);
+		if ('fatal' in decoded) return this.#disconnected(this.#socket!, decoded.fatal);
+		if ('skipped' in decoded) {
+			console.error('skipping undecodable frame:', decoded.skipped);
+			this.#add('skippedFrames', 1);
+			return;
+		}
+		this.#failures = 0;
+		this.#queue.push(...decoded.events);
+		if (this.#queue.length > MAX_QUEUE && this.#socket) this.#disconnected(this.#socket, 'falling behind; will resume from cursor');
+		void this.#drain();
+	}
+
+	/** One batch at a time, in stream order; the cursor moves only after its batch is in D1. */
+	async #drain(): Promise<void> {
+		if (this.#draining) return;
+		this.#draining = true;
+		try {
+			while (this.#queue.length > 0) {
+				const batch = this.#queue.slice(0, BATCH_SIZE);
+				const result = await applyEvents(this.#sync.db, batch);
+				this.#queue.splice(0, batch.length);
+				this.#record(result, batch.at(-1)!.cursor);
+			}
+		} catch (error) {
+			// D1 unavailable or a bug: drop the socket, keep the cursor, retry from it.
+			console.error('applying a batch failed', error);
+			this.#queue = [];
+			if (this.#socket) this.#disconnected(this.#socket, `apply failed: ${String(error)}`);
+		} finally {
+			this.#draining = false;
+		}
+	}
+
+	#record(result: ApplyResult, cursor: number): void {
+		this.ctx.storage.transactionSync(() => {
+			this.#set('cursor', cursor);
+			this.#add('applied', result.applied);
+			this.#add('rejected', result.rejected);
+			this.#add('stale', result.stale);
+			const now = Date.now();
+			for (const did of result.discovered) {
+				this.ctx.storage.sql.exec('INSERT INTO pending (did, backfill, next_at) VALUES (?, 1, ?) ON CONFLICT DO UPDATE SET backfill = 1', did, now);
+			}
+			for (const did of result.refresh) {
+				this.ctx.storage.sql.exec('INSERT INTO pending (did, backfill, next_at) VALUES (?, 0, ?) ON CONFLICT DO NOTHING', did, now);
+			}
+		});
+		if (result.discovered.length + result.refresh.length > 0) void this.#syncAccounts();
+	}
+
+	/** Resolves and backfills pending accounts off the stream's path, a few at a time, retrying with backoff. */
+	async #syncAccounts(): Promise<void> {
+		if (this.#syncingAccounts) return;
+		this.#syncingAccounts = true;
+		try {
+			for (;;) {
+				const due = this.ctx.storage.sql
+					.exec<{ did: string; backfill: number; attempts: number }>(
+						'SELECT did, backfill, attempts FROM pending WHERE next_at <= ? ORDER BY next_at LIMIT 4',
+						Date.now(),
+					)
+					.toArray();
+				if (due.length === 0) return;
+				await Promise.all(due.map((account) => this.#syncAccount(account)));
+			}
+		} finally {
+			this.#syncingAccounts = false;
+		}
+	}
+
+	async #syncAccount({ did, backfill, attempts }: { did: string; backfill: number; attempts: number }): Promise<void> {
+		try {
+			await (backfill ? backfillRepo(this.#sync, did) : refreshActor(this.#sync, did));
+			this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ?', did);
+		} catch (error) {
+			console.warn(`syncing ${did} failed (attempt ${attempts + 1}):`, String(error));
+			if (attempts + 1 >= MAX_ACCOUNT_ATTEMPTS) {
+				this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ?', did);
+				return;
+			}
+			const retryAt = Date.now() + Math.min(3_600_000, 2000 * 4 ** attempts);
+			this.ctx.storage.sql.exec('UPDATE pending SET attempts = attempts + 1, next_at = ? WHERE did = ?', retryAt, did);
+		}
+	}
+
+	#migrate(): void {
+		const sql = this.ctx.storage.sql;
+		sql.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY)');
+		const applied = sql.exec<{ v: number | null }>('SELECT MAX(version) AS v FROM migrations').one().v ?? 0;
+		for (const [index, statement] of SCHEMA.entries()) {
+			if (index < applied) continue;
+			sql.exec(statement);
+			sql.exec('INSERT INTO migrations (version) VALUES (?)', index + 1);
+		}
+	}
+
+	#get<T extends SqlStorageValue>(key: string): T | undefined {
+		return this.ctx.storage.sql.exec<{ value: T }>('SELECT value FROM state WHERE key = ?', key).toArray()[0]?.value;
+	}
+
+	#set(key: string, value: string | number): void {
+		this.ctx.storage.sql.exec('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)', key, value);
+	}
+
+	#add(key: string, amount: number): void {
+		if (amount !== 0) this.#set(key, (this.#get<number>(key) ?? 0) + amount);
+	}
+}

@@ -1,0 +1,136 @@
+import type { NetworkEvent, RecordOp } from './events.ts';
+import { indexStatements } from './index-record.ts';
+import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
+
+export interface ApplyResult {
+	/** Record operations written to the index. */
+	applied: number;
+	/** Records refused by validation (logged with the reason and kept in `rejected_records`). */
+	rejected: number;
+	/** Operations skipped because the index already holds that revision or a newer one. */
+	stale: number;
+	/** Accounts that entered the index in this batch: their repos need backfilling. */
+	discovered: string[];
+	/** Known accounts whose identity changed or whose repo must be re-read. */
+	refresh: string[];
+}
+
+type Op = RecordOp & { did: string; rev: string; collection: IndexedCollection };
+
+/**
+ * Applies a batch of network events to the index in one D1 transaction. Idempotent: every record
+ * carries the repo revision it was last written at, so a replayed or out-of-order event that is not
+ * newer than what the index holds changes nothing (deletes leave a tombstone revision).
+ */
+export interface ApplyOptions {
+	/**
+	 * Whether following someone the index has never seen brings them in. True for the live stream;
+	 * false when backfilling a repo, so that reading one account's follows does not crawl the network.
+	 */
+	discoverFollowed?: boolean;
+	now?: Date;
+}
+
+export async function applyEvents(
+	db: D1Database,
+	events: NetworkEvent[],
+	{ discoverFollowed = true, now = new Date() }: ApplyOptions = {},
+): Promise<ApplyResult> {
+	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [] };
+	const ops = events.flatMap((event) =>
+		event.kind === 'commit'
+			? event.ops.flatMap((op) => (isIndexed(op.collection) ? [{ ...op, did: event.did, rev: event.rev } as Op] : []))
+			: [],
+	);
+	const [revs, known] = await Promise.all([
+		lookup(db, 'SELECT uri AS key, rev AS value FROM record_revs WHERE uri IN (SELECT value FROM json_each(?1))', ops.map((op) => op.uri)),
+		lookup(db, 'SELECT did AS key, 1 AS value FROM actors WHERE did IN (SELECT value FROM json_each(?1))', events.flatMap(didsOf)),
+	]);
+	const statements: D1PreparedStatement[] = [];
+	const indexedAt = now.toISOString();
+	const discover = (did: string) => {
+		if (known.has(did)) return;
+		known.set(did, '1');
+		result.discovered.push(did);
+		statements.push(db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) VALUES (?1, ?2)').bind(did, indexedAt));
+	};
+
+	for (const event of events) {
+		if (event.kind === 'account') {
+			statements.push(
+				db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null),
+			);
+		} else if ((event.kind === 'identity' || event.kind === 'sync') && known.has(event.did)) {
+			result.refresh.push(event.did);
+		}
+	}
+
+	for (const op of ops) {
+		const stored = revs.get(op.uri);
+		if (stored !== undefined && stored >= op.rev) {
+			result.stale++;
+			continue;
+		}
+		if (!involvesDreamreel(op, known)) continue;
+		revs.set(op.uri, op.rev);
+		statements.push(
+			db
+				.prepare('INSERT OR REPLACE INTO record_revs (uri, rev, deleted) VALUES (?1, ?2, ?3)')
+				.bind(op.uri, op.rev, op.action === 'delete' ? 1 : 0),
+		);
+		if (op.action === 'delete') {
+			statements.push(...indexStatements(db, op, null, indexedAt));
+			result.applied++;
+			continue;
+		}
+		const validated = validateRecord(op.collection, op.record);
+		if (!validated.ok) {
+			console.warn(`rejected ${op.uri}: ${validated.reason}`);
+			result.rejected++;
+			// The repo no longer holds a valid version: drop what the index had.
+			statements.push(...indexStatements(db, op, null, indexedAt));
+			statements.push(
+				db
+					.prepare('INSERT INTO rejected_records (uri, cid, reason, seen_at) VALUES (?1, ?2, ?3, ?4)')
+					.bind(op.uri, op.cid, validated.reason, indexedAt),
+			);
+			continue;
+		}
+		discover(op.did);
+		if (op.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(String(validated.record.subject));
+		statements.push(...indexStatements(db, op, validated.record, indexedAt));
+		result.applied++;
+	}
+	if (statements.length > 0) await db.batch(statements);
+	return result;
+}
+
+/**
+ * Dreamreel records always count. The rest of the social graph (follows, profiles) counts only
+ * around people the index knows: a relay sends the whole network's follows, and most of them
+ * concern no one here.
+ */
+function involvesDreamreel(op: Op, known: Map<string, string>): boolean {
+	if (op.collection.startsWith('video.dreamreel.')) return true;
+	if (known.has(op.did)) return true;
+	if (op.collection !== 'app.bsky.graph.follow' || op.action === 'delete') return false;
+	const subject = (op.record as { subject?: unknown } | undefined)?.subject;
+	return typeof subject === 'string' && known.has(subject);
+}
+
+function didsOf(event: NetworkEvent): string[] {
+	if (event.kind !== 'commit') return [event.did];
+	const subjects = event.ops.flatMap((op) =>
+		op.action !== 'delete' && op.collection === 'app.bsky.graph.follow'
+			? [String((op.record as { subject?: unknown }).subject)]
+			: [],
+	);
+	return [event.did, ...subjects];
+}
+
+/** One query for many keys: D1 caps bound parameters at 100, so the keys travel as one JSON array. */
+async function lookup(db: D1Database, sql: string, keys: string[]): Promise<Map<string, string>> {
+	if (keys.length === 0) return new Map();
+	const { results } = await db.prepare(sql).bind(JSON.stringify([...new Set(keys)])).all<{ key: string; value: string }>();
+	return new Map(results.map((row) => [row.key, String(row.value)]));
+}

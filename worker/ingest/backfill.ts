@@ -1,0 +1,66 @@
+import type { Did } from '@atcute/lexicons';
+import type { Identity } from '../identity/index.ts';
+import { outboundFetch } from '../outbound-fetch.ts';
+import { applyEvents } from './apply.ts';
+import type { RecordOp } from './events.ts';
+import { indexedCollections } from './records.ts';
+
+/** A repo's follows can be many; beyond this the stream keeps them current. */
+const MAX_PAGES_PER_COLLECTION = 50;
+
+export interface ActorSync {
+	db: D1Database;
+	identity: Identity;
+	allowLoopbackFetch: boolean;
+}
+
+/** Re-resolves an account (handle verified both ways, PDS from the DID document) into the index. */
+export async function refreshActor(sync: ActorSync, did: string): Promise<string> {
+	const actor = await sync.identity.actors.resolve(did as Did, { noCache: true });
+	await sync.db
+		.prepare('UPDATE actors SET handle = ?2, pds = ?3 WHERE did = ?1')
+		.bind(did, actor.handle, actor.pds)
+		.run();
+	return actor.pds;
+}
+
+/**
+ * Reads a repo's indexed collections from its PDS, so a newly seen account's clips appear without
+ * waiting for new events. Records are applied at the repo's current revision: anything the stream
+ * later says about them is newer and wins.
+ */
+export async function backfillRepo(sync: ActorSync, did: string): Promise<void> {
+	const pds = await refreshActor(sync, did);
+	const fetch = outboundFetch(sync.allowLoopbackFetch);
+	const xrpc = async <T>(method: string, params: Record<string, string>): Promise<T> => {
+		const url = new URL(`/xrpc/${method}`, pds);
+		for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+		const response = await fetch(url);
+		if (!response.ok) throw new Error(`${method} on ${pds} answered ${response.status}`);
+		return response.json<T>();
+	};
+	const { rev } = await xrpc<{ rev: string }>('com.atproto.sync.getLatestCommit', { did });
+	for (const collection of Object.keys(indexedCollections)) {
+		let cursor: string | undefined;
+		for (let page = 0; page < MAX_PAGES_PER_COLLECTION; page++) {
+			const listed = await xrpc<{ cursor?: string; records: { uri: string; cid: string; value: unknown }[] }>(
+				'com.atproto.repo.listRecords',
+				{ repo: did, collection, limit: '100', ...(cursor ? { cursor } : {}) },
+			);
+			const ops: RecordOp[] = listed.records.map((record) => ({
+				action: 'create',
+				uri: record.uri,
+				collection,
+				rkey: record.uri.split('/').pop() ?? '',
+				cid: record.cid,
+				record: record.value,
+			}));
+			if (ops.length > 0) {
+				await applyEvents(sync.db, [{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
+			}
+			cursor = listed.cursor;
+			if (!cursor || listed.records.length === 0) break;
+		}
+	}
+	await sync.db.prepare('UPDATE actors SET backfilled_at = ?2 WHERE did = ?1').bind(did, new Date().toISOString()).run();
+}

@@ -1,0 +1,86 @@
+import type { RecordOp } from './events.ts';
+import type { IndexedCollection } from './records.ts';
+
+type Op = RecordOp & { did: string; collection: IndexedCollection };
+type Row = Record<string, unknown>;
+
+/**
+ * The D1 statements that make the index hold `record` at `op.uri`, or nothing there when `record`
+ * is null (a delete, or a record that failed validation).
+ */
+export function indexStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
+	switch (op.collection) {
+		case 'video.dreamreel.clip':
+		case 'video.dreamreel.remix':
+			return clipStatements(db, op, record, indexedAt);
+		case 'video.dreamreel.consent':
+			return consentStatements(db, op, record, indexedAt);
+		case 'app.bsky.graph.follow':
+			return record
+				? [db.prepare('INSERT OR REPLACE INTO follows (uri, did, subject, created_at) VALUES (?1, ?2, ?3, ?4)')
+						.bind(op.uri, op.did, record.subject, record.createdAt)]
+				: [db.prepare('DELETE FROM follows WHERE uri = ?1').bind(op.uri)];
+		case 'app.bsky.actor.profile':
+			return profileStatements(db, op, record);
+	}
+}
+
+function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
+	const statements = [db.prepare('DELETE FROM cameos WHERE clip_uri = ?1').bind(op.uri)];
+	if (!record || op.action === 'delete') {
+		return [...statements, db.prepare('DELETE FROM clips WHERE uri = ?1').bind(op.uri)];
+	}
+	const parent = record.parent as { uri: string; cid: string } | undefined;
+	const root = record.root as { uri: string; cid: string } | undefined;
+	const createdAt = String(record.createdAt);
+	// A record cannot jump the feeds by claiming a future date.
+	const sortAt = Date.parse(createdAt) < Date.parse(indexedAt) ? new Date(createdAt).toISOString() : indexedAt;
+	statements.push(
+		db
+			.prepare(
+				`INSERT INTO clips (uri, cid, did, is_remix, record, video_cid, parent_uri, parent_cid, root_uri, root_cid,
+				   remix_policy, created_at, indexed_at, sort_at)
+				 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+				 ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, record = excluded.record, video_cid = excluded.video_cid,
+				   parent_uri = excluded.parent_uri, parent_cid = excluded.parent_cid, root_uri = excluded.root_uri,
+				   root_cid = excluded.root_cid, remix_policy = excluded.remix_policy, created_at = excluded.created_at`,
+			)
+			.bind(
+				op.uri, op.cid, op.did, op.collection === 'video.dreamreel.remix' ? 1 : 0, JSON.stringify(record),
+				(record.video as { ref: { $link: string } }).ref.$link,
+				parent?.uri ?? null, parent?.cid ?? null, root?.uri ?? null, root?.cid ?? null,
+				record.remixPolicy ?? 'everyone', createdAt, indexedAt, sortAt,
+			),
+	);
+	for (const cameo of new Set((record.cameos as string[] | undefined) ?? [])) {
+		statements.push(db.prepare('INSERT INTO cameos (clip_uri, did) VALUES (?1, ?2)').bind(op.uri, cameo));
+	}
+	return statements;
+}
+
+function consentStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
+	// One consent per person lives at rkey `self`; any other rkey is not a grant.
+	if (op.rkey !== 'self') return [];
+	if (!record || op.action === 'delete') return [db.prepare('DELETE FROM consents WHERE did = ?1').bind(op.did)];
+	return [
+		db
+			.prepare(
+				`INSERT OR REPLACE INTO consents (did, uri, cid, audience, allowed, allow_remix, expires_at, record, created_at, indexed_at)
+				 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
+			)
+			.bind(
+				op.did, op.uri, op.cid, record.audience, JSON.stringify(record.allowed ?? []), record.allowRemix === false ? 0 : 1,
+				record.expiresAt ?? null, JSON.stringify(record), record.createdAt, indexedAt,
+			),
+	];
+}
+
+function profileStatements(db: D1Database, op: Op, record: Row | null): D1PreparedStatement[] {
+	if (op.rkey !== 'self') return [];
+	const avatar = (record?.avatar as { ref?: { $link?: string } } | undefined)?.ref?.$link ?? null;
+	return [
+		db
+			.prepare('UPDATE actors SET display_name = ?2, avatar_cid = ?3 WHERE did = ?1')
+			.bind(op.did, (record?.displayName as string | undefined) ?? null, avatar),
+	];
+}

@@ -1,0 +1,51 @@
+import type { NetworkEvent } from './events.ts';
+import { decodeFirehoseFrame, FirehoseFrameError } from './firehose.ts';
+import { decodeJetstreamMessage, jetstreamUrl } from './jetstream.ts';
+import { isIndexed } from './records.ts';
+
+/** What a network stream hands the ingester per message. */
+export type Decoded = { events: NetworkEvent[] } | { fatal: string } | { skipped: string };
+
+/** A network stream: where to connect for a cursor, and how to read its messages. */
+export interface Source {
+	kind: 'firehose' | 'jetstream';
+	url(cursor: number | undefined): string;
+	decode(data: ArrayBuffer | string): Decoded;
+}
+
+/** Jetstream's own filter syntax: our namespace plus the parts of the social graph we keep. */
+const WANTED_COLLECTIONS = ['video.dreamreel.*', 'app.bsky.graph.follow', 'app.bsky.actor.profile'];
+/** Jetstream cursors are per instance; rewinding a few seconds covers the gap, idempotency the overlap. */
+const JETSTREAM_REWIND_US = 5_000_000;
+
+/** `jetstream+wss://host` selects Jetstream; any other ws(s) URL is a PDS or relay firehose. */
+export function sourceFor(streamUrl: string): Source {
+	if (streamUrl.startsWith('jetstream+')) {
+		const base = streamUrl.slice('jetstream+'.length);
+		return {
+			kind: 'jetstream',
+			url: (cursor) => jetstreamUrl(base, WANTED_COLLECTIONS, cursor === undefined ? undefined : Math.max(0, cursor - JETSTREAM_REWIND_US)),
+			decode: (data) => {
+				const event = decodeJetstreamMessage(typeof data === 'string' ? data : new TextDecoder().decode(data), isIndexed);
+				return { events: event ? [event] : [] };
+			},
+		};
+	}
+	return {
+		kind: 'firehose',
+		// A new index replays the whole stream the PDS or relay still holds.
+		url: (cursor) => `${streamUrl.replace(/\/$/, '')}/xrpc/com.atproto.sync.subscribeRepos?cursor=${cursor ?? 0}`,
+		decode: (data) => {
+			if (typeof data === 'string') return { skipped: 'text frame on a binary stream' };
+			try {
+				const message = decodeFirehoseFrame(new Uint8Array(data), isIndexed);
+				if (message === null) return { events: [] };
+				if (message.kind === 'error') return { fatal: `${message.error}: ${message.message ?? ''}` };
+				return { events: [message] };
+			} catch (error) {
+				if (error instanceof FirehoseFrameError) return { skipped: error.message };
+				throw error;
+			}
+		},
+	};
+}

@@ -1,0 +1,34 @@
+/**
+ * fetch for URLs that come from the network (DID documents, PDS endpoints). Production refuses
+ * loopback, private and link-local hosts; the local network (ALLOW_LOOPBACK_FETCH) may reach
+ * loopback, and there `https://localhost…` is fetched over plain HTTP, as did:web URLs always say https.
+ */
+export function outboundFetch(allowLoopback: boolean): typeof fetch {
+	return async (input, init) => {
+		const url = new URL(input instanceof Request ? input.url : input.toString());
+		if (isLoopback(url.hostname)) {
+			if (!allowLoopback) throw new TypeError(`refusing to fetch a loopback address: ${url.host}`);
+			url.protocol = 'http:';
+		} else if (isPrivate(url.hostname)) {
+			throw new TypeError(`refusing to fetch a private address: ${url.host}`);
+		}
+		// workerd rejects some `cache` modes that resolvers pass; caching is ours to do.
+		const { cache: _, ...rest } = init ?? {};
+		return fetch(url, { ...rest, redirect: init?.redirect ?? 'manual' });
+	};
+}
+
+function isLoopback(host: string): boolean {
+	return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
+}
+
+function isPrivate(host: string): boolean {
+	return (
+		/^(10|0)\./.test(host) ||
+		/^192\.168\./.test(host) ||
+		/^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
+		/^169\.254\./.test(host) ||
+		/^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./.test(host) ||
+		/^\[(f[cd]|fe[89ab])/i.test(host)
+	);
+}

@@ -1,0 +1,27 @@
+import { json } from '@atcute/xrpc-server';
+import { VideoDreamreelGetLineage } from '../../../lexicons/index.ts';
+import { clipsByUri, clipsWithRoot } from '../../../views/clip-rows.ts';
+import { clipView } from '../../../views/clip-view.ts';
+import { ancestorsOf, descendantsOf } from '../../../views/lineage.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { Method } from '../../method.ts';
+
+/** A remix family larger than this is shown in part. */
+const MAX_FAMILY = 2000;
+
+export const getLineage: Method = (router, ctx) =>
+	router.addQuery(VideoDreamreelGetLineage, {
+		async handler({ params }) {
+			const [clip] = await clipsByUri(ctx.db, [params.uri]);
+			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
+			// Every clip of a remix chain names the same root, so one query brings the whole family.
+			const rootUri = clip.root_uri ?? clip.uri;
+			const [root] = rootUri === clip.uri ? [clip] : await clipsByUri(ctx.db, [rootUri]);
+			const family = [...(root ? [root] : []), ...(await clipsWithRoot(ctx.db, rootUri, MAX_FAMILY))];
+			return json({
+				clip: clipView(clip),
+				ancestors: ancestorsOf(clip, new Map(family.map((row) => [row.uri, row]))),
+				descendants: descendantsOf(clip.uri, family, params.depth ?? 6),
+			});
+		},
+	});
