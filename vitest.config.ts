@@ -15,6 +15,17 @@ export default defineConfig({
 				],
 				test: { name: 'workers', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/unit/setup.ts'] },
 			},
+			{
+				test: {
+					name: 'network',
+					include: ['test/network/**/*.test.ts'],
+					environment: 'node',
+					// Each file brings up its own PDS, PLC and worker on its own ports; one at a time fits 2 cores.
+					fileParallelism: false,
+					testTimeout: 60_000,
+					hookTimeout: 180_000,
+				},
+			},
 		],
 	},
 });

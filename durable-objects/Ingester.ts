@@ -25,10 +25,19 @@ export interface IngesterStatus {
 	lastError: string | null;
 }
 
+interface PendingAccount extends Record<string, SqlStorageValue> {
+	did: string;
+	backfill: number;
+	attempts: number;
+	generation: number;
+}
+
 const SCHEMA = [
 	`CREATE TABLE state (key TEXT PRIMARY KEY, value)`,
 	// Accounts to resolve (and, with backfill = 1, whose repos to read), retried with backoff.
-	`CREATE TABLE pending (did TEXT PRIMARY KEY, backfill INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL)`,
+	// `generation` moves when news arrives mid-sync, so that sync does not clear the newer request.
+	`CREATE TABLE pending (did TEXT PRIMARY KEY, backfill INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+	   next_at INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0)`,
 ];
 
 /**
@@ -146,15 +155,20 @@ export class Ingester extends DurableObject<Env> {
 			this.#add('applied', result.applied);
 			this.#add('rejected', result.rejected);
 			this.#add('stale', result.stale);
-			const now = Date.now();
-			for (const did of result.discovered) {
-				this.ctx.storage.sql.exec('INSERT INTO pending (did, backfill, next_at) VALUES (?, 1, ?) ON CONFLICT DO UPDATE SET backfill = 1', did, now);
-			}
-			for (const did of result.refresh) {
-				this.ctx.storage.sql.exec('INSERT INTO pending (did, backfill, next_at) VALUES (?, 0, ?) ON CONFLICT DO NOTHING', did, now);
-			}
+			for (const did of result.discovered) this.#queueAccount(did, true);
+			for (const did of result.refresh) this.#queueAccount(did, false);
 		});
 		if (result.discovered.length + result.refresh.length > 0) void this.#syncAccounts();
+	}
+
+	#queueAccount(did: string, backfill: boolean): void {
+		this.ctx.storage.sql.exec(
+			`INSERT INTO pending (did, backfill, next_at) VALUES (?1, ?2, ?3)
+			 ON CONFLICT DO UPDATE SET backfill = MAX(backfill, ?2), next_at = MIN(next_at, ?3), generation = generation + 1`,
+			did,
+			backfill ? 1 : 0,
+			Date.now(),
+		);
 	}
 
 	/** Resolves and backfills pending accounts off the stream's path, a few at a time, retrying with backoff. */
@@ -164,8 +178,8 @@ export class Ingester extends DurableObject<Env> {
 		try {
 			for (;;) {
 				const due = this.ctx.storage.sql
-					.exec<{ did: string; backfill: number; attempts: number }>(
-						'SELECT did, backfill, attempts FROM pending WHERE next_at <= ? ORDER BY next_at LIMIT 4',
+					.exec<PendingAccount>(
+						'SELECT did, backfill, attempts, generation FROM pending WHERE next_at <= ? ORDER BY next_at LIMIT 4',
 						Date.now(),
 					)
 					.toArray();
@@ -177,10 +191,10 @@ export class Ingester extends DurableObject<Env> {
 		}
 	}
 
-	async #syncAccount({ did, backfill, attempts }: { did: string; backfill: number; attempts: number }): Promise<void> {
+	async #syncAccount({ did, backfill, attempts, generation }: PendingAccount): Promise<void> {
 		try {
 			await (backfill ? backfillRepo(this.#sync, did) : refreshActor(this.#sync, did));
-			this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ?', did);
+			this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ? AND generation = ?', did, generation);
 		} catch (error) {
 			console.warn(`syncing ${did} failed (attempt ${attempts + 1}):`, String(error));
 			if (attempts + 1 >= MAX_ACCOUNT_ATTEMPTS) {
