@@ -36,8 +36,8 @@ describe('lexicon documents', () => {
 		const ids = ours.map((doc) => doc.id).sort();
 		expect(ids).toEqual(
 			[
-				'cancelJob', 'clip', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getClip', 'getClips', 'getConsent',
-				'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'remix',
+				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getClip', 'getClips', 'getComments', 'getConsent',
+				'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'like', 'remix',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});

@@ -1,5 +1,5 @@
 import type { NetworkEvent, RecordOp } from './events.ts';
-import { indexStatements } from './index-record.ts';
+import { indexStatements, sharedVideo } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 
 export interface ApplyResult {
@@ -112,6 +112,9 @@ export async function applyEvents(
  */
 function involvesDreamreel(op: Op, known: Map<string, string>): boolean {
 	if (op.collection.startsWith('video.dreamreel.')) return true;
+	if (op.collection === 'app.bsky.feed.post') {
+		return known.has(op.did) && (op.action === 'delete' || sharedVideo(op.record as Record<string, unknown>) !== undefined);
+	}
 	if (known.has(op.did)) return true;
 	if (op.collection !== 'app.bsky.graph.follow' || op.action === 'delete') return false;
 	const subject = (op.record as { subject?: unknown } | undefined)?.subject;

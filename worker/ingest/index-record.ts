@@ -22,7 +22,50 @@ export function indexStatements(db: D1Database, op: Op, record: Row | null, inde
 				: [db.prepare('DELETE FROM follows WHERE uri = ?1').bind(op.uri)];
 		case 'app.bsky.actor.profile':
 			return profileStatements(db, op, record);
+		case 'video.dreamreel.like':
+			return record
+				? [db.prepare('INSERT OR REPLACE INTO likes (uri, did, subject_uri, created_at) VALUES (?1, ?2, ?3, ?4)')
+						.bind(op.uri, op.did, (record.subject as StrongRef).uri, record.createdAt)]
+				: [db.prepare('DELETE FROM likes WHERE uri = ?1').bind(op.uri)];
+		case 'video.dreamreel.comment':
+			return commentStatements(db, op, record, indexedAt);
+		case 'app.bsky.feed.post': {
+			const video = sharedVideo(record);
+			return video
+				? [db.prepare('INSERT OR REPLACE INTO crossposts (uri, did, video_cid, created_at) VALUES (?1, ?2, ?3, ?4)')
+						.bind(op.uri, op.did, video, record!.createdAt)]
+				: [db.prepare('DELETE FROM crossposts WHERE uri = ?1').bind(op.uri)];
+		}
 	}
+}
+
+type StrongRef = { uri: string; cid: string };
+
+/** The video blob CID of a post with a video embed (alone or beside a quoted record). */
+export function sharedVideo(record: Row | null | undefined): string | undefined {
+	const embed = record?.embed as { $type?: string; video?: { ref?: { $link?: string } }; media?: Row } | undefined;
+	if (embed?.$type === 'app.bsky.embed.video') return embed.video?.ref?.$link;
+	if (embed?.$type === 'app.bsky.embed.recordWithMedia') return sharedVideo({ embed: embed.media });
+	return undefined;
+}
+
+/** Sorts by the earlier of createdAt and indexedAt: a record cannot jump a list by claiming a future date. */
+function sortAt(createdAt: unknown, indexedAt: string): string {
+	const claimed = Date.parse(String(createdAt));
+	return claimed < Date.parse(indexedAt) ? new Date(claimed).toISOString() : indexedAt;
+}
+
+function commentStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
+	if (!record || op.action === 'delete') return [db.prepare('DELETE FROM comments WHERE uri = ?1').bind(op.uri)];
+	const thread = (record.reply as { root: StrongRef } | undefined)?.root.uri ?? null;
+	return [
+		db
+			.prepare(
+				`INSERT OR REPLACE INTO comments (uri, cid, did, subject_uri, thread_uri, record, indexed_at, sort_at)
+				 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+			)
+			.bind(op.uri, op.cid, op.did, (record.subject as StrongRef).uri, thread, JSON.stringify(record), indexedAt, sortAt(record.createdAt, indexedAt)),
+	];
 }
 
 function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
@@ -33,8 +76,6 @@ function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: s
 	const parent = record.parent as { uri: string; cid: string } | undefined;
 	const root = record.root as { uri: string; cid: string } | undefined;
 	const createdAt = String(record.createdAt);
-	// A record cannot jump the feeds by claiming a future date.
-	const sortAt = Date.parse(createdAt) < Date.parse(indexedAt) ? new Date(createdAt).toISOString() : indexedAt;
 	statements.push(
 		db
 			.prepare(
@@ -49,7 +90,7 @@ function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: s
 				op.uri, op.cid, op.did, op.collection === 'video.dreamreel.remix' ? 1 : 0, JSON.stringify(record),
 				(record.video as { ref: { $link: string } }).ref.$link,
 				parent?.uri ?? null, parent?.cid ?? null, root?.uri ?? null, root?.cid ?? null,
-				record.remixPolicy ?? 'everyone', createdAt, indexedAt, sortAt,
+				record.remixPolicy ?? 'everyone', createdAt, indexedAt, sortAt(createdAt, indexedAt),
 			),
 	);
 	for (const cameo of new Set((record.cameos as string[] | undefined) ?? [])) {
@@ -70,7 +111,9 @@ function consentStatements(db: D1Database, op: Op, record: Row | null, indexedAt
 			)
 			.bind(
 				op.did, op.uri, op.cid, record.audience, JSON.stringify(record.allowed ?? []), record.allowRemix === false ? 0 : 1,
-				record.expiresAt ?? null, JSON.stringify(record), record.createdAt, indexedAt,
+				// Normalised to UTC ISO so that SQL compares expiry with the current time as text.
+				record.expiresAt ? new Date(String(record.expiresAt)).toISOString() : null,
+				JSON.stringify(record), record.createdAt, indexedAt,
 			),
 	];
 }

@@ -1,14 +1,24 @@
-import { AppBskyActorProfile, AppBskyGraphFollow } from '@atcute/bluesky';
+import { AppBskyActorProfile, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
 import { safeParse } from '@atcute/lexicons/validations';
-import { VideoDreamreelClip, VideoDreamreelConsent, VideoDreamreelRemix } from '../lexicons/index.ts';
+import {
+	VideoDreamreelClip,
+	VideoDreamreelComment,
+	VideoDreamreelConsent,
+	VideoDreamreelLike,
+	VideoDreamreelRemix,
+} from '../lexicons/index.ts';
 
 /** The collections the index keeps, each with the lexicon schema its records must satisfy. */
 export const indexedCollections = {
 	'video.dreamreel.clip': VideoDreamreelClip.mainSchema,
 	'video.dreamreel.remix': VideoDreamreelRemix.mainSchema,
 	'video.dreamreel.consent': VideoDreamreelConsent.mainSchema,
+	'video.dreamreel.like': VideoDreamreelLike.mainSchema,
+	'video.dreamreel.comment': VideoDreamreelComment.mainSchema,
 	'app.bsky.graph.follow': AppBskyGraphFollow.mainSchema,
 	'app.bsky.actor.profile': AppBskyActorProfile.mainSchema,
+	// Only posts that share a clip's video are kept (cross-posts, served by the feed generator).
+	'app.bsky.feed.post': AppBskyFeedPost.mainSchema,
 } as const;
 
 export type IndexedCollection = keyof typeof indexedCollections;

@@ -14,7 +14,7 @@ export interface Source {
 }
 
 /** Jetstream's own filter syntax: our namespace plus the parts of the social graph we keep. */
-const WANTED_COLLECTIONS = ['video.dreamreel.*', 'app.bsky.graph.follow', 'app.bsky.actor.profile'];
+const WANTED_COLLECTIONS = ['video.dreamreel.*', 'app.bsky.graph.follow', 'app.bsky.actor.profile', 'app.bsky.feed.post'];
 /** Jetstream cursors are per instance; rewinding a few seconds covers the gap, idempotency the overlap. */
 const JETSTREAM_REWIND_US = 5_000_000;
 

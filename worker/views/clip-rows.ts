@@ -1,4 +1,5 @@
 import type { Position } from './cursor.ts';
+import { VISIBLE } from './visibility.ts';
 
 export interface ClipRow {
 	uri: string;
@@ -17,19 +18,18 @@ export interface ClipRow {
 	avatar_cid: string | null;
 	pds: string | null;
 	remix_count: number;
+	like_count: number;
+	comment_count: number;
 }
 
-/**
- * Clips that may be shown: their author's account is active. Every read goes through this one
- * predicate so a new visibility rule applies to all views at once.
- */
-const VISIBLE = `a.active = 1`;
 
 const SELECT = `
 SELECT c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c.root_uri, c.root_cid,
        c.indexed_at, c.sort_at AS sortAt, a.handle, a.display_name, a.avatar_cid, a.pds,
        (SELECT COUNT(*) FROM clips r JOIN actors ra ON ra.did = r.did
-         WHERE r.parent_uri = c.uri AND ra.active = 1) AS remix_count
+         WHERE r.parent_uri = c.uri AND ra.active = 1) AS remix_count,
+       (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS like_count,
+       (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comment_count
 FROM clips c JOIN actors a ON a.did = c.did`;
 
 const PAGE = `AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND c.uri < ?3))

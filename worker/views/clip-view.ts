@@ -4,6 +4,23 @@ import type { ClipRow } from './clip-rows.ts';
 
 type ClipView = VideoDreamreelDefs.ClipView;
 
+/** Clip views with what the viewer (when known) has done to each: their like. */
+export async function clipViews(db: D1Database, rows: ClipRow[], viewer?: string): Promise<$type.enforce<ClipView>[]> {
+	const likes = new Map<string, string>();
+	if (viewer && rows.length > 0) {
+		const { results } = await db
+			.prepare('SELECT subject_uri, uri FROM likes WHERE did = ?1 AND subject_uri IN (SELECT value FROM json_each(?2))')
+			.bind(viewer, JSON.stringify(rows.map((row) => row.uri)))
+			.all<{ subject_uri: string; uri: string }>();
+		for (const like of results) likes.set(like.subject_uri, like.uri);
+	}
+	return rows.map((row) => {
+		const view = clipView(row);
+		const like = likes.get(row.uri);
+		return viewer ? { ...view, viewer: like ? { like: like as NonNullable<ClipView['viewer']>['like'] } : {} } : view;
+	});
+}
+
 /** Turns an indexed row into the lexicon's clipView. */
 export function clipView(row: ClipRow): $type.enforce<ClipView> {
 	const record = JSON.parse(row.record) as Record<string, unknown>;
@@ -29,8 +46,8 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 				}
 			: {}),
 		remixCount: row.remix_count,
-		likeCount: 0,
-		commentCount: 0,
+		likeCount: row.like_count,
+		commentCount: row.comment_count,
 		indexedAt: row.indexed_at as ClipView['indexedAt'],
 	};
 }

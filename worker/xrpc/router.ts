@@ -5,11 +5,13 @@ import type { Method } from './method.ts';
 import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
 import { getClip } from './video/dreamreel/getClip.ts';
 import { getClips } from './video/dreamreel/getClips.ts';
+import { getComments } from './video/dreamreel/getComments.ts';
+import { getConsent } from './video/dreamreel/getConsent.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
 
-const methods: Method[] = [getAuthorFeed, getClip, getClips, getLineage, getRemixes, getTimeline];
+const methods: Method[] = [getAuthorFeed, getClip, getClips, getComments, getConsent, getLineage, getRemixes, getTimeline];
 
 export function createXrpcRouter(ctx: AppContext): XRPCRouter {
 	const router = new XRPCRouter({

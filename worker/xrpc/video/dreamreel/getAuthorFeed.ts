@@ -2,17 +2,18 @@ import { json } from '@atcute/xrpc-server';
 import { VideoDreamreelGetAuthorFeed } from '../../../lexicons/index.ts';
 import { resolveIndexedActor } from '../../../views/actors.ts';
 import { clipsByAuthor, type AuthorFilter } from '../../../views/clip-rows.ts';
-import { clipView } from '../../../views/clip-view.ts';
+import { clipViews } from '../../../views/clip-view.ts';
 import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
 import type { Method } from '../../method.ts';
 
 export const getAuthorFeed: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetAuthorFeed, {
-		async handler({ params }) {
-			const did = await resolveIndexedActor(ctx.db, params.actor);
+		async handler({ params, request }) {
+			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getAuthorFeed');
+			const did = await resolveIndexedActor(ctx.db, ctx.identity.actors, params.actor);
 			const limit = params.limit ?? 30;
 			const filter = (['clips', 'remixes'].includes(params.filter ?? '') ? params.filter : 'all') as AuthorFilter;
 			const rows = await clipsByAuthor(ctx.db, did, filter, limit, decodeCursor(params.cursor));
-			return json({ clips: rows.map(clipView), cursor: nextCursor(rows, limit) });
+			return json({ clips: await clipViews(ctx.db, rows, viewer), cursor: nextCursor(rows, limit) });
 		},
 	});

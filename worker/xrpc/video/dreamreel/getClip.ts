@@ -1,15 +1,16 @@
 import { json } from '@atcute/xrpc-server';
 import { VideoDreamreelGetClip } from '../../../lexicons/index.ts';
 import { clipsByUri } from '../../../views/clip-rows.ts';
-import { clipView } from '../../../views/clip-view.ts';
+import { clipViews } from '../../../views/clip-view.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Method } from '../../method.ts';
 
 export const getClip: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetClip, {
-		async handler({ params }) {
+		async handler({ params, request }) {
+			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getClip');
 			const [row] = await clipsByUri(ctx.db, [params.uri]);
 			if (!row) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
-			return json({ clip: clipView(row) });
+			return json({ clip: (await clipViews(ctx.db, [row], viewer))[0]! });
 		},
 	});

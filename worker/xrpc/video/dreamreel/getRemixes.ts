@@ -1,18 +1,19 @@
 import { json } from '@atcute/xrpc-server';
 import { VideoDreamreelGetRemixes } from '../../../lexicons/index.ts';
 import { clipsByUri, remixesOf } from '../../../views/clip-rows.ts';
-import { clipView } from '../../../views/clip-view.ts';
+import { clipViews } from '../../../views/clip-view.ts';
 import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Method } from '../../method.ts';
 
 export const getRemixes: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetRemixes, {
-		async handler({ params }) {
+		async handler({ params, request }) {
+			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getRemixes');
 			const [clip] = await clipsByUri(ctx.db, [params.uri]);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			const limit = params.limit ?? 30;
 			const rows = await remixesOf(ctx.db, params.uri, limit, decodeCursor(params.cursor));
-			return json({ clips: rows.map(clipView), cursor: nextCursor(rows, limit) });
+			return json({ clips: await clipViews(ctx.db, rows, viewer), cursor: nextCursor(rows, limit) });
 		},
 	});

@@ -1,7 +1,7 @@
 import { json } from '@atcute/xrpc-server';
 import { VideoDreamreelGetTimeline } from '../../../lexicons/index.ts';
 import { followedClips } from '../../../views/clip-rows.ts';
-import { clipView } from '../../../views/clip-view.ts';
+import { clipViews } from '../../../views/clip-view.ts';
 import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
 import type { Method } from '../../method.ts';
 
@@ -11,6 +11,6 @@ export const getTimeline: Method = (router, ctx) =>
 			const viewer = await ctx.auth.requireViewer(request, 'video.dreamreel.getTimeline');
 			const limit = params.limit ?? 30;
 			const rows = await followedClips(ctx.db, viewer, limit, decodeCursor(params.cursor));
-			return json({ clips: rows.map(clipView), cursor: nextCursor(rows, limit) });
+			return json({ clips: await clipViews(ctx.db, rows, viewer), cursor: nextCursor(rows, limit) });
 		},
 	});

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { DemoProvider } from './demo.ts';
+import { FAL_QUEUE_URL, FalProvider } from './fal.ts';
+import type { ProviderName, VideoProvider } from './provider.ts';
+import { REPLICATE_API_URL, ReplicateProvider } from './replicate.ts';
+
+export { DemoProvider, DEMO_MODEL } from './demo.ts';
+export { MalformedResponse, ProviderError, RateLimited } from './errors.ts';
+export { FalProvider } from './fal.ts';
+export { fetchFalJwks, verifyFalWebhook, type FalJwks } from './fal-webhook.ts';
+export * from './provider.ts';
+export { ReplicateProvider } from './replicate.ts';
+export { verifyReplicateWebhook } from './replicate-webhook.ts';
+
+/** Unset and empty vars both mean "not configured" (wrangler vars are strings). */
+const optional = z
+	.string()
+	.optional()
+	.transform((value) => value?.trim() || undefined);
+const orDefault = (fallback: string) => optional.transform((value) => value ?? fallback);
+
+const varsSchema = z
+	.object({
+		FAL_KEY: optional,
+		FAL_MODEL: orDefault('bytedance/seedance-2.0/text-to-video').pipe(z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be owner/app[/path]')),
+		FAL_QUEUE_URL: orDefault(FAL_QUEUE_URL).pipe(z.url()),
+		REPLICATE_API_TOKEN: optional,
+		REPLICATE_MODEL: orDefault('bytedance/seedance-2.0').pipe(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')),
+		REPLICATE_API_URL: orDefault(REPLICATE_API_URL).pipe(z.url()),
+		REPLICATE_WEBHOOK_SECRET: optional.pipe(z.string().startsWith('whsec_').optional()),
+		DEMO_GENERATION_MS: orDefault('8000').pipe(z.coerce.number<string>().int().min(0).max(600_000)),
+		GENERATION_PROVIDER: optional.pipe(z.enum(['fal', 'replicate', 'demo']).optional()),
+	})
+	.refine((v) => v.GENERATION_PROVIDER !== 'fal' || v.FAL_KEY, { message: 'fal needs FAL_KEY', path: ['GENERATION_PROVIDER'] })
+	.refine((v) => v.GENERATION_PROVIDER !== 'replicate' || v.REPLICATE_API_TOKEN, {
+		message: 'replicate needs REPLICATE_API_TOKEN',
+		path: ['GENERATION_PROVIDER'],
+	});
+
+export interface Providers {
+	/** What new generations use: GENERATION_PROVIDER, else the first configured of fal, replicate, demo. */
+	preferred: VideoProvider;
+	/** Every configured provider, so a job can be followed by the provider that started it. */
+	byName: { demo: VideoProvider } & Partial<Record<ProviderName, VideoProvider>>;
+	/** For the Replicate webhook route (`GET /v1/webhooks/default/secret`). */
+	replicateWebhookSecret?: string;
+}
+
+export interface ProviderDeps {
+	fetch?: typeof fetch;
+	now?: () => number;
+}
+
+/** Builds the providers this deployment has keys for; demo is always there. Misconfiguration throws. */
+export function providersFromConfig(vars: object, deps: ProviderDeps = {}): Providers {
+	const v = varsSchema.parse(vars);
+	const byName: Providers['byName'] = { demo: new DemoProvider({ totalMs: v.DEMO_GENERATION_MS, now: deps.now }) };
+	if (v.FAL_KEY) {
+		byName.fal = new FalProvider({ baseUrl: v.FAL_QUEUE_URL, apiKey: v.FAL_KEY, model: v.FAL_MODEL, fetch: deps.fetch });
+	}
+	if (v.REPLICATE_API_TOKEN) {
+		byName.replicate = new ReplicateProvider({
+			baseUrl: v.REPLICATE_API_URL,
+			apiKey: v.REPLICATE_API_TOKEN,
+			model: v.REPLICATE_MODEL,
+			fetch: deps.fetch,
+		});
+	}
+	const chosen = v.GENERATION_PROVIDER ? byName[v.GENERATION_PROVIDER] : (byName.fal ?? byName.replicate);
+	return {
+		preferred: chosen ?? byName.demo,
+		byName,
+		replicateWebhookSecret: v.REPLICATE_WEBHOOK_SECRET,
+	};
+}

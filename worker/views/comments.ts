@@ -1,0 +1,66 @@
+import type { $type } from '@atcute/lexicons';
+import type { VideoDreamreelDefs } from '../lexicons/index.ts';
+import type { Position } from './cursor.ts';
+
+type CommentView = $type.enforce<VideoDreamreelDefs.CommentView>;
+
+interface CommentRow {
+	uri: string;
+	cid: string;
+	did: string;
+	handle: string | null;
+	display_name: string | null;
+	thread_uri: string | null;
+	record: string;
+	indexed_at: string;
+	sortAt: string;
+}
+
+const COLUMNS = `m.uri, m.cid, m.did, a.handle, a.display_name, m.thread_uri, m.record, m.indexed_at, m.sort_at AS sortAt`;
+const FROM = `FROM comments m JOIN actors a ON a.did = m.did AND a.active = 1`;
+
+/** Replies shown under each top-level comment of a page. */
+const MAX_REPLIES = 50;
+
+/** A page of top-level comments, newest first, each with its thread's replies oldest first. */
+export async function commentPage(db: D1Database, clipUri: string, limit: number, after?: Position): Promise<{ rows: Position[]; comments: CommentView[] }> {
+	const { results: top } = await db
+		.prepare(
+			`SELECT ${COLUMNS} ${FROM} WHERE m.subject_uri = ?1 AND m.thread_uri IS NULL
+			 AND (?2 IS NULL OR m.sort_at < ?2 OR (m.sort_at = ?2 AND m.uri < ?3))
+			 ORDER BY m.sort_at DESC, m.uri DESC LIMIT ?4`,
+		)
+		.bind(clipUri, after?.sortAt ?? null, after?.uri ?? null, limit)
+		.all<CommentRow>();
+	if (top.length === 0) return { rows: [], comments: [] };
+	const { results: replies } = await db
+		.prepare(
+			`SELECT * FROM (
+			   SELECT ${COLUMNS}, ROW_NUMBER() OVER (PARTITION BY m.thread_uri ORDER BY m.sort_at) AS n
+			   ${FROM} WHERE m.thread_uri IN (SELECT value FROM json_each(?1))
+			 ) WHERE n <= ?2 ORDER BY sortAt`,
+		)
+		.bind(JSON.stringify(top.map((row) => row.uri)), MAX_REPLIES)
+		.all<CommentRow>();
+	return {
+		rows: top,
+		comments: top.map((row) => ({ ...commentView(row), replies: replies.filter((reply) => reply.thread_uri === row.uri).map(commentView) })),
+	};
+}
+
+function commentView(row: CommentRow): CommentView {
+	return {
+		$type: 'video.dreamreel.defs#commentView',
+		uri: row.uri as CommentView['uri'],
+		cid: row.cid,
+		author: {
+			$type: 'video.dreamreel.defs#profileViewBasic',
+			did: row.did as CommentView['author']['did'],
+			handle: (row.handle ?? 'handle.invalid') as CommentView['author']['handle'],
+			...(row.display_name ? { displayName: row.display_name } : {}),
+		},
+		record: JSON.parse(row.record) as Record<string, unknown>,
+		replies: [],
+		indexedAt: row.indexed_at as CommentView['indexedAt'],
+	};
+}

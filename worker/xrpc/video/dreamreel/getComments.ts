@@ -1,0 +1,18 @@
+import { json } from '@atcute/xrpc-server';
+import { VideoDreamreelGetComments } from '../../../lexicons/index.ts';
+import { clipsByUri } from '../../../views/clip-rows.ts';
+import { commentPage } from '../../../views/comments.ts';
+import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { Method } from '../../method.ts';
+
+export const getComments: Method = (router, ctx) =>
+	router.addQuery(VideoDreamreelGetComments, {
+		async handler({ params }) {
+			const [clip] = await clipsByUri(ctx.db, [params.uri]);
+			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
+			const limit = params.limit ?? 30;
+			const { rows, comments } = await commentPage(ctx.db, params.uri, limit, decodeCursor(params.cursor));
+			return json({ comments, cursor: nextCursor(rows, limit) });
+		},
+	});

@@ -1,0 +1,47 @@
+import { json } from '@atcute/xrpc-server';
+import { VideoDreamreelGetConsent, type VideoDreamreelDefs } from '../../../lexicons/index.ts';
+import { resolveIndexedActor } from '../../../views/actors.ts';
+import { consentAllows } from '../../../views/visibility.ts';
+import type { Method } from '../../method.ts';
+
+interface ConsentRow {
+	uri: string;
+	cid: string;
+	record: string;
+	handle: string | null;
+	allows_viewer: number;
+}
+
+export const getConsent: Method = (router, ctx) =>
+	router.addQuery(VideoDreamreelGetConsent, {
+		async handler({ params, request }) {
+			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getConsent');
+			const did = await resolveIndexedActor(ctx.db, ctx.identity.actors, params.actor);
+			const row = await ctx.db
+				.prepare(
+					`SELECT k.uri, k.cid, k.record, a.handle, (?2 IS NOT NULL AND (?2 = ?1 OR ${consentAllows('?1', '?2')})) AS allows_viewer
+					 FROM actors a LEFT JOIN consents k ON k.did = a.did WHERE a.did = ?1`,
+				)
+				.bind(did, viewer ?? null)
+				.first<ConsentRow>();
+			const record = row?.record ? (JSON.parse(row.record) as Omit<VideoDreamreelDefs.ConsentView, 'uri' | 'cid'>) : undefined;
+			return json({
+				actor: { did: did as `did:${string}:${string}`, handle: (row?.handle ?? 'handle.invalid') as `${string}.${string}` },
+				...(row?.uri && record
+					? {
+							consent: {
+								uri: row.uri as VideoDreamreelDefs.ConsentView['uri'],
+								cid: row.cid,
+								audience: record.audience,
+								allowRemix: record.allowRemix ?? true,
+								createdAt: record.createdAt,
+								...(record.allowed ? { allowed: record.allowed } : {}),
+								...(record.restrictions ? { restrictions: record.restrictions } : {}),
+								...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+							},
+						}
+					: {}),
+				allowsViewer: row?.allows_viewer === 1,
+			});
+		},
+	});
