@@ -7,11 +7,12 @@ import { getClip } from './video/dreamreel/getClip.ts';
 import { getClips } from './video/dreamreel/getClips.ts';
 import { getComments } from './video/dreamreel/getComments.ts';
 import { getConsent } from './video/dreamreel/getConsent.ts';
+import { getForYou } from './video/dreamreel/getForYou.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
 
-const methods: Method[] = [getAuthorFeed, getClip, getClips, getComments, getConsent, getLineage, getRemixes, getTimeline];
+const methods: Method[] = [getAuthorFeed, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline];
 
 export function createXrpcRouter(ctx: AppContext): XRPCRouter {
 	const router = new XRPCRouter({
