@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createContext } from '../worker/context.ts';
-import { applyEvents, type ApplyResult } from '../worker/ingest/apply.ts';
+import { applyEvents, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
+import { fanOut, type FanoutDeps } from '../worker/feeds/fanout.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
@@ -38,6 +39,8 @@ const SCHEMA = [
 	// `generation` moves when news arrives mid-sync, so that sync does not clear the newer request.
 	`CREATE TABLE pending (did TEXT PRIMARY KEY, backfill INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
 	   next_at INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0)`,
+	// Timeline changes still to push to followers, in stream order; kept until done so none is lost.
+	`CREATE TABLE fanout (id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL)`,
 ];
 
 /**
@@ -48,6 +51,8 @@ const SCHEMA = [
 export class Ingester extends DurableObject<Env> {
 	readonly #source: Source;
 	readonly #sync: ActorSync;
+	readonly #fanout: FanoutDeps;
+	#fanningOut = false;
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
 	#draining = false;
@@ -60,6 +65,7 @@ export class Ingester extends DurableObject<Env> {
 		const app = createContext(env);
 		this.#source = sourceFor(app.config.firehoseUrl);
 		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch };
+		this.#fanout = { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers };
 		ctx.blockConcurrencyWhile(async () => this.#migrate());
 	}
 
@@ -68,6 +74,13 @@ export class Ingester extends DurableObject<Env> {
 		if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		this.#connect();
 		return this.status();
+	}
+
+	/** Brings an account the stream has not shown yet into the index (a viewer's first visit). */
+	async discover(did: string): Promise<void> {
+		await this.#sync.db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) VALUES (?1, ?2)').bind(did, new Date().toISOString()).run();
+		this.#queueAccount(did, true);
+		void this.#syncAccounts();
 	}
 
 	status(): IngesterStatus {
@@ -88,6 +101,7 @@ export class Ingester extends DurableObject<Env> {
 		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
 		void this.#syncAccounts();
+		void this.#fanOut();
 	}
 
 	#connect(): void {
@@ -157,8 +171,32 @@ export class Ingester extends DurableObject<Env> {
 			this.#add('stale', result.stale);
 			for (const did of result.discovered) this.#queueAccount(did, true);
 			for (const did of result.refresh) this.#queueAccount(did, false);
+			this.#queueFeedChanges(result.feed);
 		});
 		if (result.discovered.length + result.refresh.length > 0) void this.#syncAccounts();
+	}
+
+	#queueFeedChanges(changes: FeedChange[]): void {
+		for (const change of changes) this.ctx.storage.sql.exec('INSERT INTO fanout (change) VALUES (?)', JSON.stringify(change));
+		if (changes.length > 0) void this.#fanOut();
+	}
+
+	/** Pushes timeline changes to followers in stream order; a failure is retried on the next heartbeat. */
+	async #fanOut(): Promise<void> {
+		if (this.#fanningOut) return;
+		this.#fanningOut = true;
+		try {
+			for (;;) {
+				const next = this.ctx.storage.sql.exec<{ id: number; change: string }>('SELECT id, change FROM fanout ORDER BY id LIMIT 1').toArray()[0];
+				if (!next) return;
+				await fanOut(this.#fanout, JSON.parse(next.change) as FeedChange);
+				this.ctx.storage.sql.exec('DELETE FROM fanout WHERE id = ?', next.id);
+			}
+		} catch (error) {
+			console.error('fan-out failed; retrying on the next heartbeat', error);
+		} finally {
+			this.#fanningOut = false;
+		}
 	}
 
 	#queueAccount(did: string, backfill: boolean): void {
@@ -193,7 +231,8 @@ export class Ingester extends DurableObject<Env> {
 
 	async #syncAccount({ did, backfill, attempts, generation }: PendingAccount): Promise<void> {
 		try {
-			await (backfill ? backfillRepo(this.#sync, did) : refreshActor(this.#sync, did));
+			if (backfill) this.#queueFeedChanges(await backfillRepo(this.#sync, did));
+			else await refreshActor(this.#sync, did);
 			this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ? AND generation = ?', did, generation);
 		} catch (error) {
 			console.warn(`syncing ${did} failed (attempt ${attempts + 1}):`, String(error));

@@ -1,5 +1,5 @@
-// The committed sample videos (test/fixtures/*.mp4): tiny vertical H.264 MP4s that the seed and the
-// tests upload as real blobs. See test/fixtures/README.md for how they were made.
+// The committed sample videos (worker/providers/demo-clips/*.mp4): tiny vertical H.264 MP4s that the seed and the
+// tests upload as real blobs. See worker/providers/demo-clips/README.md for how they were made.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +10,7 @@ export type SampleVideoName = (typeof SAMPLE_VIDEO_NAMES)[number];
 export const SAMPLE_VIDEO = { mimeType: 'video/mp4', width: 360, height: 640, durationMs: 3000 } as const;
 
 export function sampleVideoPath(name: SampleVideoName): string {
-	return fileURLToPath(new URL(`../test/fixtures/${name}.mp4`, import.meta.url));
+	return fileURLToPath(new URL(`../worker/providers/demo-clips/${name}.mp4`, import.meta.url));
 }
 
 export async function readSampleVideo(name: SampleVideoName): Promise<Uint8Array> {

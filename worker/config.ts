@@ -8,6 +8,7 @@ const configSchema = z.object({
 	PLC_URL: z.url(),
 	ALLOW_LOOPBACK_FETCH: flag.default(false),
 	HANDLE_RESOLVER_URL: z.union([z.url(), z.literal('')]).default(''),
+	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(20_000),
 });
 
 export interface Config {
@@ -19,6 +20,8 @@ export interface Config {
 	allowLoopbackFetch: boolean;
 	/** Resolve handles through this service's resolveHandle instead of DNS/HTTPS (local `.test` handles). */
 	handleResolverUrl?: string;
+	/** Creators with more followers are merged into timelines at read time rather than pushed. */
+	fanoutMaxFollowers: number;
 	version: string;
 }
 
@@ -35,6 +38,7 @@ export function readConfig(env: Env): Config {
 		plcUrl: vars.PLC_URL,
 		allowLoopbackFetch: vars.ALLOW_LOOPBACK_FETCH,
 		handleResolverUrl: vars.HANDLE_RESOLVER_URL || undefined,
+		fanoutMaxFollowers: vars.FANOUT_MAX_FOLLOWERS,
 		version: VERSION,
 	};
 }

@@ -1,4 +1,5 @@
 import type { Ingester } from '../durable-objects/Ingester.ts';
+import type { Timeline } from '../durable-objects/Timeline.ts';
 import { ServiceAuth } from './auth.ts';
 import { readConfig, type Config } from './config.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
@@ -11,6 +12,8 @@ export interface AppContext {
 	auth: ServiceAuth;
 	/** The index's single writer. */
 	ingester: () => DurableObjectStub<Ingester>;
+	/** A viewer's following timeline. */
+	timeline: (viewer: string) => DurableObjectStub<Timeline>;
 }
 
 export function createContext(env: Env): AppContext {
@@ -22,5 +25,6 @@ export function createContext(env: Env): AppContext {
 		identity,
 		auth: new ServiceAuth(config, identity.dids),
 		ingester: () => env.INGESTER.getByName('network'),
+		timeline: (viewer) => env.TIMELINE.getByName(viewer),
 	};
 }

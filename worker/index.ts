@@ -4,6 +4,7 @@ import { didDocument } from './did-document.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
 export { Ingester } from '../durable-objects/Ingester.ts';
+export { Timeline } from '../durable-objects/Timeline.ts';
 
 interface Isolate {
 	ctx: AppContext;

@@ -28,7 +28,7 @@ const shown = async () => Promise.all([follower, mutual, stranger].map((author) 
 beforeAll(async () => {
 	stack = await startStack({ pds: 2983, plc: 2982, worker: 8791 });
 	const pds = stack.network.pdsUrl;
-	[person, follower, mutual, stranger] = await Promise.all(['pat', 'fay', 'max', 'sam'].map((name) => createAccount(pds, name)));
+	[person, follower, mutual, stranger] = (await Promise.all(['pat', 'fay', 'max', 'sam'].map((name) => createAccount(pds, name)))) as [AtpAgent, AtpAgent, AtpAgent, AtpAgent];
 	await follow(follower, person!);
 	await follow(mutual, person!);
 	await follow(person!, mutual!);

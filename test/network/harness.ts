@@ -17,7 +17,7 @@ export interface Stack {
 	close(): Promise<void>;
 }
 
-export async function startStack(ports: { pds: number; plc: number; worker: number }): Promise<Stack> {
+export async function startStack(ports: { pds: number; plc: number; worker: number }, vars: Record<string, string> = {}): Promise<Stack> {
 	const network = await startDevNetwork({ pdsPort: ports.pds, plcPort: ports.plc });
 	const persistTo = await mkdtemp(join(tmpdir(), 'dreamreel-worker-'));
 	const launch = async () => {
@@ -30,6 +30,7 @@ export async function startStack(ports: { pds: number; plc: number; worker: numb
 				FIREHOSE_URL: network.pdsUrl.replace(/^http/, 'ws'),
 				PLC_URL: network.plcUrl,
 				HANDLE_RESOLVER_URL: network.pdsUrl,
+				...vars,
 			},
 		});
 		await worker.startIngesting();
@@ -88,6 +89,12 @@ export async function postClip(
 		},
 	});
 	return { uri: data.uri, cid: data.cid };
+}
+
+/** A service-auth token minted by the user's own PDS, as any AT-Proto client would get one. */
+export async function serviceToken(agent: AtpAgent, aud: string, lxm: string): Promise<Record<string, string>> {
+	const { data } = await agent.com.atproto.server.getServiceAuth({ aud, lxm });
+	return { authorization: `Bearer ${data.token}` };
 }
 
 export interface XrpcResult<T = Record<string, unknown>> {

@@ -70,4 +70,4 @@ it('loses no event and applies none twice when the ingester is killed at random 
 			expect(actual.sort()).toEqual(expected);
 		}, 30_000);
 	}
-});
+}, 180_000);

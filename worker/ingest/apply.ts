@@ -1,5 +1,5 @@
 import type { NetworkEvent, RecordOp } from './events.ts';
-import { indexStatements, sharedVideo } from './index-record.ts';
+import { indexStatements, sharedVideo, sortAt } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 
 export interface ApplyResult {
@@ -13,7 +13,14 @@ export interface ApplyResult {
 	discovered: string[];
 	/** Known accounts whose identity changed or whose repo must be re-read. */
 	refresh: string[];
+	/** What followers' timelines must learn. */
+	feed: FeedChange[];
 }
+
+export type FeedChange =
+	| { kind: 'post'; uri: string; author: string; sortAt: string }
+	| { kind: 'unpost'; uri: string; author: string }
+	| { kind: 'follow' | 'unfollow'; follower: string; subject: string };
 
 type Op = RecordOp & { did: string; rev: string; collection: IndexedCollection };
 
@@ -36,15 +43,17 @@ export async function applyEvents(
 	events: NetworkEvent[],
 	{ discoverFollowed = true, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
-	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [] };
+	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [] };
 	const ops = events.flatMap((event) =>
 		event.kind === 'commit'
 			? event.ops.flatMap((op) => (isIndexed(op.collection) ? [{ ...op, did: event.did, rev: event.rev } as Op] : []))
 			: [],
 	);
-	const [revs, known] = await Promise.all([
+	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === 'app.bsky.graph.follow');
+	const [revs, known, unfollowed] = await Promise.all([
 		lookup(db, 'SELECT uri AS key, rev AS value FROM record_revs WHERE uri IN (SELECT value FROM json_each(?1))', ops.map((op) => op.uri)),
 		lookup(db, 'SELECT did AS key, 1 AS value FROM actors WHERE did IN (SELECT value FROM json_each(?1))', events.flatMap(didsOf)),
+		lookup(db, 'SELECT uri AS key, subject AS value FROM follows WHERE uri IN (SELECT value FROM json_each(?1))', unfollows.map((op) => op.uri)),
 	]);
 	const statements: D1PreparedStatement[] = [];
 	const indexedAt = now.toISOString();
@@ -80,6 +89,7 @@ export async function applyEvents(
 		);
 		if (op.action === 'delete') {
 			statements.push(...indexStatements(db, op, null, indexedAt));
+			result.feed.push(...feedChanges(op, null, indexedAt, unfollowed));
 			result.applied++;
 			continue;
 		}
@@ -99,6 +109,7 @@ export async function applyEvents(
 		discover(op.did);
 		if (op.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(String(validated.record.subject));
 		statements.push(...indexStatements(db, op, validated.record, indexedAt));
+		result.feed.push(...feedChanges(op, validated.record, indexedAt, unfollowed));
 		result.applied++;
 	}
 	if (statements.length > 0) await db.batch(statements);
@@ -119,6 +130,18 @@ function involvesDreamreel(op: Op, known: Map<string, string>): boolean {
 	if (op.collection !== 'app.bsky.graph.follow' || op.action === 'delete') return false;
 	const subject = (op.record as { subject?: unknown } | undefined)?.subject;
 	return typeof subject === 'string' && known.has(subject);
+}
+
+function feedChanges(op: Op, record: Record<string, unknown> | null, indexedAt: string, unfollowed: Map<string, string>): FeedChange[] {
+	const isClip = op.collection === 'video.dreamreel.clip' || op.collection === 'video.dreamreel.remix';
+	if (isClip && op.action === 'create' && record) {
+		return [{ kind: 'post', uri: op.uri, author: op.did, sortAt: sortAt(record.createdAt, indexedAt) }];
+	}
+	if (isClip && op.action === 'delete') return [{ kind: 'unpost', uri: op.uri, author: op.did }];
+	if (op.collection !== 'app.bsky.graph.follow') return [];
+	if (op.action === 'create' && record) return [{ kind: 'follow', follower: op.did, subject: String(record.subject) }];
+	const subject = unfollowed.get(op.uri);
+	return op.action === 'delete' && subject ? [{ kind: 'unfollow', follower: op.did, subject }] : [];
 }
 
 function didsOf(event: NetworkEvent): string[] {

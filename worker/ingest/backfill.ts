@@ -1,7 +1,7 @@
 import type { Did } from '@atcute/lexicons';
 import type { Identity } from '../identity/index.ts';
 import { outboundFetch } from '../outbound-fetch.ts';
-import { applyEvents } from './apply.ts';
+import { applyEvents, type FeedChange } from './apply.ts';
 import type { RecordOp } from './events.ts';
 import { indexedCollections } from './records.ts';
 
@@ -27,9 +27,11 @@ export async function refreshActor(sync: ActorSync, did: string): Promise<string
 /**
  * Reads a repo's indexed collections from its PDS, so a newly seen account's clips appear without
  * waiting for new events. Records are applied at the repo's current revision: anything the stream
- * later says about them is newer and wins.
+ * later says about them is newer and wins. Returns what followers' and the account's own timelines
+ * must learn (its follows, above all).
  */
-export async function backfillRepo(sync: ActorSync, did: string): Promise<void> {
+export async function backfillRepo(sync: ActorSync, did: string): Promise<FeedChange[]> {
+	const feed: FeedChange[] = [];
 	const pds = await refreshActor(sync, did);
 	const fetch = outboundFetch(sync.allowLoopbackFetch);
 	const xrpc = async <T>(method: string, params: Record<string, string>): Promise<T> => {
@@ -56,11 +58,13 @@ export async function backfillRepo(sync: ActorSync, did: string): Promise<void> 
 				record: record.value,
 			}));
 			if (ops.length > 0) {
-				await applyEvents(sync.db, [{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
+				const result = await applyEvents(sync.db, [{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
+				feed.push(...result.feed);
 			}
 			cursor = listed.cursor;
 			if (!cursor || listed.records.length === 0) break;
 		}
 	}
 	await sync.db.prepare('UPDATE actors SET backfilled_at = ?2 WHERE did = ?1').bind(did, new Date().toISOString()).run();
+	return feed;
 }

@@ -50,7 +50,7 @@ export function sharedVideo(record: Row | null | undefined): string | undefined 
 }
 
 /** Sorts by the earlier of createdAt and indexedAt: a record cannot jump a list by claiming a future date. */
-function sortAt(createdAt: unknown, indexedAt: string): string {
+export function sortAt(createdAt: unknown, indexedAt: string): string {
 	const claimed = Date.parse(String(createdAt));
 	return claimed < Date.parse(indexedAt) ? new Date(claimed).toISOString() : indexedAt;
 }

@@ -1,7 +1,7 @@
-import gradients from '../../test/fixtures/gradients.mp4';
-import life from '../../test/fixtures/life.mp4';
-import mandelbrot from '../../test/fixtures/mandelbrot.mp4';
-import testcard from '../../test/fixtures/testcard.mp4';
+import gradients from './demo-clips/gradients.mp4';
+import life from './demo-clips/life.mp4';
+import mandelbrot from './demo-clips/mandelbrot.mp4';
+import testcard from './demo-clips/testcard.mp4';
 import { ProviderError } from './errors.ts';
 import type { GenerationRequest, ProviderJob, ProviderStatus, VideoProvider, VideoResult } from './provider.ts';
 

@@ -58,7 +58,8 @@ export async function send(http: Http, url: string, init: SendInit): Promise<Res
 	}
 	if (response.ok || init.accept?.(response.status)) return response;
 	const detail = await errorDetail(response);
-	throw new ProviderError(http.provider, `HTTP ${response.status}${detail ? `: ${detail}` : ''}`, isRetryable(response.status), response.status);
+	const message = `HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
+	throw new ProviderError(http.provider, message, isRetryable(response.status), response.status);
 }
 
 /** Parses a body against the documented contract; anything else is MalformedResponse, never a guess. */

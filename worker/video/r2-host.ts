@@ -46,6 +46,11 @@ export class R2VideoHost implements VideoHost {
 			await response.body?.cancel();
 			throw new VideoHostError('r2', `fetching ${blob.url} answered ${response.status}`, response.status >= 500 || response.status === 429);
 		}
+		const length = response.headers.get('content-length');
+		if (length !== null && Number(length) !== blob.size) {
+			await response.body.cancel();
+			throw new VideoHostError('r2', `${blob.cid}: the PDS sent ${length} bytes, the record declares ${blob.size}`, false);
+		}
 		await this.store(blob.cid, response.body, { size: blob.size, ...flags });
 		return { host: 'r2', ref: blob.cid };
 	}
@@ -55,15 +60,18 @@ export class R2VideoHost implements VideoHost {
 	 * not the CID's bytes: R2 checks the SHA-256 we pass against what it received.
 	 */
 	async store(cid: string, body: ReadableStream | ArrayBuffer | ArrayBufferView, meta: VideoFlags & { size: number }): Promise<void> {
-		const sha256 = digestOf(cid);
-		if (body instanceof ReadableStream) {
-			// R2 needs a known length; FixedLengthStream also errors on a short or long body.
-			body = body.pipeThrough(new FixedLengthStream(meta.size));
-		} else if (body.byteLength !== meta.size) {
+		const options = { sha256: digestOf(cid), httpMetadata: { contentType: MIME_TYPE }, customMetadata: toCustomMetadata(meta) };
+		if (!(body instanceof ReadableStream) && body.byteLength !== meta.size) {
 			throw new VideoHostError('r2', `${cid}: ${body.byteLength} bytes, declared ${meta.size}`, false);
 		}
 		try {
-			await this.options.bucket.put(cid, body, { sha256, httpMetadata: { contentType: MIME_TYPE }, customMetadata: toCustomMetadata(meta) });
+			if (body instanceof ReadableStream) {
+				// R2 needs a known length; FixedLengthStream also errors on a short or long body.
+				const fixed = new FixedLengthStream(meta.size);
+				await Promise.all([body.pipeTo(fixed.writable), this.options.bucket.put(cid, fixed.readable, options)]);
+			} else {
+				await this.options.bucket.put(cid, body, options);
+			}
 		} catch (cause) {
 			throw new VideoHostError('r2', `storing ${cid} failed (bytes not matching the CID or the size?)`, false, { cause });
 		}

@@ -39,11 +39,24 @@ export async function serveVideo(request: Request, bucket: R2Bucket, cid: string
 	const hit = await fromCache(ask, options.cache, key);
 	if (hit) return hit;
 	const { response, size } = await fromBucket(ask, bucket, 'miss');
-	if (request.method === 'GET' && (response.status === 200 || response.status === 206) && size <= CACHE_MAX_BYTES) {
+	if (request.method === 'GET' && (response.status === 200 || response.status === 206) && size <= CACHE_MAX_BYTES && startFill(key)) {
 		// A second read for the cache: teeing the response would buffer the video for a slow player.
-		options.waitUntil(fill(options.cache, key, bucket, cid, options.edgeTtlSeconds ?? DEFAULT_EDGE_TTL_SECONDS));
+		const ttl = options.edgeTtlSeconds ?? DEFAULT_EDGE_TTL_SECONDS;
+		options.waitUntil(fill(options.cache, key, bucket, cid, ttl).finally(() => fills.delete(key)));
 	}
 	return response;
+}
+
+/** Fills under way in this isolate: a burst of first plays of one video fills the cache once. */
+const fills = new Map<string, number>();
+/** A fill cut short (its request's waitUntil ended) must not block the key for good. */
+const FILL_STALE_MS = 60_000;
+
+function startFill(key: string): boolean {
+	const started = fills.get(key);
+	if (started !== undefined && Date.now() - started < FILL_STALE_MS) return false;
+	fills.set(key, Date.now());
+	return true;
 }
 
 interface Ask {

@@ -80,11 +80,11 @@ export class StreamClient {
 		return this.#call('POST', '/direct_upload', { json }, directUploadSchema, false);
 	}
 
-	get(uid: string): Promise<StreamVideo> {
+	async get(uid: string): Promise<StreamVideo> {
 		return this.#call('GET', `/${checkUid(uid)}`, undefined, streamVideoSchema, true);
 	}
 
-	update(uid: string, changes: { requireSignedURLs?: boolean; meta?: Record<string, string> }): Promise<StreamVideo> {
+	async update(uid: string, changes: { requireSignedURLs?: boolean; meta?: Record<string, string> }): Promise<StreamVideo> {
 		return this.#call('POST', `/${checkUid(uid)}`, { json: changes }, streamVideoSchema, true);
 	}
 

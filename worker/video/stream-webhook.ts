@@ -19,7 +19,11 @@ export async function verifyStreamWebhook(
 	maxAgeSeconds = 300,
 ): Promise<StreamWebhookResult> {
 	if (!header) return { ok: false, reason: 'missing-signature' };
-	const fields = new Map(header.split(',').map((part) => part.trim().split('=', 2) as [string, string?]));
+	const fields = new Map<string, string>();
+	for (const part of header.split(',')) {
+		const eq = part.indexOf('=');
+		if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+	}
 	const time = fields.get('time');
 	const sig = fields.get('sig1');
 	if (!time || !/^\d{1,12}$/.test(time) || !sig || !/^[0-9a-f]{64}$/i.test(sig)) return { ok: false, reason: 'malformed-signature' };

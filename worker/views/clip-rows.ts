@@ -79,12 +79,3 @@ export async function clipsWithRoot(db: D1Database, rootUri: string, limit: numb
 		.all<ClipRow>();
 	return results;
 }
-
-/** Clips by the accounts `viewer` follows, read from the index at request time. */
-export async function followedClips(db: D1Database, viewer: string, limit: number, after?: Position): Promise<ClipRow[]> {
-	const { results } = await db
-		.prepare(`${SELECT} WHERE c.did IN (SELECT subject FROM follows WHERE did = ?1) AND ${VISIBLE} ${PAGE}`)
-		.bind(viewer, after?.sortAt ?? null, after?.uri ?? null, limit)
-		.all<ClipRow>();
-	return results;
-}

@@ -1,5 +1,6 @@
 import { InvalidRequestError, json } from '@atcute/xrpc-server';
 import { forYouPage } from '../../../feeds/for-you.ts';
+import { ensureKnownViewer } from '../../../feeds/viewer.ts';
 import { VideoDreamreelGetForYou } from '../../../lexicons/index.ts';
 import { clipViews } from '../../../views/clip-view.ts';
 import type { Method } from '../../method.ts';
@@ -8,6 +9,7 @@ export const getForYou: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetForYou, {
 		async handler({ params, request }) {
 			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getForYou');
+			if (viewer) await ensureKnownViewer(ctx, viewer);
 			const offset = params.cursor === undefined ? 0 : Number(params.cursor);
 			if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });
 			const { items, nextOffset } = await forYouPage(ctx.db, viewer, params.limit ?? 30, offset);

@@ -1,16 +1,17 @@
 import { json } from '@atcute/xrpc-server';
+import { timelinePage } from '../../../feeds/timeline.ts';
+import { ensureKnownViewer } from '../../../feeds/viewer.ts';
 import { VideoDreamreelGetTimeline } from '../../../lexicons/index.ts';
-import { followedClips } from '../../../views/clip-rows.ts';
 import { clipViews } from '../../../views/clip-view.ts';
-import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
+import { decodeCursor, encodeCursor } from '../../../views/cursor.ts';
 import type { Method } from '../../method.ts';
 
 export const getTimeline: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetTimeline, {
 		async handler({ params, request }) {
 			const viewer = await ctx.auth.requireViewer(request, 'video.dreamreel.getTimeline');
-			const limit = params.limit ?? 30;
-			const rows = await followedClips(ctx.db, viewer, limit, decodeCursor(params.cursor));
-			return json({ clips: await clipViews(ctx.db, rows, viewer), cursor: nextCursor(rows, limit) });
+			await ensureKnownViewer(ctx, viewer);
+			const { rows, last } = await timelinePage(ctx, viewer, params.limit ?? 30, decodeCursor(params.cursor));
+			return json({ clips: await clipViews(ctx.db, rows, viewer), ...(last ? { cursor: encodeCursor(last) } : {}) });
 		},
 	});
