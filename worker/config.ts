@@ -8,6 +8,8 @@ const configSchema = z.object({
 	PLC_URL: z.url(),
 	ALLOW_LOOPBACK_FETCH: flag.default(false),
 	HANDLE_RESOLVER_URL: z.union([z.url(), z.literal('')]).default(''),
+	// The account whose repo holds the app.bsky.feed.generator records (see scripts/publish-feeds.ts).
+	FEED_PUBLISHER_DID: z.string().regex(/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/).optional(),
 	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(20_000),
 });
 
@@ -22,6 +24,8 @@ export interface Config {
 	handleResolverUrl?: string;
 	/** Creators with more followers are merged into timelines at read time rather than pushed. */
 	fanoutMaxFollowers: number;
+	/** Publisher of the feed-generator records; defaults to the service DID itself. */
+	feedPublisherDid: string;
 	version: string;
 }
 
@@ -31,14 +35,16 @@ export const VERSION = '0.1.0';
 export function readConfig(env: Env): Config {
 	const vars = configSchema.parse(env);
 	const publicUrl = new URL(vars.PUBLIC_URL);
+	const serviceDid = `did:web:${encodeURIComponent(publicUrl.host)}` as const;
 	return {
 		publicUrl,
-		serviceDid: `did:web:${encodeURIComponent(publicUrl.host)}`,
+		serviceDid,
 		firehoseUrl: vars.FIREHOSE_URL,
 		plcUrl: vars.PLC_URL,
 		allowLoopbackFetch: vars.ALLOW_LOOPBACK_FETCH,
 		handleResolverUrl: vars.HANDLE_RESOLVER_URL || undefined,
 		fanoutMaxFollowers: vars.FANOUT_MAX_FOLLOWERS,
+		feedPublisherDid: vars.FEED_PUBLISHER_DID ?? serviceDid,
 		version: VERSION,
 	};
 }

@@ -1,9 +1,8 @@
 import type { AtpAgent } from '@atproto/api';
-import { P256Keypair, Secp256k1Keypair, type Keypair } from '@atproto/crypto';
+import { P256Keypair, Secp256k1Keypair } from '@atproto/crypto';
 import { createServiceJwt } from '@atproto/xrpc-server';
-import * as plc from '@did-plc/lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, startStack, xrpc, type Stack } from './harness.ts';
+import { createAccount, selfSignedIdentity, startStack, xrpc, type Stack } from './harness.ts';
 
 const LXM = 'video.dreamreel.getTimeline';
 let stack: Stack;
@@ -14,23 +13,6 @@ const timeline = (token?: string) =>
 
 const pdsToken = async (params: { aud?: string; lxm?: string } = {}) =>
 	(await alice.com.atproto.server.getServiceAuth({ aud: params.aud ?? stack.serviceDid, lxm: params.lxm ?? LXM })).data.token;
-
-/** An identity whose keys the test holds, so it can sign what a PDS never would. */
-async function selfSignedIdentity(signingKey: Keypair) {
-	const rotationKey = await Secp256k1Keypair.create();
-	const client = new plc.Client(stack.network.plcUrl);
-	const did = await client.createDid({
-		signingKey: signingKey.did(),
-		handle: `self-${Date.now()}.test`,
-		pds: stack.network.pdsUrl,
-		rotationKeys: [rotationKey.did()],
-		signer: rotationKey,
-	});
-	const sign = (keypair: Keypair = signingKey, claims: { iat?: number; exp?: number } = {}) =>
-		createServiceJwt({ iss: did, aud: stack.serviceDid, lxm: LXM, keypair, ...claims });
-	const rotateTo = (key: Keypair) => client.updateAtprotoKey(did, rotationKey, key.did());
-	return { did, sign, rotateTo };
-}
 
 const now = () => Math.floor(Date.now() / 1000);
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -95,14 +77,14 @@ describe('service auth with tokens from the reference PDS', () => {
 describe('service auth with self-held keys', () => {
 	it('accepts ES256K and ES256 signing keys', async () => {
 		for (const key of [await Secp256k1Keypair.create(), await P256Keypair.create()]) {
-			const identity = await selfSignedIdentity(key);
-			expect((await timeline(await identity.sign())).status).toBe(200);
+			const identity = await selfSignedIdentity(stack, key);
+			expect((await timeline(await identity.sign(LXM))).status).toBe(200);
 		}
 	});
 
 	it('refuses an expired token: JwtExpired', async () => {
-		const identity = await selfSignedIdentity(await Secp256k1Keypair.create());
-		expectRefused(await timeline(await identity.sign(undefined, { iat: now() - 120, exp: now() - 60 })), 'JwtExpired');
+		const identity = await selfSignedIdentity(stack, await Secp256k1Keypair.create());
+		expectRefused(await timeline(await identity.sign(LXM, undefined, { iat: now() - 120, exp: now() - 60 })), 'JwtExpired');
 	});
 
 	it('refuses an issuer nobody can resolve', async () => {
@@ -118,11 +100,11 @@ describe('service auth with self-held keys', () => {
 
 	it('follows a key rotation: the new key is accepted at once, the old one refused', async () => {
 		const oldKey = await Secp256k1Keypair.create();
-		const identity = await selfSignedIdentity(oldKey);
-		expect((await timeline(await identity.sign())).status).toBe(200); // the document is now cached
+		const identity = await selfSignedIdentity(stack, oldKey);
+		expect((await timeline(await identity.sign(LXM))).status).toBe(200); // the document is now cached
 		const newKey = await Secp256k1Keypair.create();
 		await identity.rotateTo(newKey);
-		expect((await timeline(await identity.sign(newKey))).status).toBe(200);
-		expectRefused(await timeline(await identity.sign(oldKey)), 'BadJwtSignature');
+		expect((await timeline(await identity.sign(LXM, newKey))).status).toBe(200);
+		expectRefused(await timeline(await identity.sign(LXM, oldKey)), 'BadJwtSignature');
 	});
 });

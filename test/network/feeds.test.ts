@@ -1,6 +1,7 @@
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, eventually, postClip, serviceToken, startStack, xrpc, type Posted, type Stack } from './harness.ts';
+import { Secp256k1Keypair } from '@atproto/crypto';
+import { createAccount, eventually, postClip, selfSignedIdentity, serviceToken, startStack, xrpc, type Posted, type Stack } from './harness.ts';
 
 type Clip = { uri: string; likeCount: number; commentCount: number; viewer?: { like?: string }; feedContext?: string; author: { did: string } };
 
@@ -127,5 +128,66 @@ describe('For You', () => {
 		const second = await page();
 		expect(first).toHaveLength(3);
 		expect(second.filter((uri) => first.includes(uri))).toEqual([]);
+	});
+});
+
+describe('feed generator', () => {
+	const SKELETON = 'app.bsky.feed.getFeedSkeleton';
+	const feedUri = (rkey: string) => `at://${stack.serviceDid}/app.bsky.feed.generator/${rkey}`;
+	const skeleton = (rkey: string, headers: Record<string, string> = {}) =>
+		xrpc<{ feed: { post: string; feedContext?: string }[]; error?: string }>(stack.worker.url, SKELETON, { feed: feedUri(rkey) }, headers);
+	let crosspost: string;
+
+	beforeAll(async () => {
+		// A Bluesky post sharing a clip: the same video blob, by the clip's author.
+		const clip = await postClip(small, { caption: 'shared to Bluesky' });
+		const { data: record } = await small.com.atproto.repo.getRecord({ repo: small.assertDid, collection: 'video.dreamreel.clip', rkey: clip.uri.split('/').pop()! });
+		const post = await small.app.bsky.feed.post.create(
+			{ repo: small.assertDid },
+			{ text: 'made on Dreamreel', embed: { $type: 'app.bsky.embed.video', video: (record.value as { video: never }).video }, createdAt: new Date().toISOString() },
+		);
+		crosspost = post.uri;
+		await eventually(async () => expect((await skeleton('trending')).body.feed.map((item) => item.post)).toContain(crosspost));
+	});
+
+	it('describes its feeds', async () => {
+		const { body } = await xrpc<{ did: string; feeds: { uri: string }[] }>(stack.worker.url, 'app.bsky.feed.describeFeedGenerator');
+		expect(body.did).toBe(stack.serviceDid);
+		expect(body.feeds.map((feed) => feed.uri)).toEqual(['following', 'trending', 'remixes'].map(feedUri));
+	});
+
+	it('serves the cross-posts with a reason, publicly', async () => {
+		const { status, body } = await skeleton('trending');
+		expect(status).toBe(200);
+		expect(body.feed.find((item) => item.post === crosspost)?.feedContext).toMatch(/^(remix-chain|popular|discussed|following|fresh)$/);
+	});
+
+	it('personalises the following feed for a valid JWT', async () => {
+		const mine = await skeleton('following', await serviceToken(viewer, stack.serviceDid, SKELETON));
+		expect(mine.body.feed.map((item) => item.post)).toContain(crosspost);
+		const stranger = await createAccount(stack.network.pdsUrl, 'outsider');
+		const theirs = await skeleton('following', await serviceToken(stranger, stack.serviceDid, SKELETON));
+		expect(theirs.status).toBe(200);
+		expect(theirs.body.feed).toEqual([]);
+	});
+
+	it('refuses an expired, a wrong-audience and a forged JWT', async () => {
+		const identity = await selfSignedIdentity(stack, await Secp256k1Keypair.create());
+		const now = Math.floor(Date.now() / 1000);
+		const expired = await identity.sign(SKELETON, undefined, { iat: now - 120, exp: now - 60 });
+		const wrongAudience = (await viewer.com.atproto.server.getServiceAuth({ aud: 'did:web:feeds.example', lxm: SKELETON })).data.token;
+		const valid = (await serviceToken(viewer, stack.serviceDid, SKELETON)).authorization!.split(' ')[1]!;
+		const forged = `${valid.split('.').slice(0, 2).join('.')}.${Buffer.from('not the signature').toString('base64url')}`;
+		for (const [token, error] of [[expired, 'JwtExpired'], [wrongAudience, 'InvalidAudience'], [forged, 'BadJwtSignature']]) {
+			const { status, body } = await skeleton('following', { authorization: `Bearer ${token}` });
+			expect(status).toBe(401);
+			expect(body.error).toBe(error);
+		}
+	});
+
+	it('answers an unknown feed with UnknownFeed', async () => {
+		const { status, body } = await skeleton('nope');
+		expect(status).toBe(400);
+		expect(body.error).toBe('UnknownFeed');
 	});
 });

@@ -4,6 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AtpAgent } from '@atproto/api';
+import { Secp256k1Keypair, type Keypair } from '@atproto/crypto';
+import { createServiceJwt } from '@atproto/xrpc-server';
+import * as plc from '@did-plc/lib';
 import { startDevNetwork, type DevNetwork } from '../../scripts/dev-network.ts';
 import { readSampleVideo } from '../../scripts/sample-video.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/worker-process.ts';
@@ -128,4 +131,21 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000)
 			await new Promise((resolve) => setTimeout(resolve, 100));
 		}
 	}
+}
+
+/** An identity whose keys the test holds (a did:plc of its own), so it can sign what a PDS never would. */
+export async function selfSignedIdentity(stack: Stack, signingKey: Keypair) {
+	const rotationKey = await Secp256k1Keypair.create();
+	const client = new plc.Client(stack.network.plcUrl);
+	const did = await client.createDid({
+		signingKey: signingKey.did(),
+		handle: `self-${Date.now()}.test`,
+		pds: stack.network.pdsUrl,
+		rotationKeys: [rotationKey.did()],
+		signer: rotationKey,
+	});
+	const sign = (lxm: string, keypair: Keypair = signingKey, claims: { iat?: number; exp?: number } = {}) =>
+		createServiceJwt({ iss: did, aud: stack.serviceDid, lxm, keypair, ...claims });
+	const rotateTo = (key: Keypair) => client.updateAtprotoKey(did, rotationKey, key.did());
+	return { did, sign, rotateTo };
 }

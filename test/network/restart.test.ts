@@ -46,8 +46,14 @@ async function indexedUris(did: string): Promise<string[]> {
 }
 
 async function pdsUris(agent: AtpAgent): Promise<string[]> {
-	const { data } = await agent.com.atproto.repo.listRecords({ repo: agent.assertDid, collection: 'video.dreamreel.clip', limit: 100 });
-	return data.records.map((record) => record.uri);
+	const uris: string[] = [];
+	let cursor: string | undefined;
+	do {
+		const { data } = await agent.com.atproto.repo.listRecords({ repo: agent.assertDid, collection: 'video.dreamreel.clip', limit: 100, cursor });
+		uris.push(...data.records.map((record) => record.uri));
+		cursor = data.records.length === 100 ? data.cursor : undefined;
+	} while (cursor);
+	return uris;
 }
 
 it('loses no event and applies none twice when the ingester is killed at random points', async () => {

@@ -18,7 +18,8 @@ function pds(served: Uint8Array, status = 200) {
 	const asked: string[] = [];
 	const fetcher: typeof fetch = async (input) => {
 		asked.push(String(input instanceof Request ? input.url : input));
-		return new Response(status === 200 ? served : 'nope', { status });
+		if (status !== 200) return new Response('nope', { status });
+		return new Response(served, { headers: { 'content-length': String(served.length) } });
 	};
 	return { fetch: fetcher, asked };
 }
@@ -41,6 +42,19 @@ describe('R2VideoHost', () => {
 		expect(await host.playback(blob.cid, { restricted: false })).toEqual({ mp4: `${PUBLIC_URL}/video/${blob.cid}` });
 	});
 
+	it('stores bytes already in hand under their CID', async () => {
+		const bytes = random();
+		const { cid } = await blobOf(bytes);
+		const host = new R2VideoHost({ bucket: env.VIDEOS, publicUrl: PUBLIC_URL, fetch: pds(bytes).fetch });
+		// A stream of unknown length, as a chunked response would give.
+		const chunks = [bytes.subarray(0, 700), bytes.subarray(700)];
+		const stream = new ReadableStream<Uint8Array>({ pull: (controller) => void (chunks.length ? controller.enqueue(chunks.shift()!) : controller.close()) });
+		await host.store(cid, stream, { size: bytes.length, ...flags });
+		await expect(host.store(cid, bytes.subarray(1), { size: bytes.length, ...flags })).rejects.toBeInstanceOf(VideoHostError);
+		const res = await serveVideo(new Request(`${PUBLIC_URL}/video/${cid}`), env.VIDEOS, cid);
+		expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+	});
+
 	it('does not fetch a blob it already holds', async () => {
 		const bytes = random();
 		const blob = await blobOf(bytes);
@@ -58,7 +72,7 @@ describe('R2VideoHost', () => {
 		expect(await env.VIDEOS.head(blob.cid)).toBeNull();
 	});
 
-	it('refuses a body longer than the declared size', async () => {
+	it('refuses a blob whose length is not the declared size, before storing', async () => {
 		const bytes = random();
 		const blob = { ...(await blobOf(bytes)), size: bytes.length - 1 };
 		const host = new R2VideoHost({ bucket: env.VIDEOS, publicUrl: PUBLIC_URL, fetch: pds(bytes).fetch });

@@ -133,10 +133,14 @@ describe('StreamClient against the fake Stream API', () => {
 	});
 
 	it('makes a direct upload URL whose video waits for the upload', async () => {
-		const { client } = setup();
+		const { fake, client } = setup();
 		const upload = await client.directUpload({ maxDurationSeconds: 60, meta: { name: 'x' } });
 		expect(upload.uploadURL).toMatch(/^https:\/\/upload\.videodelivery\.test\//);
 		expect((await client.get(upload.uid)).status.state).toBe('pendingupload');
+		const form = new FormData();
+		form.set('file', new Blob([MP4]), 'clip.mp4');
+		expect((await fake.fetch(upload.uploadURL, { method: 'POST', body: form })).status).toBe(200);
+		expect((await client.get(upload.uid)).status.state).not.toBe('pendingupload');
 	});
 
 	it('deletes a video, whose body says nothing', async () => {

@@ -2,6 +2,8 @@ import { XRPCRouter } from '@atcute/xrpc-server';
 import type { AppContext } from '../context.ts';
 import { handleException, methodNotImplemented } from './errors.ts';
 import type { Method } from './method.ts';
+import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
+import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
 import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
 import { getClip } from './video/dreamreel/getClip.ts';
 import { getClips } from './video/dreamreel/getClips.ts';
@@ -12,7 +14,10 @@ import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
 
-const methods: Method[] = [getAuthorFeed, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline];
+const methods: Method[] = [
+	describeFeedGenerator,
+	getFeedSkeleton,
+	getAuthorFeed, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline];
 
 export function createXrpcRouter(ctx: AppContext): XRPCRouter {
 	const router = new XRPCRouter({

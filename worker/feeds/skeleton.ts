@@ -1,0 +1,70 @@
+import { InvalidRequestError } from '@atcute/xrpc-server';
+import { VISIBLE } from '../views/visibility.ts';
+import type { FeedKey } from './catalog.ts';
+import { rank, type Candidate } from './ranking.ts';
+
+export interface SkeletonItem {
+	post: string;
+	feedContext?: string;
+}
+
+export interface SkeletonPage {
+	items: SkeletonItem[];
+	cursor?: string;
+}
+
+type Algorithm = (db: D1Database, viewer: string | undefined, limit: number, cursor: string | undefined) => Promise<SkeletonPage>;
+
+/** How each feed of the catalog is computed. Items are the Bluesky posts that share Dreamreel clips. */
+export const algorithms: Record<FeedKey, Algorithm> = {
+	following,
+	trending: (db, _viewer, limit, cursor) => ranked(db, '', limit, cursor),
+	remixes: (db, _viewer, limit, cursor) =>
+		ranked(db, `AND c.is_remix = 1 AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')`, limit, cursor),
+};
+
+/** Clips that have a cross-post, joined to it: the feed serves the post, the rules apply to the clip. */
+const SHARED = `FROM crossposts x JOIN clips c ON c.did = x.did AND c.video_cid = x.video_cid JOIN actors a ON a.did = c.did`;
+
+/** Signed in: the people the requester follows. Anonymous: everyone (the public version). */
+async function following(db: D1Database, viewer: string | undefined, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
+	const [sortAt, uri] = cursor ? cursor.split('::') : [];
+	if (cursor && (!sortAt || !uri)) throw new InvalidRequestError({ message: 'invalid cursor' });
+	const { results } = await db
+		.prepare(
+			`SELECT x.uri AS post, c.sort_at AS sortAt, x.uri ${SHARED}
+			 WHERE ${VISIBLE} AND (?1 IS NULL OR c.did IN (SELECT subject FROM follows WHERE did = ?1))
+			   AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND x.uri < ?3))
+			 ORDER BY c.sort_at DESC, x.uri DESC LIMIT ?4`,
+		)
+		.bind(viewer ?? null, sortAt ?? null, uri ?? null, limit)
+		.all<{ post: string; sortAt: string }>();
+	const last = results.at(-1);
+	return {
+		items: results.map((row) => ({ post: row.post })),
+		...(results.length === limit && last ? { cursor: `${last.sortAt}::${last.post}` } : {}),
+	};
+}
+
+async function ranked(db: D1Database, where: string, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
+	const offset = cursor === undefined ? 0 : Number(cursor);
+	if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });
+	const { results } = await db
+		.prepare(
+			`SELECT x.uri AS post, c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
+			   (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS likes,
+			   (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comments,
+			   (SELECT COUNT(*) FROM clips r WHERE r.parent_uri = c.uri) AS remixes
+			 ${SHARED} WHERE ${VISIBLE} ${where}
+			   AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-14 days')
+			 ORDER BY c.sort_at DESC LIMIT 1000`,
+		)
+		.all<Omit<Candidate, 'isRemix' | 'followedByViewer'> & { post: string; isRemix: number }>();
+	const posts = new Map(results.map((row) => [row.uri, row.post]));
+	const order = rank(results.map((row) => ({ ...row, isRemix: row.isRemix === 1, followedByViewer: false })), Date.now());
+	const page = order.slice(offset, offset + limit);
+	return {
+		items: page.map((item) => ({ post: posts.get(item.uri)!, feedContext: item.reason })),
+		...(offset + limit < order.length ? { cursor: String(offset + limit) } : {}),
+	};
+}

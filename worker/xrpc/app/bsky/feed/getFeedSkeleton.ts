@@ -1,0 +1,23 @@
+import { AppBskyFeedGetFeedSkeleton } from '@atcute/bluesky';
+import type { ResourceUri } from '@atcute/lexicons/syntax';
+import { json, XRPCError } from '@atcute/xrpc-server';
+import { algorithms } from '../../../../feeds/skeleton.ts';
+import type { Method } from '../../../method.ts';
+
+/**
+ * The standard feed-generator method, so any Bluesky app can show Dreamreel feeds. Personalised
+ * when the requester's AppView sends a service JWT addressed to us; the public version otherwise.
+ */
+export const getFeedSkeleton: Method = (router, ctx) =>
+	router.addQuery(AppBskyFeedGetFeedSkeleton, {
+		async handler({ params, request }) {
+			const [, , publisher, collection, rkey] = params.feed.split('/');
+			const algorithm = rkey && Object.hasOwn(algorithms, rkey) ? algorithms[rkey as keyof typeof algorithms] : undefined;
+			if (publisher !== ctx.config.feedPublisherDid || collection !== 'app.bsky.feed.generator' || !algorithm) {
+				throw new XRPCError({ status: 400, error: 'UnknownFeed', message: `unknown feed ${params.feed}` });
+			}
+			const viewer = await ctx.auth.optionalViewer(request, 'app.bsky.feed.getFeedSkeleton');
+			const { items, cursor } = await algorithm(ctx.db, viewer, params.limit ?? 50, params.cursor);
+			return json({ feed: items.map((item) => ({ post: item.post as ResourceUri, ...(item.feedContext ? { feedContext: item.feedContext } : {}) })), cursor });
+		},
+	});
