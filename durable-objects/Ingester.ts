@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { createContext } from '../worker/context.ts';
+import { createContext, type AppContext } from '../worker/context.ts';
 import { applyEvents, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
 import { fanOut, type FanoutDeps } from '../worker/feeds/fanout.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
@@ -52,6 +52,7 @@ export class Ingester extends DurableObject<Env> {
 	readonly #source: Source;
 	readonly #sync: ActorSync;
 	readonly #fanout: FanoutDeps;
+	readonly #mirror: AppContext['mirror'];
 	#fanningOut = false;
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
@@ -66,6 +67,7 @@ export class Ingester extends DurableObject<Env> {
 		this.#source = sourceFor(app.config.firehoseUrl);
 		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch };
 		this.#fanout = { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers };
+		this.#mirror = app.mirror;
 		ctx.blockConcurrencyWhile(async () => this.#migrate());
 	}
 
@@ -174,6 +176,16 @@ export class Ingester extends DurableObject<Env> {
 			this.#queueFeedChanges(result.feed);
 		});
 		if (result.discovered.length + result.refresh.length > 0) void this.#syncAccounts();
+		this.#handOffVideos(result);
+	}
+
+	/** The mirror keeps its own durable queue; a lost hand-off is found by its periodic sweep. */
+	#handOffVideos({ videos, people }: Pick<ApplyResult, 'videos' | 'people'>): void {
+		if (videos.length === 0 && people.length === 0) return;
+		const mirror = this.#mirror();
+		void Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheckPeople([...new Set(people)])]).catch((error: unknown) =>
+			console.error('handing videos to the mirror failed', error),
+		);
 	}
 
 	#queueFeedChanges(changes: FeedChange[]): void {
@@ -231,8 +243,13 @@ export class Ingester extends DurableObject<Env> {
 
 	async #syncAccount({ did, backfill, attempts, generation }: PendingAccount): Promise<void> {
 		try {
-			if (backfill) this.#queueFeedChanges(await backfillRepo(this.#sync, did));
-			else await refreshActor(this.#sync, did);
+			if (backfill) {
+				const found = await backfillRepo(this.#sync, did);
+				this.#queueFeedChanges(found.feed);
+				this.#handOffVideos(found);
+			} else {
+				await refreshActor(this.#sync, did);
+			}
 			this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ? AND generation = ?', did, generation);
 		} catch (error) {
 			console.warn(`syncing ${did} failed (attempt ${attempts + 1}):`, String(error));

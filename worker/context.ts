@@ -1,8 +1,11 @@
 import type { Ingester } from '../durable-objects/Ingester.ts';
+import type { Mirror } from '../durable-objects/Mirror.ts';
 import type { Timeline } from '../durable-objects/Timeline.ts';
 import { ServiceAuth } from './auth.ts';
 import { readConfig, type Config } from './config.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
+import { outboundFetch } from './outbound-fetch.ts';
+import { createVideoHost, readVideoConfig, type VideoHost } from './video/index.ts';
 
 /** The few objects every handler needs, built once per isolate and passed explicitly. */
 export interface AppContext {
@@ -14,6 +17,10 @@ export interface AppContext {
 	ingester: () => DurableObjectStub<Ingester>;
 	/** A viewer's following timeline. */
 	timeline: (viewer: string) => DurableObjectStub<Timeline>;
+	/** Where clips' videos are copied for playback: R2 (default) or Cloudflare Stream. */
+	videoHost: VideoHost;
+	/** The queue that copies videos to the host. */
+	mirror: () => DurableObjectStub<Mirror>;
 }
 
 export function createContext(env: Env): AppContext {
@@ -26,5 +33,12 @@ export function createContext(env: Env): AppContext {
 		auth: new ServiceAuth(config, identity.dids),
 		ingester: () => env.INGESTER.getByName('network'),
 		timeline: (viewer) => env.TIMELINE.getByName(viewer),
+		videoHost: createVideoHost(readVideoConfig(env), {
+			bucket: env.VIDEOS,
+			publicUrl: config.publicUrl.origin,
+			fetch: outboundFetch(config.allowLoopbackFetch),
+			cache: caches.default,
+		}),
+		mirror: () => env.MIRROR.getByName('videos'),
 	};
 }

@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import { createContext, type AppContext } from './context.ts';
 import { didDocument } from './did-document.ts';
+import { serveVideo } from './video/index.ts';
+import { streamWebhook } from './video/stream-webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
 export { Ingester } from '../durable-objects/Ingester.ts';
+export { Mirror } from '../durable-objects/Mirror.ts';
 export { Timeline } from '../durable-objects/Timeline.ts';
 
 interface Isolate {
@@ -27,6 +30,10 @@ const app = new Hono<{ Bindings: Env }>();
 
 app.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).ctx.config)));
 app.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
+app.on(['GET', 'HEAD'], '/video/:cid', (c) =>
+	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
+);
+app.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).ctx));
 
 export default {
 	fetch: app.fetch,

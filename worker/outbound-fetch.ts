@@ -1,20 +1,33 @@
+/** Redirects followed for a fetch, each hop checked like the first. */
+const MAX_REDIRECTS = 3;
+
 /**
- * fetch for URLs that come from the network (DID documents, PDS endpoints). Production refuses
- * loopback, private and link-local hosts; the local network (ALLOW_LOOPBACK_FETCH) may reach
- * loopback, and there `https://localhost…` is fetched over plain HTTP, as did:web URLs always say https.
+ * fetch for URLs that come from the network (DID documents, PDS endpoints, blob URLs). Production
+ * refuses loopback, private and link-local hosts, at every redirect hop; the local network
+ * (ALLOW_LOOPBACK_FETCH) may reach loopback, and there `https://localhost…` is fetched over plain
+ * HTTP, as did:web URLs always say https.
  */
-export function outboundFetch(allowLoopback: boolean): typeof fetch {
-	return async (input, init) => {
-		const url = new URL(input instanceof Request ? input.url : input.toString());
+export function outboundFetch(allowLoopback: boolean, send: typeof fetch = fetch): typeof fetch {
+	const guard = (url: URL): URL => {
 		if (isLoopback(url.hostname)) {
 			if (!allowLoopback) throw new TypeError(`refusing to fetch a loopback address: ${url.host}`);
 			url.protocol = 'http:';
 		} else if (isPrivate(url.hostname)) {
 			throw new TypeError(`refusing to fetch a private address: ${url.host}`);
 		}
+		return url;
+	};
+	return async (input, init) => {
 		// workerd rejects some `cache` modes that resolvers pass; caching is ours to do.
-		const { cache: _, ...rest } = init ?? {};
-		return fetch(url, { ...rest, redirect: init?.redirect ?? 'manual' });
+		const { cache: _, redirect, ...rest } = init ?? {};
+		let url = guard(new URL(input instanceof Request ? input.url : input.toString()));
+		for (let hop = 0; ; hop++) {
+			const response = await send(url, { ...rest, redirect: 'manual' });
+			const location = response.headers.get('location');
+			if (redirect === 'manual' || response.status < 300 || response.status >= 400 || !location) return response;
+			if (hop >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${url.host}`);
+			url = guard(new URL(location, url));
+		}
 	};
 }
 
@@ -29,6 +42,7 @@ function isPrivate(host: string): boolean {
 		/^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
 		/^169\.254\./.test(host) ||
 		/^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./.test(host) ||
-		/^\[(f[cd]|fe[89ab])/i.test(host)
+		/^\[(f[cd]|fe[89ab]|::ffff:)/i.test(host) ||
+		host === '[::]'
 	);
 }

@@ -15,6 +15,10 @@ export interface ApplyResult {
 	refresh: string[];
 	/** What followers' timelines must learn. */
 	feed: FeedChange[];
+	/** Video blobs of new or changed clips, to copy to the video host. */
+	videos: string[];
+	/** People whose consent, follows or account changed: their clips' videos may change visibility. */
+	people: string[];
 }
 
 export type FeedChange =
@@ -43,7 +47,7 @@ export async function applyEvents(
 	events: NetworkEvent[],
 	{ discoverFollowed = true, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
-	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [] };
+	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [] };
 	const ops = events.flatMap((event) =>
 		event.kind === 'commit'
 			? event.ops.flatMap((op) => (isIndexed(op.collection) ? [{ ...op, did: event.did, rev: event.rev } as Op] : []))
@@ -66,6 +70,7 @@ export async function applyEvents(
 
 	for (const event of events) {
 		if (event.kind === 'account') {
+			result.people.push(event.did);
 			statements.push(
 				db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null),
 			);
@@ -90,6 +95,7 @@ export async function applyEvents(
 		if (op.action === 'delete') {
 			statements.push(...indexStatements(db, op, null, indexedAt));
 			result.feed.push(...feedChanges(op, null, indexedAt, unfollowed));
+			noteVisibility(result, op, null, unfollowed.get(op.uri));
 			result.applied++;
 			continue;
 		}
@@ -110,6 +116,7 @@ export async function applyEvents(
 		if (op.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(String(validated.record.subject));
 		statements.push(...indexStatements(db, op, validated.record, indexedAt));
 		result.feed.push(...feedChanges(op, validated.record, indexedAt, unfollowed));
+		noteVisibility(result, op, validated.record);
 		result.applied++;
 	}
 	if (statements.length > 0) await db.batch(statements);
@@ -130,6 +137,19 @@ function involvesDreamreel(op: Op, known: Map<string, string>): boolean {
 	if (op.collection !== 'app.bsky.graph.follow' || op.action === 'delete') return false;
 	const subject = (op.record as { subject?: unknown } | undefined)?.subject;
 	return typeof subject === 'string' && known.has(subject);
+}
+
+/** What the video mirror must (re)consider after this op. */
+function noteVisibility(result: ApplyResult, op: Op, record: Record<string, unknown> | null, unfollowedSubject?: string): void {
+	if (op.collection === 'video.dreamreel.clip' || op.collection === 'video.dreamreel.remix') {
+		const video = (record?.video as { ref?: { $link?: string } } | undefined)?.ref?.$link;
+		if (video) result.videos.push(video);
+	} else if (op.collection === 'video.dreamreel.consent') {
+		result.people.push(op.did);
+	} else if (op.collection === 'app.bsky.graph.follow') {
+		const subject = record ? String(record.subject) : unfollowedSubject;
+		result.people.push(op.did, ...(subject ? [subject] : []));
+	}
 }
 
 function feedChanges(op: Op, record: Record<string, unknown> | null, indexedAt: string, unfollowed: Map<string, string>): FeedChange[] {

@@ -1,7 +1,7 @@
 import type { Did } from '@atcute/lexicons';
 import type { Identity } from '../identity/index.ts';
 import { outboundFetch } from '../outbound-fetch.ts';
-import { applyEvents, type FeedChange } from './apply.ts';
+import { applyEvents, type ApplyResult } from './apply.ts';
 import type { RecordOp } from './events.ts';
 import { indexedCollections } from './records.ts';
 
@@ -27,11 +27,12 @@ export async function refreshActor(sync: ActorSync, did: string): Promise<string
 /**
  * Reads a repo's indexed collections from its PDS, so a newly seen account's clips appear without
  * waiting for new events. Records are applied at the repo's current revision: anything the stream
- * later says about them is newer and wins. Returns what followers' and the account's own timelines
- * must learn (its follows, above all).
+ * later says about them is newer and wins. Returns what timelines and the video mirror must learn.
  */
-export async function backfillRepo(sync: ActorSync, did: string): Promise<FeedChange[]> {
-	const feed: FeedChange[] = [];
+export type BackfillResult = Pick<ApplyResult, 'feed' | 'videos' | 'people'>;
+
+export async function backfillRepo(sync: ActorSync, did: string): Promise<BackfillResult> {
+	const found: BackfillResult = { feed: [], videos: [], people: [] };
 	const pds = await refreshActor(sync, did);
 	const fetch = outboundFetch(sync.allowLoopbackFetch);
 	const xrpc = async <T>(method: string, params: Record<string, string>): Promise<T> => {
@@ -59,12 +60,14 @@ export async function backfillRepo(sync: ActorSync, did: string): Promise<FeedCh
 			}));
 			if (ops.length > 0) {
 				const result = await applyEvents(sync.db, [{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
-				feed.push(...result.feed);
+				found.feed.push(...result.feed);
+				found.videos.push(...result.videos);
+				found.people.push(...result.people);
 			}
 			cursor = listed.cursor;
 			if (!cursor || listed.records.length === 0) break;
 		}
 	}
 	await sync.db.prepare('UPDATE actors SET backfilled_at = ?2 WHERE did = ?1').bind(did, new Date().toISOString()).run();
-	return feed;
+	return found;
 }

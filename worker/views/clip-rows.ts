@@ -20,6 +20,11 @@ export interface ClipRow {
 	remix_count: number;
 	like_count: number;
 	comment_count: number;
+	video_state: 'pending' | 'ready' | 'failed' | null;
+	video_reason: string | null;
+	video_hls: string | null;
+	video_mp4: string | null;
+	video_thumbnail: string | null;
 }
 
 
@@ -29,8 +34,9 @@ SELECT c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c
        (SELECT COUNT(*) FROM clips r JOIN actors ra ON ra.did = r.did
          WHERE r.parent_uri = c.uri AND ra.active = 1) AS remix_count,
        (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS like_count,
-       (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comment_count
-FROM clips c JOIN actors a ON a.did = c.did`;
+       (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comment_count,
+       v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail
+FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;
 
 const PAGE = `AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND c.uri < ?3))
 ORDER BY c.sort_at DESC, c.uri DESC LIMIT ?4`;

@@ -53,16 +53,29 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 }
 
 /**
- * Until a clip is mirrored to an edge host, the canonical blob on the author's PDS is what plays.
- * Without a known PDS the video cannot be located yet.
+ * The hosted copy when it is ready (HLS from Stream, MP4 from R2). Until then the canonical blob on
+ * the author's PDS plays; a video that could not be mirrored says why instead of giving a broken URL.
+ * Views only ever show visible clips, so a restricted copy never reaches this point.
  */
 function playback(row: ClipRow, record: Record<string, unknown>): VideoDreamreelDefs.Playback {
 	const durationMs = typeof record.durationMs === 'number' ? record.durationMs : undefined;
 	const aspectRatio = record.aspectRatio as VideoDreamreelDefs.AspectRatio | undefined;
 	const shape = { ...(durationMs ? { durationMs } : {}), ...(aspectRatio ? { aspectRatio } : {}) };
+	if (row.video_state === 'failed') return { state: 'failed', reason: (row.video_reason ?? 'the video could not be copied').slice(0, 300), ...shape };
+	if (row.video_state === 'ready' && (row.video_hls || row.video_mp4)) {
+		return {
+			state: 'ready',
+			...(row.video_hls ? { hls: row.video_hls as Uri } : {}),
+			...(row.video_mp4 ? { mp4: row.video_mp4 as Uri } : {}),
+			...(row.video_thumbnail ? { thumbnail: row.video_thumbnail as Uri } : {}),
+			...shape,
+		};
+	}
 	if (!row.pds) return { state: 'pending', reason: 'locating the author’s PDS', ...shape };
-	return { state: 'ready', mp4: blobUrl(row.pds, row.did, row.video_cid), ...shape };
+	return { state: 'pending', mp4: blobUrl(row.pds, row.did, row.video_cid), ...shape };
 }
+
+type Uri = `${string}:${string}`;
 
 function blobUrl(pds: string, did: string, cid: string): `${string}:${string}` {
 	const url = new URL('/xrpc/com.atproto.sync.getBlob', pds);

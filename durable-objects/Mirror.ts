@@ -1,0 +1,100 @@
+import { DurableObject } from 'cloudflare:workers';
+import { createContext } from '../worker/context.ts';
+import { mirrorVideo, type MirrorDeps } from '../worker/mirror/mirror-video.ts';
+
+const MAX_ATTEMPTS = 10;
+const CONCURRENCY = 4;
+/** Clips indexed while a hand-off to this object was lost are found by this sweep. */
+const SWEEP_MS = 5 * 60_000;
+
+/**
+ * Copies clips' videos from their authors' PDSes to the video host (R2 or Stream), and re-applies
+ * whether each copy may be public when consent or an account changes. A durable queue driven by
+ * alarms: every task is retried with backoff until it is done or has failed for good.
+ */
+export class Mirror extends DurableObject<Env> {
+	readonly #deps: MirrorDeps;
+	#running = false;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		const app = createContext(env);
+		this.#deps = { db: app.db, host: app.videoHost };
+		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS tasks (cid TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, reason TEXT)`);
+	}
+
+	/** New videos to copy, or videos whose clips' visibility may have changed. */
+	async enqueue(cids: string[]): Promise<void> {
+		const now = Date.now();
+		for (const cid of new Set(cids)) {
+			this.ctx.storage.sql.exec('INSERT INTO tasks (cid, next_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET next_at = MIN(next_at, ?)', cid, now, now);
+		}
+		await this.ctx.storage.setAlarm(now);
+	}
+
+	/** Videos of clips by or featuring these people: their consent, follows or account changed. */
+	async recheckPeople(dids: string[]): Promise<void> {
+		if (dids.length === 0) return;
+		const { results } = await this.#deps.db
+			.prepare(
+				`SELECT DISTINCT v.cid FROM videos v JOIN clips c ON c.video_cid = v.cid
+				 WHERE c.did IN (SELECT value FROM json_each(?1))
+				    OR c.uri IN (SELECT clip_uri FROM cameos WHERE did IN (SELECT value FROM json_each(?1)))`,
+			)
+			.bind(JSON.stringify(dids))
+			.all<{ cid: string }>();
+		if (results.length > 0) await this.enqueue(results.map((row) => row.cid));
+	}
+
+	pending(): number {
+		return this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM tasks').one().n;
+	}
+
+	override async alarm(): Promise<void> {
+		if (this.#running) return;
+		this.#running = true;
+		try {
+			await this.#sweep();
+			for (;;) {
+				const due = this.ctx.storage.sql
+					.exec<{ cid: string; attempts: number }>('SELECT cid, attempts FROM tasks WHERE next_at <= ? ORDER BY next_at LIMIT ?', Date.now(), CONCURRENCY)
+					.toArray();
+				if (due.length === 0) break;
+				await Promise.all(due.map((task) => this.#run(task.cid, task.attempts)));
+			}
+		} finally {
+			this.#running = false;
+			const next = this.ctx.storage.sql.exec<{ at: number | null }>('SELECT MIN(next_at) AS at FROM tasks').one().at;
+			await this.ctx.storage.setAlarm(Math.min(next ?? Infinity, Date.now() + SWEEP_MS));
+		}
+	}
+
+	async #run(cid: string, attempts: number): Promise<void> {
+		const outcome = await mirrorVideo(this.#deps, cid).catch((error: unknown) => ({ done: false as const, retryInMs: 0, reason: String(error) }));
+		if (outcome.done) {
+			this.ctx.storage.sql.exec('DELETE FROM tasks WHERE cid = ?', cid);
+			return;
+		}
+		if (attempts + 1 >= MAX_ATTEMPTS) {
+			console.error(`giving up mirroring ${cid}: ${outcome.reason}`);
+			await this.#deps.db
+				.prepare(`INSERT OR REPLACE INTO videos (cid, host, state, reason, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)`)
+				.bind(cid, this.#deps.host.name, outcome.reason, new Date().toISOString())
+				.run();
+			this.ctx.storage.sql.exec('DELETE FROM tasks WHERE cid = ?', cid);
+			return;
+		}
+		const backoff = Math.max(outcome.retryInMs, Math.min(3_600_000, 1000 * 2 ** attempts));
+		this.ctx.storage.sql.exec('UPDATE tasks SET attempts = attempts + 1, next_at = ?, reason = ? WHERE cid = ?', Date.now() + backoff, outcome.reason, cid);
+	}
+
+	/** Clips whose video has no row at all: a hand-off from the ingester that never arrived. */
+	async #sweep(): Promise<void> {
+		const { results } = await this.#deps.db
+			.prepare('SELECT DISTINCT c.video_cid AS cid FROM clips c LEFT JOIN videos v ON v.cid = c.video_cid WHERE v.cid IS NULL LIMIT 500')
+			.all<{ cid: string }>();
+		for (const { cid } of results) {
+			this.ctx.storage.sql.exec('INSERT OR IGNORE INTO tasks (cid, next_at) VALUES (?, ?)', cid, Date.now());
+		}
+	}
+}

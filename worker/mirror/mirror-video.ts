@@ -1,0 +1,102 @@
+import { VideoHostError, type VideoHost } from '../video/index.ts';
+import { VISIBLE } from '../views/visibility.ts';
+
+export interface MirrorDeps {
+	db: D1Database;
+	host: VideoHost;
+}
+
+/** What became of one attempt: done, try again later (with why), or given up for good. */
+export type Outcome = { done: true } | { done: false; retryInMs: number; reason: string };
+
+/** Stream encodes asynchronously: ask again this soon while it is pending. */
+const POLL_MS = 5000;
+
+interface Source {
+	did: string;
+	pds: string | null;
+	mime: string;
+	size: number;
+	aiGenerated: number;
+	visible: number;
+}
+
+/**
+ * Copies one blob to the video host and records its playback state, or re-applies whether it may
+ * be public. The canonical blob stays on the author's PDS; the host refuses bytes that do not hash
+ * to the CID or exceed the declared size (R2), so the copy is the author's video or nothing.
+ */
+export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Outcome> {
+	const source = await deps.db
+		.prepare(
+			`SELECT c.did, a.pds, json_extract(c.record, '$.video.mimeType') AS mime, json_extract(c.record, '$.video.size') AS size,
+			   EXISTS (SELECT 1 FROM json_each(c.record, '$.labels.values') WHERE json_extract(value, '$.val') = 'ai-generated') AS aiGenerated,
+			   EXISTS (SELECT 1 FROM clips c JOIN actors a ON a.did = c.did WHERE c.video_cid = ?1 AND ${VISIBLE}) AS visible
+			 FROM clips c JOIN actors a ON a.did = c.did WHERE c.video_cid = ?1 LIMIT 1`,
+		)
+		.bind(cid)
+		.first<Source>();
+	if (!source) return { done: true }; // every clip using it was deleted
+	const restricted = source.visible === 0;
+	const current = await deps.db.prepare('SELECT state, ref, restricted FROM videos WHERE cid = ?1').bind(cid).first<{ state: string; ref: string | null; restricted: number }>();
+	if (current?.state === 'failed') return { done: true };
+	if (current?.ref && current.state === 'ready') {
+		if ((current.restricted === 1) !== restricted) await deps.host.setRestricted(current.ref, restricted);
+		return record(deps, cid, current.ref, restricted);
+	}
+	if (!source.pds) return { done: false, retryInMs: POLL_MS, reason: 'the author’s PDS is not known yet' };
+	try {
+		const ref =
+			current?.ref ??
+			(await deps.host.put({ cid, mimeType: source.mime, size: source.size, url: blobUrl(source.pds, source.did, cid) }, { aiGenerated: source.aiGenerated === 1, restricted })).ref;
+		return await record(deps, cid, ref, restricted);
+	} catch (error) {
+		if (error instanceof VideoHostError && !error.retryable) {
+			await save(deps, cid, { state: 'failed', reason: error.message, restricted });
+			return { done: true };
+		}
+		return { done: false, retryInMs: 0, reason: String(error) };
+	}
+}
+
+async function record(deps: MirrorDeps, cid: string, ref: string, restricted: boolean): Promise<Outcome> {
+	const status = await deps.host.status(ref);
+	if (status.state === 'failed') {
+		await save(deps, cid, { state: 'failed', ref, reason: status.reason, restricted });
+		return { done: true };
+	}
+	if (status.state === 'pending') {
+		await save(deps, cid, { state: 'pending', ref, restricted });
+		return { done: false, retryInMs: POLL_MS, reason: 'the host is still processing' };
+	}
+	const urls = restricted ? {} : await deps.host.playback(ref, { restricted });
+	await save(deps, cid, { state: 'ready', ref, restricted, ...urls });
+	return { done: true };
+}
+
+interface VideoRow {
+	state: 'pending' | 'ready' | 'failed';
+	ref?: string;
+	reason?: string;
+	restricted: boolean;
+	hls?: string;
+	mp4?: string;
+	thumbnail?: string;
+}
+
+async function save({ db, host }: MirrorDeps, cid: string, row: VideoRow): Promise<void> {
+	await db
+		.prepare(
+			`INSERT OR REPLACE INTO videos (cid, host, ref, state, reason, restricted, hls, mp4, thumbnail, updated_at)
+			 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
+		)
+		.bind(cid, host.name, row.ref ?? null, row.state, row.reason ?? null, row.restricted ? 1 : 0, row.hls ?? null, row.mp4 ?? null, row.thumbnail ?? null, new Date().toISOString())
+		.run();
+}
+
+function blobUrl(pds: string, did: string, cid: string): string {
+	const url = new URL('/xrpc/com.atproto.sync.getBlob', pds);
+	url.searchParams.set('did', did);
+	url.searchParams.set('cid', cid);
+	return url.href;
+}
