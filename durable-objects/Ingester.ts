@@ -23,6 +23,8 @@ export interface IngesterStatus {
 	stale: number;
 	skippedFrames: number;
 	pendingAccounts: number;
+	/** Timeline changes not yet pushed to followers. */
+	fanoutPending: number;
 	lastError: string | null;
 }
 
@@ -95,6 +97,7 @@ export class Ingester extends DurableObject<Env> {
 			stale: this.#get<number>('stale') ?? 0,
 			skippedFrames: this.#get<number>('skippedFrames') ?? 0,
 			pendingAccounts: this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n,
+			fanoutPending: this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM fanout').one().n,
 			lastError: this.#get<string>('lastError') ?? null,
 		};
 	}

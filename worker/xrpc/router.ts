@@ -23,7 +23,8 @@ export function createXrpcRouter(ctx: AppContext): XRPCRouter {
 	const router = new XRPCRouter({
 		handleNotFound: methodNotImplemented,
 		handleException,
-		handleHealthCheck: async () => Response.json({ version: ctx.config.version, ingest: await ctx.ingester().status() }),
+		handleHealthCheck: async () =>
+			Response.json({ version: ctx.config.version, ingest: await ctx.ingester().status(), mirrorPending: await ctx.mirror().pending() }),
 	});
 	for (const method of methods) method(router, ctx);
 	return router;
