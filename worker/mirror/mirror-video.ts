@@ -1,4 +1,5 @@
 import { VideoHostError, type VideoHost } from '../video/index.ts';
+import { blobUrl } from '../views/profile-view.ts';
 import { VISIBLE } from '../views/visibility.ts';
 
 export interface MirrorDeps {
@@ -92,11 +93,4 @@ async function save({ db, host }: MirrorDeps, cid: string, row: VideoRow): Promi
 		)
 		.bind(cid, host.name, row.ref ?? null, row.state, row.reason ?? null, row.restricted ? 1 : 0, row.hls ?? null, row.mp4 ?? null, row.thumbnail ?? null, new Date().toISOString())
 		.run();
-}
-
-function blobUrl(pds: string, did: string, cid: string): string {
-	const url = new URL('/xrpc/com.atproto.sync.getBlob', pds);
-	url.searchParams.set('did', did);
-	url.searchParams.set('cid', cid);
-	return url.href;
 }

@@ -1,6 +1,7 @@
 import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { ClipRow } from './clip-rows.ts';
+import { blobUrl, profileView } from './profile-view.ts';
 
 type ClipView = VideoDreamreelDefs.ClipView;
 
@@ -28,13 +29,7 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 		$type: 'video.dreamreel.defs#clipView',
 		uri: row.uri as ClipView['uri'],
 		cid: row.cid,
-		author: {
-			$type: 'video.dreamreel.defs#profileViewBasic',
-			did: row.did as ClipView['author']['did'],
-			handle: (row.handle ?? 'handle.invalid') as ClipView['author']['handle'],
-			...(row.display_name ? { displayName: row.display_name } : {}),
-			...(row.avatar_cid && row.pds ? { avatar: blobUrl(row.pds, row.did, row.avatar_cid) } : {}),
-		},
+		author: profileView(row),
 		record,
 		playback: playback(row, record),
 		...(row.parent_uri && row.parent_cid && row.root_uri && row.root_cid
@@ -76,10 +71,3 @@ function playback(row: ClipRow, record: Record<string, unknown>): VideoDreamreel
 }
 
 type Uri = `${string}:${string}`;
-
-function blobUrl(pds: string, did: string, cid: string): `${string}:${string}` {
-	const url = new URL('/xrpc/com.atproto.sync.getBlob', pds);
-	url.searchParams.set('did', did);
-	url.searchParams.set('cid', cid);
-	return url.href as `${string}:${string}`;
-}

@@ -1,6 +1,7 @@
 import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { Position } from './cursor.ts';
+import { profileView } from './profile-view.ts';
 
 type CommentView = $type.enforce<VideoDreamreelDefs.CommentView>;
 
@@ -53,12 +54,7 @@ function commentView(row: CommentRow): CommentView {
 		$type: 'video.dreamreel.defs#commentView',
 		uri: row.uri as CommentView['uri'],
 		cid: row.cid,
-		author: {
-			$type: 'video.dreamreel.defs#profileViewBasic',
-			did: row.did as CommentView['author']['did'],
-			handle: (row.handle ?? 'handle.invalid') as CommentView['author']['handle'],
-			...(row.display_name ? { displayName: row.display_name } : {}),
-		},
+		author: profileView(row),
 		record: JSON.parse(row.record) as Record<string, unknown>,
 		replies: [],
 		indexedAt: row.indexed_at as CommentView['indexedAt'],
