@@ -1,0 +1,57 @@
+import type { AtpAgent } from '@atproto/api';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FakeJetstream } from './fake-jetstream.ts';
+import { createAccount, eventually, postClip, startStack, xrpc, type Posted, type Stack } from './harness.ts';
+
+let jetstream: FakeJetstream;
+let stack: Stack;
+let author: AtpAgent;
+
+/** The Jetstream commit event for a record as it now stands on the PDS (what a real Jetstream would send). */
+async function relay(posted: Posted, operation: 'create' | 'delete' = 'create') {
+	const [, , did, collection, rkey] = posted.uri.split('/') as [string, string, string, string, string];
+	const { data: head } = await author.com.atproto.sync.getLatestCommit({ did });
+	const commit =
+		operation === 'delete'
+			? { rev: head.rev, operation, collection, rkey }
+			: { rev: head.rev, operation, collection, rkey, cid: posted.cid, record: (await author.com.atproto.repo.getRecord({ repo: did, collection, rkey })).data.value };
+	jetstream.emit({ did, kind: 'commit', commit });
+}
+
+const status = (uri: string) => xrpc(stack.worker.url, 'video.dreamreel.getClip', { uri }).then((result) => result.status);
+
+beforeAll(async () => {
+	jetstream = await FakeJetstream.start(3690);
+	stack = await startStack({ pds: 3683, plc: 3682, worker: 8799 }, { FIREHOSE_URL: `jetstream+${jetstream.url}` });
+	author = await createAccount(stack.network.pdsUrl, 'jet');
+});
+afterAll(async () => {
+	await stack?.close();
+	await jetstream?.close();
+});
+
+it('subscribes with our collections and indexes what Jetstream sends', async () => {
+	const posted = await postClip(author);
+	await relay(posted);
+	await eventually(async () => expect(await status(posted.uri)).toBe(200));
+	expect(jetstream.subscriptions[0]!.getAll('wantedCollections')).toEqual(['video.dreamreel.*', 'app.bsky.graph.follow', 'app.bsky.actor.profile', 'app.bsky.feed.post']);
+	await author.com.atproto.repo.deleteRecord({ repo: author.assertDid, collection: 'video.dreamreel.clip', rkey: posted.uri.split('/').pop()! });
+	await relay(posted, 'delete');
+	await eventually(async () => expect(await status(posted.uri)).toBe(404));
+});
+
+it('resumes from its cursor (rewound a few seconds) after a crash, missing nothing', async () => {
+	const before = await postClip(author);
+	await relay(before);
+	await eventually(async () => expect(await status(before.uri)).toBe(200));
+	const subscriptions = jetstream.subscriptions.length;
+	const restarting = stack.restartWorker();
+	const during = await postClip(author, { caption: 'while the worker was down' });
+	await relay(during);
+	await restarting;
+	await eventually(async () => expect(await status(during.uri)).toBe(200));
+	const resumed = jetstream.subscriptions[subscriptions]!;
+	const cursor = Number(resumed.get('cursor'));
+	expect(cursor).toBeGreaterThan(0);
+	expect(cursor).toBeLessThan(jetstream.events.find((event) => (event.commit as { rkey: string }).rkey === during.uri.split('/').pop())!.time_us);
+});
