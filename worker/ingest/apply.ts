@@ -28,11 +28,6 @@ export type FeedChange =
 
 type Op = RecordOp & { did: string; rev: string; collection: IndexedCollection };
 
-/**
- * Applies a batch of network events to the index in one D1 transaction. Idempotent: every record
- * carries the repo revision it was last written at, so a replayed or out-of-order event that is not
- * newer than what the index holds changes nothing (deletes leave a tombstone revision).
- */
 export interface ApplyOptions {
 	/**
 	 * Whether following someone the index has never seen brings them in. True for the live stream;
@@ -42,6 +37,11 @@ export interface ApplyOptions {
 	now?: Date;
 }
 
+/**
+ * Applies a batch of network events to the index in one D1 transaction. Idempotent: every record
+ * carries the repo revision it was last written at, so a replayed or out-of-order event that is not
+ * newer than what the index holds changes nothing (deletes leave a tombstone revision).
+ */
 export async function applyEvents(
 	db: D1Database,
 	events: NetworkEvent[],
@@ -53,31 +53,15 @@ export async function applyEvents(
 			? event.ops.flatMap((op) => (isIndexed(op.collection) ? [{ ...op, did: event.did, rev: event.rev } as Op] : []))
 			: [],
 	);
-	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === 'app.bsky.graph.follow');
-	const [revs, known, unfollowed] = await Promise.all([
-		lookup(db, 'SELECT uri AS key, rev AS value FROM record_revs WHERE uri IN (SELECT value FROM json_each(?1))', ops.map((op) => op.uri)),
-		lookup(db, 'SELECT did AS key, 1 AS value FROM actors WHERE did IN (SELECT value FROM json_each(?1))', events.flatMap(didsOf)),
-		lookup(db, 'SELECT uri AS key, subject AS value FROM follows WHERE uri IN (SELECT value FROM json_each(?1))', unfollows.map((op) => op.uri)),
-	]);
-	const statements: D1PreparedStatement[] = [];
+	const { revs, known, unfollowed } = await lookups(db, ops, events);
 	const indexedAt = now.toISOString();
+	const statements: D1PreparedStatement[] = [];
+	const written = new Map<string, [uri: string, rev: string, deleted: 0 | 1]>();
 	const discover = (did: string) => {
 		if (known.has(did)) return;
-		known.set(did, '1');
+		known.add(did);
 		result.discovered.push(did);
-		statements.push(db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) VALUES (?1, ?2)').bind(did, indexedAt));
 	};
-
-	for (const event of events) {
-		if (event.kind === 'account') {
-			result.people.push(event.did);
-			statements.push(
-				db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null),
-			);
-		} else if ((event.kind === 'identity' || event.kind === 'sync') && known.has(event.did)) {
-			result.refresh.push(event.did);
-		}
-	}
 
 	for (const op of ops) {
 		const stored = revs.get(op.uri);
@@ -87,11 +71,7 @@ export async function applyEvents(
 		}
 		if (!involvesDreamreel(op, known)) continue;
 		revs.set(op.uri, op.rev);
-		statements.push(
-			db
-				.prepare('INSERT OR REPLACE INTO record_revs (uri, rev, deleted) VALUES (?1, ?2, ?3)')
-				.bind(op.uri, op.rev, op.action === 'delete' ? 1 : 0),
-		);
+		written.set(op.uri, [op.uri, op.rev, op.action === 'delete' ? 1 : 0]);
 		if (op.action === 'delete') {
 			statements.push(...indexStatements(db, op, null, indexedAt));
 			result.feed.push(...feedChanges(op, null, indexedAt, unfollowed));
@@ -119,8 +99,66 @@ export async function applyEvents(
 		noteVisibility(result, op, validated.record);
 		result.applied++;
 	}
+
+	// Set-wise statements keep a batch to a few dozen D1 statements. New accounts go first (profile
+	// updates need their rows); account status goes last, as it may concern an account first seen here.
+	const rows = (values: unknown[]) => JSON.stringify(values);
+	if (result.discovered.length > 0) {
+		statements.unshift(
+			db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) SELECT value, ?2 FROM json_each(?1)').bind(rows(result.discovered), indexedAt),
+		);
+	}
+	if (written.size > 0) {
+		statements.push(
+			db
+				.prepare('INSERT OR REPLACE INTO record_revs (uri, rev, deleted) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1)')
+				.bind(rows([...written.values()])),
+		);
+	}
+	for (const event of events) {
+		if (event.kind === 'account') {
+			result.people.push(event.did);
+			statements.push(
+				db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null),
+			);
+		} else if ((event.kind === 'identity' || event.kind === 'sync') && known.has(event.did)) {
+			result.refresh.push(event.did);
+		}
+	}
 	if (statements.length > 0) await db.batch(statements);
 	return result;
+}
+
+/**
+ * What the batch needs from the index, in one query (each D1 call costs a round trip however small):
+ * the stored revisions of its records, which of the accounts it concerns are known, and the subjects
+ * of the follows it deletes. Keys travel as JSON arrays: D1 caps bound parameters at 100.
+ */
+async function lookups(db: D1Database, ops: Op[], events: NetworkEvent[]) {
+	const dids = new Set([
+		...ops.map((op) => op.did),
+		...ops.flatMap((op) => (op.action !== 'delete' && op.collection === 'app.bsky.graph.follow' ? [String((op.record as { subject?: unknown }).subject)] : [])),
+		...events.flatMap((event) => (event.kind === 'commit' ? [] : [event.did])),
+	]);
+	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === 'app.bsky.graph.follow');
+	const revs = new Map<string, string>();
+	const known = new Set<string>();
+	const unfollowed = new Map<string, string>();
+	if (ops.length === 0 && dids.size === 0) return { revs, known, unfollowed };
+	const { results } = await db
+		.prepare(
+			`SELECT 'rev' AS kind, uri AS key, rev AS value FROM record_revs WHERE uri IN (SELECT value FROM json_each(?1))
+			 UNION ALL SELECT 'actor', did, NULL FROM actors WHERE did IN (SELECT value FROM json_each(?2))
+			 UNION ALL SELECT 'unfollow', uri, subject FROM follows WHERE uri IN (SELECT value FROM json_each(?3))`,
+		)
+		.bind(JSON.stringify(ops.map((op) => op.uri)), JSON.stringify([...dids]), JSON.stringify(unfollows.map((op) => op.uri)))
+		.all<{ kind: 'rev' | 'actor' | 'unfollow'; key: string; value: string | null }>();
+	for (const row of results) {
+		if (row.kind === 'rev') revs.set(row.key, row.value!);
+		else if (row.kind === 'actor') known.add(row.key);
+		else unfollowed.set(row.key, row.value!);
+	}
+	return { revs, known, unfollowed };
 }
 
 /**
@@ -128,7 +166,7 @@ export async function applyEvents(
  * around people the index knows: a relay sends the whole network's follows, and most of them
  * concern no one here.
  */
-function involvesDreamreel(op: Op, known: Map<string, string>): boolean {
+function involvesDreamreel(op: Op, known: Set<string>): boolean {
 	if (op.collection.startsWith('video.dreamreel.')) return true;
 	if (op.collection === 'app.bsky.feed.post') {
 		return known.has(op.did) && (op.action === 'delete' || sharedVideo(op.record as Record<string, unknown>) !== undefined);
@@ -162,21 +200,4 @@ function feedChanges(op: Op, record: Record<string, unknown> | null, indexedAt: 
 	if (op.action === 'create' && record) return [{ kind: 'follow', follower: op.did, subject: String(record.subject) }];
 	const subject = unfollowed.get(op.uri);
 	return op.action === 'delete' && subject ? [{ kind: 'unfollow', follower: op.did, subject }] : [];
-}
-
-function didsOf(event: NetworkEvent): string[] {
-	if (event.kind !== 'commit') return [event.did];
-	const subjects = event.ops.flatMap((op) =>
-		op.action !== 'delete' && op.collection === 'app.bsky.graph.follow'
-			? [String((op.record as { subject?: unknown }).subject)]
-			: [],
-	);
-	return [event.did, ...subjects];
-}
-
-/** One query for many keys: D1 caps bound parameters at 100, so the keys travel as one JSON array. */
-async function lookup(db: D1Database, sql: string, keys: string[]): Promise<Map<string, string>> {
-	if (keys.length === 0) return new Map();
-	const { results } = await db.prepare(sql).bind(JSON.stringify([...new Set(keys)])).all<{ key: string; value: string }>();
-	return new Map(results.map((row) => [row.key, String(row.value)]));
 }
