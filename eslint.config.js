@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-	{ ignores: ['node_modules/', '.wrangler/', 'worker/lexicons/', 'worker/env.d.ts', 'test/e2e/screenshots/'] },
+	{ ignores: ['node_modules/', '.wrangler/', 'worker/lexicons/', 'worker/env.d.ts', 'test/e2e/screenshots/', 'web/build/'] },
 	js.configs.recommended,
 	...tseslint.configs.recommended,
 	{

@@ -4,6 +4,7 @@ import type { Timeline } from '../durable-objects/Timeline.ts';
 import { ServiceAuth } from './auth.ts';
 import { readConfig, type Config } from './config.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
+import { lazyJobRuntime, type JobRuntime } from './jobs/runtime.ts';
 import { outboundFetch } from './outbound-fetch.ts';
 import { createVideoHost, readVideoConfig, type VideoHost } from './video/index.ts';
 
@@ -21,6 +22,8 @@ export interface AppContext {
 	videoHost: VideoHost;
 	/** The queue that copies videos to the host. */
 	mirror: () => DurableObjectStub<Mirror>;
+	/** Generation jobs: their objects, the per-user limits, providers (built on first use). */
+	jobs: () => JobRuntime;
 }
 
 export function createContext(env: Env): AppContext {
@@ -40,5 +43,6 @@ export function createContext(env: Env): AppContext {
 			cache: caches.default,
 		}),
 		mirror: () => env.MIRROR.getByName('videos'),
+		jobs: lazyJobRuntime(env),
 	};
 }

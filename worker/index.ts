@@ -1,10 +1,14 @@
 import { Hono } from 'hono';
 import { createContext, type AppContext } from './context.ts';
 import { didDocument } from './did-document.ts';
+import { jobEvents } from './jobs/events-route.ts';
+import { jobVideo } from './jobs/video-route.ts';
 import { serveVideo } from './video/index.ts';
 import { streamWebhook } from './video/stream-webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
+export { GenerationJob } from '../durable-objects/GenerationJob.ts';
+export { GenerationQuota } from '../durable-objects/GenerationQuota.ts';
 export { Ingester } from '../durable-objects/Ingester.ts';
 export { Mirror } from '../durable-objects/Mirror.ts';
 export { Timeline } from '../durable-objects/Timeline.ts';
@@ -29,11 +33,18 @@ function isolate(env: Env): Isolate {
 const app = new Hono<{ Bindings: Env }>();
 
 app.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).ctx.config)));
+// What the web client needs to resolve identities on this deployment's network.
+app.get('/.well-known/dreamreel-client.json', (c) => {
+	const { plcUrl, handleResolverUrl } = isolate(c.env).ctx.config;
+	return c.json({ plcUrl, ...(handleResolverUrl ? { handleResolver: handleResolverUrl } : {}) });
+});
 app.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
 app.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );
 app.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).ctx));
+app.get('/jobs/:id/events', (c) => jobEvents(c.req.raw, isolate(c.env).ctx, c.req.param('id')));
+app.on(['GET', 'HEAD'], '/jobs/:id/video/:file', (c) => jobVideo(c.req.raw, c.env.VIDEOS, c.req.param('id'), c.req.param('file')));
 
 export default {
 	fetch: app.fetch,

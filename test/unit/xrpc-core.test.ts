@@ -59,3 +59,10 @@ describe('did:web document', () => {
 		});
 	});
 });
+
+describe('web client configuration', () => {
+	it('tells the client where this network resolves identities', async () => {
+		const res = await get('/.well-known/dreamreel-client.json');
+		expect(await res.json()).toEqual({ plcUrl: 'http://localhost:2582', handleResolver: 'http://localhost:2583' });
+	});
+});

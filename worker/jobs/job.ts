@@ -17,6 +17,8 @@ export interface JobSpec {
 	aspectRatio: AspectRatio;
 	cameos: string[];
 	remixOf?: string;
+	/** The parent and root as the index showed them when the job was accepted. */
+	lineage?: { parent: StrongRef; root: StrongRef };
 	provider: string;
 	model: string;
 }

@@ -1,6 +1,6 @@
 /**
  * The duration and picture size an MP4 declares (ISO BMFF `moov/mvhd` and the video track's
- * `tkhd`), read with a few ranged reads so a large video is never held in memory. The record a
+ * `tkhd`), read with one or a few ranged reads so a large video is never held in memory. The record a
  * client publishes then says what the file is, not what was asked for (providers round durations).
  */
 
@@ -23,15 +23,21 @@ interface Box {
 	size: number;
 }
 
+/** The first read: most short clips (faststart) have their whole `moov` in it. */
+const FIRST_READ_BYTES = 64 * 1024;
+
 /** undefined when the bytes are not an MP4 we can read. */
 export async function probeMp4(fileSize: number, readAt: ReadAt): Promise<Mp4Info | undefined> {
+	const head = await readAt(0, Math.min(FIRST_READ_BYTES, fileSize));
+	const slice = async (offset: number, length: number) =>
+		offset + length <= head.byteLength ? head.subarray(offset, offset + length) : readAt(offset, length);
 	let offset = 0;
 	for (let i = 0; i < MAX_TOP_LEVEL_BOXES && offset + 8 <= fileSize; i++) {
-		const box = readBox(await readAt(offset, Math.min(16, fileSize - offset)), 0, fileSize - offset);
+		const box = readBox(await slice(offset, Math.min(16, fileSize - offset)), 0, fileSize - offset);
 		if (!box) return undefined;
 		if (box.type === 'moov') {
 			if (box.size > MAX_MOOV_BYTES) return undefined;
-			const moov = await readAt(offset, box.size);
+			const moov = await slice(offset, box.size);
 			return moov.byteLength === box.size ? parseMoov(moov.subarray(box.header)) : undefined;
 		}
 		offset += box.size;

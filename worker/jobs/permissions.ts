@@ -67,7 +67,8 @@ export async function checkPermissions(db: D1Database, requester: string, cameos
 	}
 	const blockers = JSON.parse(remix.blockers) as string[];
 	if (blockers.length > 0) {
-		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${blockers.join(', ')} do not allow remixes of clips featuring them` };
+		const verb = blockers.length === 1 ? 'does' : 'do';
+		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${blockers.join(', ')} ${verb} not allow remixes of clips featuring them` };
 	}
 	return { ok: true, parent: parentOf(row) };
 }

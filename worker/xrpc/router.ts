@@ -4,12 +4,15 @@ import { handleException, methodNotImplemented } from './errors.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
 import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
+import { cancelJob } from './video/dreamreel/cancelJob.ts';
+import { generate } from './video/dreamreel/generate.ts';
 import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
 import { getClip } from './video/dreamreel/getClip.ts';
 import { getClips } from './video/dreamreel/getClips.ts';
 import { getComments } from './video/dreamreel/getComments.ts';
 import { getConsent } from './video/dreamreel/getConsent.ts';
 import { getForYou } from './video/dreamreel/getForYou.ts';
+import { getJob } from './video/dreamreel/getJob.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
@@ -17,7 +20,8 @@ import { getTimeline } from './video/dreamreel/getTimeline.ts';
 const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
-	getAuthorFeed, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline];
+	getAuthorFeed, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
+	generate, getJob, cancelJob];
 
 export function createXrpcRouter(ctx: AppContext): XRPCRouter {
 	const router = new XRPCRouter({

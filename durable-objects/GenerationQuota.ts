@@ -1,0 +1,100 @@
+import { DurableObject } from 'cloudflare:workers';
+
+export interface QuotaLimits {
+	/** Unfinished jobs allowed at once. */
+	maxActive: number;
+	/** Jobs allowed per UTC day. */
+	dailyQuota: number;
+	/** A slot held longer than this is taken back: its job can no longer be running (the job timeout has passed). */
+	staleAfterMs: number;
+	now: number;
+}
+
+export type Reservation =
+	| { ok: true; active: number; today: number }
+	| { ok: false; error: 'TooManyJobs' | 'QuotaExceeded'; message: string; retryAfterMs: number };
+
+const DAY_MS = 86_400_000;
+
+const SCHEMA = [
+	// One row per job this requester started in the last two days; `active` until the job ends.
+	`CREATE TABLE jobs (id TEXT PRIMARY KEY, day TEXT NOT NULL, reserved_at INTEGER NOT NULL, active INTEGER NOT NULL)`,
+	`CREATE INDEX jobs_by_day ON jobs (day)`,
+];
+
+/**
+ * One requester's generation limits (one object per DID). Every method is synchronous SQL with no
+ * await between check and write, so concurrent submits are serialised by the object itself:
+ * two requests can never both take the last slot.
+ */
+export class GenerationQuota extends DurableObject<Env> {
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		const sql = ctx.storage.sql;
+		sql.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY)');
+		const applied = sql.exec<{ v: number | null }>('SELECT MAX(version) AS v FROM migrations').one().v ?? 0;
+		for (const [index, statement] of SCHEMA.entries()) {
+			if (index < applied) continue;
+			sql.exec(statement);
+			sql.exec('INSERT INTO migrations (version) VALUES (?)', index + 1);
+		}
+	}
+
+	/**
+	 * Takes a slot for job `id`. Idempotent: a job that already has one (a retried or concurrent
+	 * submit with the same idempotency key) is not counted twice.
+	 */
+	reserve(id: string, limits: QuotaLimits): Reservation {
+		const sql = this.ctx.storage.sql;
+		const today = utcDay(limits.now);
+		if (sql.exec('SELECT 1 FROM jobs WHERE id = ?', id).toArray().length > 0) return { ok: true, ...this.#usage(today) };
+		sql.exec('DELETE FROM jobs WHERE day < ?', utcDay(limits.now - DAY_MS));
+		sql.exec('UPDATE jobs SET active = 0 WHERE active = 1 AND reserved_at < ?', limits.now - limits.staleAfterMs);
+		const usage = this.#usage(today);
+		if (usage.active >= limits.maxActive) {
+			return {
+				ok: false,
+				error: 'TooManyJobs',
+				message: `you have ${usage.active} generations running; the limit is ${limits.maxActive}. Wait for one to finish or cancel one.`,
+				retryAfterMs: 5_000,
+			};
+		}
+		if (usage.today >= limits.dailyQuota) {
+			return {
+				ok: false,
+				error: 'QuotaExceeded',
+				message: `you have used today's ${limits.dailyQuota} generations; the quota resets at 00:00 UTC`,
+				retryAfterMs: DAY_MS - (limits.now % DAY_MS),
+			};
+		}
+		sql.exec('INSERT INTO jobs (id, day, reserved_at, active) VALUES (?, ?, ?, 1)', id, today, limits.now);
+		return { ok: true, active: usage.active + 1, today: usage.today + 1 };
+	}
+
+	/** The job ended (or was never created): its concurrency slot is free; the day's count keeps it. */
+	release(id: string): void {
+		this.ctx.storage.sql.exec('UPDATE jobs SET active = 0 WHERE id = ?', id);
+	}
+
+	/** The job was never created (its object failed): as if it had not been asked for. */
+	unreserve(id: string): void {
+		this.ctx.storage.sql.exec('DELETE FROM jobs WHERE id = ?', id);
+	}
+
+	usage(now: number): { active: number; today: number } {
+		return this.#usage(utcDay(now));
+	}
+
+	#usage(today: string): { active: number; today: number } {
+		return this.ctx.storage.sql
+			.exec<{ active: number; today: number }>(
+				'SELECT COALESCE(SUM(active), 0) AS active, COALESCE(SUM(day = ?), 0) AS today FROM jobs',
+				today,
+			)
+			.one();
+	}
+}
+
+function utcDay(ms: number): string {
+	return new Date(ms).toISOString().slice(0, 10);
+}

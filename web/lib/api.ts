@@ -1,0 +1,165 @@
+import type { AppConfig } from './config.ts';
+import { COMMENT, CONSENT, FOLLOW, LIKE } from './nsid.ts';
+import type { Session } from './session.ts';
+import type { ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, StrongRef } from './types.ts';
+import { xrpc, XrpcError, type Params } from './xrpc.ts';
+
+/**
+ * Dreamreel's XRPC methods and the records the client writes. Signed in, reads go through the
+ * user's PDS (personalised, and the PDS vouches for who is asking); signed out, straight to the
+ * AppView on this origin. Records are written to the user's own repo on their PDS.
+ */
+export class Api {
+	constructor(
+		readonly config: AppConfig,
+		readonly session: Session | undefined,
+	) {}
+
+	#query<T>(nsid: string, params: Params = {}): Promise<T> {
+		return this.session ? this.session.appview<T>('GET', nsid, { params }) : xrpc<T>(this.config.appUrl, 'GET', nsid, { params });
+	}
+
+	#signedIn(): Session {
+		if (!this.session) throw new XrpcError(401, 'AuthMissing', 'sign in first');
+		return this.session;
+	}
+
+	forYou(cursor?: string): Promise<ClipPage> {
+		return this.#query('video.dreamreel.getForYou', { limit: 10, cursor });
+	}
+
+	timeline(cursor?: string): Promise<ClipPage> {
+		this.#signedIn();
+		return this.#query('video.dreamreel.getTimeline', { limit: 10, cursor });
+	}
+
+	authorFeed(actor: string, filter: 'all' | 'clips' | 'remixes', cursor?: string): Promise<ClipPage> {
+		return this.#query('video.dreamreel.getAuthorFeed', { actor, filter, limit: 30, cursor });
+	}
+
+	async clip(uri: string): Promise<ClipView> {
+		return (await this.#query<{ clip: ClipView }>('video.dreamreel.getClip', { uri })).clip;
+	}
+
+	async clips(uris: string[]): Promise<ClipView[]> {
+		if (uris.length === 0) return [];
+		return (await this.#query<{ clips: ClipView[] }>('video.dreamreel.getClips', { uris: uris.slice(0, 25) })).clips;
+	}
+
+	lineage(uri: string): Promise<Lineage> {
+		return this.#query('video.dreamreel.getLineage', { uri, depth: 6 });
+	}
+
+	remixes(uri: string, cursor?: string): Promise<ClipPage> {
+		return this.#query('video.dreamreel.getRemixes', { uri, limit: 10, cursor });
+	}
+
+	comments(uri: string, cursor?: string): Promise<CommentPage> {
+		return this.#query('video.dreamreel.getComments', { uri, limit: 50, cursor });
+	}
+
+	consent(actor: string): Promise<ConsentAnswer> {
+		return this.#query('video.dreamreel.getConsent', { actor });
+	}
+
+	/** Anonymous For You, which marks nothing as seen: for looking through the network, not watching. */
+	browse(cursor?: string): Promise<ClipPage> {
+		return xrpc(this.config.appUrl, 'GET', 'video.dreamreel.getForYou', { params: { limit: 100, cursor } });
+	}
+
+	async generate(input: GenerateInput): Promise<JobView> {
+		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.generate', { input })).job;
+	}
+
+	async job(id: string): Promise<JobView> {
+		return (await this.#signedIn().appview<{ job: JobView }>('GET', 'video.dreamreel.getJob', { params: { id } })).job;
+	}
+
+	async cancelJob(id: string): Promise<JobView> {
+		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.cancelJob', { input: { id } })).job;
+	}
+
+	// --- records in the user's own repo ----------------------------------------------------------
+
+	like(subject: StrongRef): Promise<StrongRef> {
+		return this.#create(LIKE, { $type: LIKE, subject: { uri: subject.uri, cid: subject.cid }, createdAt: now() });
+	}
+
+	comment(subject: StrongRef, text: string): Promise<StrongRef> {
+		return this.#create(COMMENT, { $type: COMMENT, subject: { uri: subject.uri, cid: subject.cid }, text, createdAt: now() });
+	}
+
+	follow(did: string): Promise<StrongRef> {
+		return this.#create(FOLLOW, { $type: FOLLOW, subject: did, createdAt: now() });
+	}
+
+	/** Deletes one of the user's records by its AT-URI (an unlike, an unfollow). */
+	async deleteRecord(uri: string): Promise<void> {
+		const session = this.#signedIn();
+		const [, , repo, collection, rkey] = uri.split('/');
+		if (repo !== session.did || !collection || !rkey) throw new Error(`not a record of yours: ${uri}`);
+		await session.call('POST', 'com.atproto.repo.deleteRecord', { input: { repo, collection, rkey } });
+	}
+
+	/** The user's follow of `did`, read from their own repo (the source of truth, not the index). */
+	async findFollow(did: string): Promise<string | undefined> {
+		const session = this.#signedIn();
+		let cursor: string | undefined;
+		for (let page = 0; page < 20; page++) {
+			const { records, cursor: next } = await session.call<{ records: { uri: string; value: { subject?: unknown } }[]; cursor?: string }>(
+				'GET',
+				'com.atproto.repo.listRecords',
+				{ params: { repo: session.did, collection: FOLLOW, limit: 100, cursor } },
+			);
+			const found = records.find((record) => record.value.subject === did);
+			if (found) return found.uri;
+			if (!next || records.length === 0) return undefined;
+			cursor = next;
+		}
+		return undefined;
+	}
+
+	/** DIDs the user follows, for the cameo picker's suggestions. */
+	async follows(limit = 50): Promise<string[]> {
+		const session = this.#signedIn();
+		const { records } = await session.call<{ records: { value: { subject?: unknown } }[] }>('GET', 'com.atproto.repo.listRecords', {
+			params: { repo: session.did, collection: FOLLOW, limit },
+		});
+		return records.flatMap((record) => (typeof record.value.subject === 'string' ? [record.value.subject] : []));
+	}
+
+	/** The user's consent record (rkey `self`), from their repo; undefined when there is none. */
+	async myConsent(): Promise<ConsentRecord | undefined> {
+		const session = this.#signedIn();
+		try {
+			const { value } = await session.call<{ value: ConsentRecord }>('GET', 'com.atproto.repo.getRecord', {
+				params: { repo: session.did, collection: CONSENT, rkey: 'self' },
+			});
+			return value;
+		} catch (error) {
+			if (error instanceof XrpcError && error.error === 'RecordNotFound') return undefined;
+			throw error;
+		}
+	}
+
+	async putConsent(record: Omit<ConsentRecord, '$type' | 'createdAt'>): Promise<void> {
+		const session = this.#signedIn();
+		const value: ConsentRecord = { ...record, $type: CONSENT, createdAt: now() as ConsentRecord['createdAt'] };
+		await session.call('POST', 'com.atproto.repo.putRecord', { input: { repo: session.did, collection: CONSENT, rkey: 'self', record: value } });
+	}
+
+	/** Revokes: deleting the record is the revocation the index honours. */
+	async revokeConsent(): Promise<void> {
+		const session = this.#signedIn();
+		await session.call('POST', 'com.atproto.repo.deleteRecord', { input: { repo: session.did, collection: CONSENT, rkey: 'self' } });
+	}
+
+	async #create(collection: string, record: Record<string, unknown>): Promise<StrongRef> {
+		const session = this.#signedIn();
+		return session.call<StrongRef>('POST', 'com.atproto.repo.createRecord', { input: { repo: session.did, collection, record } });
+	}
+}
+
+function now(): string {
+	return new Date().toISOString();
+}

@@ -1,0 +1,45 @@
+// The API's shapes, from the types generated out of `lexicons/` (type-only: nothing reaches the bundle).
+import type {
+	VideoDreamreelClip,
+	VideoDreamreelConsent,
+	VideoDreamreelDefs,
+	VideoDreamreelGetComments,
+	VideoDreamreelGetConsent,
+	VideoDreamreelGetForYou,
+	VideoDreamreelGetLineage,
+	VideoDreamreelGenerate,
+	VideoDreamreelRemix,
+} from '../../worker/lexicons/index.ts';
+
+export type ClipView = VideoDreamreelDefs.ClipView;
+export type CommentView = VideoDreamreelDefs.CommentView;
+export type JobView = VideoDreamreelDefs.JobView;
+export type LineageNode = VideoDreamreelDefs.LineageNode;
+export type NotFoundClip = VideoDreamreelDefs.NotFoundClip;
+export type ProfileViewBasic = VideoDreamreelDefs.ProfileViewBasic;
+/** Every feed query answers with this shape. */
+export type ClipPage = VideoDreamreelGetForYou.$output;
+export type CommentPage = VideoDreamreelGetComments.$output;
+export type ConsentAnswer = VideoDreamreelGetConsent.$output;
+export type Lineage = VideoDreamreelGetLineage.$output;
+export type GenerateInput = VideoDreamreelGenerate.$input;
+export type ConsentRecord = VideoDreamreelConsent.Main;
+export type Audience = ConsentRecord['audience'];
+/** A clip or a remix record, as `clipView.record` carries it. */
+export type ClipRecord = Omit<VideoDreamreelClip.Main, '$type'> &
+	Partial<Pick<VideoDreamreelRemix.Main, 'parent' | 'root'>> & { $type?: string };
+
+export interface StrongRef {
+	uri: string;
+	cid: string;
+}
+
+export function recordOf(clip: ClipView): ClipRecord {
+	return clip.record as ClipRecord;
+}
+
+/** Self-labels on a record (`com.atproto.label.defs#selfLabels`). */
+export function labelsOf(clip: ClipView): string[] {
+	const labels = recordOf(clip).labels as { values?: { val?: unknown }[] } | undefined;
+	return (labels?.values ?? []).flatMap((label) => (typeof label.val === 'string' ? [label.val] : []));
+}

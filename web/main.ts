@@ -1,0 +1,123 @@
+// Dreamreel's web client: boots from the deployment's config, keeps the session, routes on the hash.
+import { Api } from './lib/api.ts';
+import { loadConfig, type AppConfig } from './lib/config.ts';
+import { restoreSession, sessionEvents } from './lib/session.ts';
+import { clipView, lineageView } from './ui/clip-page.ts';
+import { consentView } from './ui/consent.ts';
+import { href, parseRoute, type AppContext, type Route, type View } from './ui/context.ts';
+import { fill, h } from './ui/dom.ts';
+import { generateView } from './ui/generate.ts';
+import { homeView } from './ui/home.ts';
+import { icon, type IconName } from './ui/icons.ts';
+import { profileView } from './ui/profile.ts';
+import { signInView } from './ui/signin.ts';
+
+const viewRoot = document.getElementById('view')!;
+const navRoot = document.getElementById('nav')!;
+const toastRoot = document.getElementById('toast')!;
+
+let config: AppConfig;
+let ctx: AppContext;
+let current: View | undefined;
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+
+function buildContext(): void {
+	const session = restoreSession(config);
+	ctx = {
+		config,
+		session,
+		api: new Api(config, session),
+		navigate: (hash) => {
+			if (location.hash === hash) render();
+			else location.hash = hash;
+		},
+		toast: (message) => {
+			toastRoot.textContent = message;
+			toastRoot.hidden = false;
+			clearTimeout(toastTimer);
+			toastTimer = setTimeout(() => (toastRoot.hidden = true), 4000);
+		},
+	};
+}
+
+function viewFor(route: Route): View {
+	switch (route.name) {
+		case 'forYou':
+		case 'following':
+			return homeView(ctx, route.name);
+		case 'signin':
+			if (ctx.session) {
+				queueMicrotask(() => ctx.navigate(route.query.get('next') || href.forYou()));
+				return { el: h('div'), title: 'Signed in' };
+			}
+			return signInView(ctx, route.query.get('next') ?? '');
+		case 'generate':
+			return ctx.session ? generateView(ctx, route.query.get('remix') ?? undefined) : signInFirst('Sign in to generate clips.');
+		case 'consent':
+			return ctx.session ? consentView(ctx) : signInFirst('Sign in to decide who may use your likeness.');
+		case 'profile':
+			return profileView(ctx, route.arg);
+		case 'clip':
+			return clipView(ctx, route.arg);
+		case 'lineage':
+			return lineageView(ctx, route.arg);
+		case 'notFound':
+			return { el: h('div', { class: 'page narrow' }, h('h1', null, 'Not found'), h('a', { href: href.forYou() }, 'Back to For You')), title: 'Not found' };
+	}
+}
+
+function signInFirst(why: string): View {
+	return {
+		title: 'Sign in',
+		el: h('div', { class: 'page narrow' }, h('div', { class: 'card' }, h('p', null, why), h('a', { class: 'button primary', href: href.signin(location.hash) }, 'Sign in'))),
+	};
+}
+
+function render(): void {
+	current?.destroy?.();
+	const route = parseRoute(location.hash);
+	current = viewFor(route);
+	viewRoot.replaceChildren(current.el);
+	viewRoot.dataset.route = route.name;
+	document.title = `${current.title} · Dreamreel`;
+	renderNav(route);
+}
+
+function renderNav(route: Route): void {
+	const item = (label: string, target: string, name: IconName, on: boolean) =>
+		h('a', { href: target, class: 'nav-item', 'aria-current': on ? 'page' : undefined }, icon(name), h('span', null, label));
+	const me = ctx.session;
+	const mine = route.name === 'profile' && !!me && (route.arg === me.handle || route.arg === me.did);
+	fill(
+		navRoot,
+		h('a', { href: href.forYou(), class: 'brand', 'aria-label': 'Dreamreel home' }, 'dreamreel'),
+		item('Home', href.forYou(), 'home', route.name === 'forYou' || route.name === 'following'),
+		item('Create', href.generate(), 'plus', route.name === 'generate'),
+		item('Consent', href.consent(), 'shield', route.name === 'consent'),
+		me ? item('Me', href.profile(me.handle), 'person', mine) : item('Sign in', href.signin(), 'person', route.name === 'signin'),
+	);
+}
+
+// The skip link would change the hash (the router's), so it moves focus itself.
+document.querySelector('.skip')?.addEventListener('click', (event) => {
+	event.preventDefault();
+	viewRoot.focus();
+});
+
+async function boot(): Promise<void> {
+	try {
+		config = await loadConfig();
+	} catch (error) {
+		fill(viewRoot, h('div', { class: 'page narrow' }, h('h1', null, 'Dreamreel is unreachable'), h('p', null, String(error))));
+		return;
+	}
+	buildContext();
+	addEventListener('hashchange', render);
+	sessionEvents.addEventListener('change', () => {
+		buildContext();
+		render();
+	});
+	render();
+}
+
+void boot();

@@ -1,0 +1,31 @@
+import { XRPCError } from '@atcute/xrpc-server';
+import type { AppContext } from '../context.ts';
+import { JOB_ID } from './job.ts';
+
+/**
+ * `GET /jobs/:id/events`: the job's progress over a WebSocket, one `{ "job": jobView }` message per
+ * change, closed once the job has ended. Browsers cannot set headers on a WebSocket, so the
+ * credential may come as `?token=`: the same service JWT `getJob` takes (lxm
+ * `video.dreamreel.getJob`, audience this service), minted by the user's PDS. It is checked once,
+ * at the upgrade; other clients may send it as `Authorization: Bearer` instead.
+ */
+export async function jobEvents(request: Request, ctx: AppContext, id: string): Promise<Response> {
+	if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+		return Response.json({ error: 'InvalidRequest', message: 'expected a WebSocket upgrade' }, { status: 426, headers: { upgrade: 'websocket' } });
+	}
+	const token = new URL(request.url).searchParams.get('token');
+	const authorization = token ? `Bearer ${token}` : request.headers.get('authorization');
+	let requester: string;
+	try {
+		// The verifier reads the Authorization header, so the token is put there for it.
+		requester = await ctx.auth.requireViewer(new Request(request.url, { headers: authorization ? { authorization } : {} }), 'video.dreamreel.getJob');
+	} catch (error) {
+		if (error instanceof XRPCError) return error.toResponse();
+		throw error;
+	}
+	if (!JOB_ID.test(id)) return Response.json({ error: 'JobNotFound', message: `you have no job ${id}` }, { status: 404 });
+	// The object trusts `requester` because only this route can reach it, and it builds the URL itself.
+	const internal = new URL('https://job.internal/events');
+	internal.searchParams.set('requester', requester);
+	return ctx.jobs().job(id).fetch(new Request(internal, { headers: request.headers }));
+}

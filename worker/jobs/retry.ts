@@ -1,0 +1,39 @@
+import { ProviderError, RateLimited } from '../providers/errors.ts';
+import { VideoHostError } from '../video/host.ts';
+
+/** A step failed for a reason of our own; `retryable` as for ProviderError. */
+export class JobError extends Error {
+	override readonly name = 'JobError';
+	constructor(
+		message: string,
+		readonly retryable: boolean,
+	) {
+		super(message);
+	}
+}
+
+/** Tries of one step before the job fails; rate limits wait as long as they are told, up to the deadline. */
+export const MAX_ATTEMPTS = 6;
+const BASE_DELAY_MS = 1000;
+const MAX_DELAY_MS = 60_000;
+
+export type Verdict = { retryInMs: number } | { fail: string };
+
+/**
+ * What to do after a step threw, given how many tries already failed. Unknown errors (D1, R2,
+ * the runtime) are retried: giving up on a paid generation for a blip would be the worse mistake.
+ */
+export function verdictFor(error: unknown, attempts: number, random: () => number = Math.random): Verdict {
+	if (error instanceof RateLimited) return { retryInMs: error.retryAfterMs };
+	const retryable = error instanceof ProviderError || error instanceof VideoHostError || error instanceof JobError ? error.retryable : true;
+	const reason = error instanceof Error ? error.message : String(error);
+	if (!retryable) return { fail: reason };
+	if (attempts + 1 >= MAX_ATTEMPTS) return { fail: `gave up after ${attempts + 1} tries: ${reason}` };
+	return { retryInMs: backoffMs(attempts, random) };
+}
+
+/** Exponential with ±20 % jitter, so many jobs failing together do not retry in step. */
+export function backoffMs(attempts: number, random: () => number = Math.random): number {
+	const base = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempts);
+	return Math.round(base * (0.8 + 0.4 * random()));
+}

@@ -1,0 +1,52 @@
+import type { GenerationJob } from '../../durable-objects/GenerationJob.ts';
+import type { GenerationQuota } from '../../durable-objects/GenerationQuota.ts';
+import { readConfig } from '../config.ts';
+import { providersFromConfig, type Providers } from '../providers/index.ts';
+import { readJobConfig, type JobConfig } from './config.ts';
+
+/** What the generate handlers and the job objects work with; built from env, replaceable in tests. */
+export interface JobRuntime {
+	config: JobConfig;
+	providers: Providers;
+	db: D1Database;
+	bucket: R2Bucket;
+	/** This deployment's origin: finished videos are offered under it. */
+	publicUrl: string;
+	job: (id: string) => DurableObjectStub<GenerationJob>;
+	quota: (requester: string) => DurableObjectStub<GenerationQuota>;
+	now: () => number;
+}
+
+export type RuntimeOverride = (env: Env) => Partial<JobRuntime>;
+
+let override: RuntimeOverride | undefined;
+
+/**
+ * Tests only: swaps parts of the runtime (providers over the fakes, a hand-driven clock, limits) for
+ * every job object and handler built afterwards in this isolate. A module variable rather than a
+ * binding because it must survive the eviction of an object, as a test of restarts needs.
+ */
+export function overrideJobRuntime(next: RuntimeOverride | undefined): void {
+	override = next;
+}
+
+export function createJobRuntime(env: Env): JobRuntime {
+	const changes = override?.(env) ?? {};
+	return {
+		config: changes.config ?? readJobConfig(env),
+		providers: changes.providers ?? providersFromConfig(env),
+		db: env.DB,
+		bucket: env.VIDEOS,
+		publicUrl: readConfig(env).publicUrl.origin,
+		job: (id) => env.GENERATION_JOB.getByName(id),
+		quota: (requester) => env.GENERATION_QUOTA.getByName(requester),
+		now: Date.now,
+		...changes,
+	};
+}
+
+/** Built on first use: a deployment misconfigured for generation still serves everything else. */
+export function lazyJobRuntime(env: Env): () => JobRuntime {
+	let built: JobRuntime | undefined;
+	return () => (built ??= createJobRuntime(env));
+}

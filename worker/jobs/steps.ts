@@ -1,0 +1,88 @@
+import type { VideoProvider } from '../providers/provider.ts';
+import { outputKey, type Job } from './job.ts';
+import { PROGRESS, renderProgress, type Outcome } from './machine.ts';
+import { describeOutput, storeOutput } from './output.ts';
+import { checkPermissions } from './permissions.ts';
+import { planFor } from './plan.ts';
+import { JobError } from './retry.ts';
+import type { JobRuntime } from './runtime.ts';
+
+/**
+ * One step of a job from the status it is in. Each step is safe to run again from the start: the
+ * job object persists the outcome before the next step, and replays a step cut short.
+ */
+export async function runStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+	switch (job.status) {
+		case 'queued':
+			return checkStep(job, rt);
+		case 'consent_checked':
+			return submitStep(job, rt);
+		case 'submitted':
+		case 'rendering':
+			return pollStep(job, rt);
+		case 'stored':
+			return describeStep(job, rt);
+		default:
+			throw new Error(`no step runs in status ${job.status}`);
+	}
+}
+
+/** Checked again here, not only at submit: consent may be withdrawn while a job waits to be retried. */
+async function checkStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+	const permission = await checkPermissions(rt.db, job.requester, job.spec.cameos, job.spec.remixOf);
+	if (!permission.ok) return { fail: `${permission.error}: ${permission.message}` };
+	const plan = planFor(job.spec, providerOf(job, rt).capabilities, permission.parent);
+	return { to: 'consent_checked', progress: PROGRESS.consent_checked, patch: { plan }, after: 0 };
+}
+
+/**
+ * Providers' create is not idempotent: if the object dies between the provider's answer and the
+ * write below, the replay submits again (at least once, possibly twice; the lost one is never polled).
+ */
+async function submitStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+	if (!job.plan) throw new JobError('no plan recorded before submission', false);
+	const providerJob = await providerOf(job, rt).create(job.plan.request);
+	return { to: 'submitted', progress: PROGRESS.submitted, patch: { providerJob, submittedAt: rt.now() }, after: 0 };
+}
+
+async function pollStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+	const provider = providerOf(job, rt);
+	if (!job.providerJob) throw new JobError('no provider job recorded', false);
+	const status = await provider.status(job.providerJob);
+	const after = pollDelay(rt.now() - (job.submittedAt ?? job.createdAt));
+	switch (status.state) {
+		case 'queued':
+			return { to: job.status, patch: { queuePosition: status.queuePosition }, after };
+		case 'running':
+			return { to: 'rendering', progress: renderProgress(status.progress, job.progress), patch: { queuePosition: undefined }, after };
+		case 'failed':
+			return { fail: `the provider could not generate the video: ${status.error}` };
+		case 'cancelled':
+			return { cancelled: 'cancelled at the provider' };
+		case 'succeeded': {
+			const result = await provider.result(job.providerJob);
+			if (result.mimeType !== 'video/mp4') return { fail: `the provider made a ${result.mimeType} video; clips are MP4` };
+			const output = await storeOutput(rt.bucket, outputKey(job.id, job.secret), await provider.download(result), job.id);
+			return { to: 'stored', progress: PROGRESS.stored, patch: { output, queuePosition: undefined }, after: 0 };
+		}
+	}
+}
+
+async function describeStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+	if (!job.output) throw new JobError('no stored video recorded', false);
+	return { to: 'ready', progress: PROGRESS.ready, patch: { output: await describeOutput(rt.bucket, job.output) }, after: 0 };
+}
+
+/** Often at first (short clips finish in seconds), then less: a long render should not cost hundreds of calls. */
+export function pollDelay(sinceSubmitMs: number): number {
+	if (sinceSubmitMs < 30_000) return 1_000;
+	if (sinceSubmitMs < 120_000) return 2_000;
+	return 5_000;
+}
+
+/** The provider that took the job; one removed from the configuration since cannot finish it. */
+export function providerOf(job: Job, rt: JobRuntime): VideoProvider {
+	const provider = rt.providers.byName[job.spec.provider as keyof typeof rt.providers.byName];
+	if (!provider) throw new JobError(`provider ${job.spec.provider} is no longer configured`, false);
+	return provider;
+}

@@ -1,0 +1,12 @@
+import { json } from '@atcute/xrpc-server';
+import { submitJob } from '../../../jobs/submit.ts';
+import { VideoDreamreelGenerate } from '../../../lexicons/index.ts';
+import type { Method } from '../../method.ts';
+
+export const generate: Method = (router, ctx) =>
+	router.addProcedure(VideoDreamreelGenerate, {
+		async handler({ input, request }) {
+			const requester = await ctx.auth.requireViewer(request, 'video.dreamreel.generate');
+			return json({ job: await submitJob(ctx.jobs(), requester, input) });
+		},
+	});

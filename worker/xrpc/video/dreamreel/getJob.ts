@@ -1,0 +1,16 @@
+import { json } from '@atcute/xrpc-server';
+import { JOB_ID } from '../../../jobs/job.ts';
+import { VideoDreamreelGetJob } from '../../../lexicons/index.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { Method } from '../../method.ts';
+
+export const getJob: Method = (router, ctx) =>
+	router.addQuery(VideoDreamreelGetJob, {
+		async handler({ params, request }) {
+			const requester = await ctx.auth.requireViewer(request, 'video.dreamreel.getJob');
+			// A malformed id names no job; checking it first spares creating an empty object for it.
+			const job = JOB_ID.test(params.id) ? await ctx.jobs().job(params.id).view(requester) : null;
+			if (!job) throw new NotFoundError('JobNotFound', `you have no job ${params.id}`);
+			return json({ job });
+		},
+	});
