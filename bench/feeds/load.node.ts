@@ -1,0 +1,397 @@
+// Load generation and figures shared by the feeds and playback benchmarks: autocannon (a real HTTP
+// load tool, used programmatically) against the local worker, with our own per-request timing so
+// that latencies keep sub-millisecond resolution and time to first byte is measured too.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import autocannon from 'autocannon';
+
+/**
+ * autocannon keeps every response body as a string (for its body checks), decoding it chunk by
+ * chunk: for a 4 MiB video that costs the client more CPU than the server spends. Runs that check no
+ * bodies switch that off for their duration (the queue class is autocannon's own, per response).
+ */
+const bodyQueue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js') as { prototype: { addBody(data: unknown): void } };
+const keepBody = bodyQueue.prototype.addBody;
+
+export interface LoadOptions {
+	/** What the row is called in the tables. */
+	name: string;
+	url: string;
+	connections: number;
+	/** Seconds measured; a warm-up of `warmupSeconds` runs first and is thrown away. */
+	seconds: number;
+	warmupSeconds?: number;
+	method?: 'GET' | 'HEAD';
+	headers?: Record<string, string>;
+	/** Headers per request (e.g. one of many viewers' tokens), merged over `headers`. */
+	headersFor?: () => Record<string, string>;
+	/** Checks each response body; a `false` counts as a mismatch (reported, and fails the run). */
+	verifyBody?: (body: string) => boolean;
+}
+
+export interface LoadResult {
+	name: string;
+	connections: number;
+	seconds: number;
+	requests: number;
+	rps: number;
+	/** Response bytes per second (headers and body). */
+	bytesPerSecond: number;
+	/** Request written → last byte of the response, ms. */
+	latency: Summary;
+	/** Request written → response headers parsed (the first bytes), ms. */
+	ttfb: Summary;
+	non2xx: number;
+	errors: number;
+	timeouts: number;
+	mismatches: number;
+	/** Counts of the `x-dreamreel-cache` response header's values (`none` when absent). */
+	cache: Record<string, number>;
+	statuses: Record<string, number>;
+	/** CPU the worker's workerd processes used per wall second of the run (1 = one core busy). */
+	workerdCores: number | null;
+	/** workerd CPU per answered request, ms: what a request costs whatever else runs on the machine. */
+	workerdCpuMsPerRequest: number | null;
+	/** CPU this process (the load client, and the PDS beside it) used per wall second. */
+	clientCores: number;
+}
+
+export interface Summary {
+	p50: number;
+	p90: number;
+	p99: number;
+	max: number;
+	mean: number;
+}
+
+export function summarize(values: number[]): Summary {
+	if (values.length === 0) return { p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+	const sorted = Float64Array.from(values).sort();
+	const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+	let sum = 0;
+	for (const value of sorted) sum += value;
+	return { p50: at(50), p90: at(90), p99: at(99), max: sorted[sorted.length - 1]!, mean: sum / sorted.length };
+}
+
+/** The bits of autocannon's per-connection client we listen to (its typings lag the events it emits). */
+interface ClientEvents {
+	on(event: 'request', listener: () => void): unknown;
+	on(event: 'headers', listener: (parsed: { statusCode: number; headers: string[] }) => void): unknown;
+}
+
+/** One measured run: a warm-up, then `seconds` of closed-loop load on `connections` keep-alive connections. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+	if (options.warmupSeconds) await autocannonRun(options, options.warmupSeconds, undefined);
+	const stats = { latency: [] as number[], ttfb: [] as number[], cache: {} as Record<string, number>, statuses: {} as Record<string, number> };
+	const cpuBefore = workerdCpuSeconds();
+	const clientBefore = process.cpuUsage();
+	const started = performance.now();
+	const result = await autocannonRun(options, options.seconds, stats);
+	const wall = (performance.now() - started) / 1000;
+	const cpuAfter = workerdCpuSeconds();
+	const client = process.cpuUsage(clientBefore);
+	return {
+		name: options.name,
+		connections: options.connections,
+		seconds: result.duration,
+		requests: stats.latency.length,
+		rps: stats.latency.length / result.duration,
+		bytesPerSecond: result.throughput.total / result.duration,
+		latency: summarize(stats.latency),
+		ttfb: summarize(stats.ttfb),
+		non2xx: result.non2xx,
+		errors: result.errors,
+		timeouts: result.timeouts,
+		mismatches: result.mismatches,
+		cache: stats.cache,
+		statuses: stats.statuses,
+		workerdCores: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / wall,
+		workerdCpuMsPerRequest: cpuBefore === null || cpuAfter === null || stats.latency.length === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / stats.latency.length,
+		clientCores: (client.user + client.system) / 1e6 / wall,
+	};
+}
+
+async function autocannonRun(
+	options: LoadOptions,
+	seconds: number,
+	stats: { latency: number[]; ttfb: number[]; cache: Record<string, number>; statuses: Record<string, number> } | undefined,
+): Promise<autocannon.Result> {
+	const headersFor = options.headersFor;
+	let finish: (error: unknown, result: autocannon.Result) => void = () => {};
+	const done = new Promise<autocannon.Result>((resolve, reject) => {
+		finish = (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result));
+	});
+	const instance = autocannon({
+		url: options.url,
+		method: options.method ?? 'GET',
+		connections: options.connections,
+		pipelining: 1,
+		duration: seconds,
+		timeout: 30,
+		headers: options.headers ?? {},
+		...(headersFor
+			? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, ...headersFor() } }) }] }
+			: {}),
+		...(options.verifyBody ? { verifyBody: (body: string | Buffer | undefined) => options.verifyBody!(body?.toString() ?? '') } : {}),
+		setupClient: (client) => {
+			if (!stats) return;
+			let sentAt = 0;
+			const events = client as unknown as ClientEvents;
+			events.on('request', () => {
+				sentAt = performance.now();
+			});
+			events.on('headers', (parsed) => {
+				stats.ttfb.push(performance.now() - sentAt);
+				stats.statuses[parsed.statusCode] = (stats.statuses[parsed.statusCode] ?? 0) + 1;
+				let state = 'none';
+				for (let i = 0; i < parsed.headers.length; i += 2) {
+					if (parsed.headers[i]!.toLowerCase() === 'x-dreamreel-cache') state = parsed.headers[i + 1]!;
+				}
+				stats.cache[state] = (stats.cache[state] ?? 0) + 1;
+			});
+		},
+	}, (error, result) => finish(error, result));
+	if (stats) instance.on('response', (_client, _status, _bytes, responseTime) => stats.latency.push(responseTime));
+	if (!options.verifyBody) bodyQueue.prototype.addBody = () => {};
+	try {
+		return await done;
+	} finally {
+		bodyQueue.prototype.addBody = keepBody;
+	}
+}
+
+/** The workerd processes descended from this process (wrangler runs workerd as a grandchild). */
+export function ourWorkerds(): number[] {
+	const parents = new Map<number, number>();
+	const workerds: number[] = [];
+	try {
+		for (const entry of readdirSync('/proc')) {
+			if (!/^\d+$/.test(entry)) continue;
+			let stat: string;
+			try {
+				stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			} catch {
+				continue; // gone meanwhile
+			}
+			const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+			parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+			if (comm === 'workerd') workerds.push(Number(entry));
+		}
+	} catch {
+		return []; // no /proc
+	}
+	const ours = (pid: number) => {
+		for (let at = parents.get(pid), hops = 0; at !== undefined && at > 1 && hops < 10; at = parents.get(at), hops++) {
+			if (at === process.pid) return true;
+		}
+		return false;
+	};
+	return workerds.filter(ours);
+}
+
+export interface WorkerdStats {
+	cpuSeconds: number;
+	/** write(2)-family calls and bytes sent to storage (Linux /proc/<pid>/io). */
+	writeCalls: number;
+	writeBytes: number;
+}
+
+/** CPU and writes so far of our workerd processes (Linux /proc; null elsewhere). */
+export function workerdStats(): WorkerdStats | null {
+	const pids = ourWorkerds();
+	if (pids.length === 0) return null;
+	const total = { cpuSeconds: 0, writeCalls: 0, writeBytes: 0 };
+	for (const pid of pids) {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+			// After "pid (comm) ": state ppid … utime (12th) stime (13th), in ticks of 1/100 s.
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			total.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / 100;
+			const io = Object.fromEntries(
+				readFileSync(`/proc/${pid}/io`, 'utf8')
+					.trim()
+					.split('\n')
+					.map((line) => line.split(': ') as [string, string]),
+			);
+			total.writeCalls += Number(io.syscw ?? 0);
+			total.writeBytes += Number(io.write_bytes ?? 0);
+		} catch {
+			// gone meanwhile, or /proc/<pid>/io not readable
+		}
+	}
+	return total;
+}
+
+/** The largest open-file count and resident memory among our workerd processes right now. */
+export function workerdResources(): { fds: number; rssBytes: number } {
+	let fds = 0;
+	let rssBytes = 0;
+	for (const pid of ourWorkerds()) {
+		try {
+			fds = Math.max(fds, readdirSync(`/proc/${pid}/fd`).length);
+			const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+			rssBytes = Math.max(rssBytes, Number(rss ?? 0) * 1024);
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return { fds, rssBytes };
+}
+
+export function workerdCpuSeconds(): number | null {
+	return workerdStats()?.cpuSeconds ?? null;
+}
+
+/**
+ * The user worker's own workerd socket behind `wrangler dev`'s proxy (which runs in a second
+ * workerd and forwards every request), found among our workerds' listening ports by asking each
+ * for `probePath`. For telling the proxy's cost apart; undefined if not found.
+ */
+export async function directWorkerUrl(publicPort: number, probePath: string, looksRight: (body: string) => boolean): Promise<string | undefined> {
+	const inodes = new Set<string>();
+	for (const pid of ourWorkerds()) {
+		try {
+			for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+				try {
+					const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+					const match = /^socket:\[(\d+)\]$/.exec(link);
+					if (match) inodes.add(match[1]!);
+				} catch {
+					// closed meanwhile
+				}
+			}
+		} catch {
+			// gone
+		}
+	}
+	const ports: number[] = [];
+	try {
+		for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+			const cols = line.trim().split(/\s+/);
+			// local_address (hex ip:port), state 0A = LISTEN, inode in column 10.
+			if (cols[3] !== '0A' || !inodes.has(cols[9] ?? '')) continue;
+			const port = parseInt(cols[1]!.split(':')[1]!, 16);
+			if (port !== publicPort) ports.push(port);
+		}
+	} catch {
+		return undefined;
+	}
+	for (const port of ports) {
+		try {
+			const response = await fetch(`http://127.0.0.1:${port}${probePath}`, { signal: AbortSignal.timeout(2000) });
+			if (response.status === 200 && looksRight(await response.text())) return `http://127.0.0.1:${port}`;
+		} catch {
+			// not an HTTP socket
+		}
+	}
+	return undefined;
+}
+
+// ---- printing ----
+
+export function ms(value: number): string {
+	if (!Number.isFinite(value)) return '–';
+	return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
+}
+
+export function bytes(value: number): string {
+	if (value >= 1024 * 1024) return `${(value / 1024 / 1024).toFixed(1)} MiB`;
+	if (value >= 1024) return `${(value / 1024).toFixed(1)} KiB`;
+	return `${value.toFixed(0)} B`;
+}
+
+/** A Markdown table, so the figures paste into an issue or a PR as they are. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+	const cells = [headers, ...rows.map((row) => row.map(String))];
+	const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+	const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+	return [line(cells[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+export function loadTable(results: LoadResult[], withBytes = false): string {
+	return table(
+		['endpoint', 'conns', 'req/s', ...(withBytes ? ['MiB/s'] : []), 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'TTFB p50', 'TTFB p99', 'non-2xx', 'errors', 'workerd cores', 'workerd CPU ms/req', 'client cores'],
+		results.map((r) => [
+			r.name,
+			r.connections,
+			r.rps.toFixed(0),
+			...(withBytes ? [(r.bytesPerSecond / 1024 / 1024).toFixed(1)] : []),
+			ms(r.latency.p50),
+			ms(r.latency.p90),
+			ms(r.latency.p99),
+			ms(r.latency.max),
+			ms(r.ttfb.p50),
+			ms(r.ttfb.p99),
+			r.non2xx,
+			r.errors + r.timeouts + r.mismatches,
+			r.workerdCores === null ? '–' : r.workerdCores.toFixed(2),
+			r.workerdCpuMsPerRequest === null ? '–' : r.workerdCpuMsPerRequest.toFixed(2),
+			r.clientCores.toFixed(2),
+		]),
+	);
+}
+
+/** Throws when a run saw anything but successful, well-formed answers: figures of failures mean nothing. */
+export function assertClean(result: LoadResult, expectedStatus: number[] = [200]): void {
+	const bad = Object.entries(result.statuses).filter(([status]) => !expectedStatus.includes(Number(status)));
+	if (bad.length > 0 || result.errors > 0 || result.timeouts > 0 || result.mismatches > 0 || result.requests === 0) {
+		throw new Error(
+			`${result.name}: ${result.requests} answers, statuses ${JSON.stringify(result.statuses)}, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} bad bodies`,
+		);
+	}
+}
+
+export async function sleep(msToWait: number): Promise<void> {
+	await new Promise((resolve) => setTimeout(resolve, msToWait));
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let lastError: unknown;
+	for (;;) {
+		try {
+			const value = await check();
+			if (value !== undefined) return value;
+		} catch (error) {
+			lastError = error;
+		}
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+		await sleep(everyMs);
+	}
+}
+
+/** Runs `task` over `items` with at most `limit` at a time, in order of start. */
+export async function pool<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+	const results = new Array<R>(items.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await task(items[index]!, index);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	return results;
+}
+
+/** A small seeded PRNG (mulberry32): the same dataset on every run. */
+export function random(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+export function envNumber(name: string, fallback: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, not ${raw}`);
+	return value;
+}
