@@ -2,6 +2,7 @@
 // local D1 and Durable Objects) fed by a real reference PDS, and the time one post takes to reach
 // 10 000 followers' timelines. Prints figures; asserts only that the answers are right.
 // Options (environment): see bench/feeds/README.md.
+import { readFileSync } from 'node:fs';
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ const TIME_LIMIT_MS = envNumber('BENCH_TIME_LIMIT_MIN', 45) * 60_000;
 /** The service-auth verifier accepts tokens at most 300 s ahead; each run mints fresh ones. */
 const TOKEN_SECONDS = 240;
 /** One fan-out run gives up after this. */
-const FANOUT_TIMEOUT_MS = envNumber('BENCH_FANOUT_TIMEOUT', 1200) * 1000;
+const FANOUT_TIMEOUT_MS = envNumber('BENCH_FANOUT_TIMEOUT', 600) * 1000;
 
 const serviceDid = `did:web:localhost%3A${PORTS.worker}`;
 const base = `http://127.0.0.1:${PORTS.worker}`;
@@ -80,6 +81,8 @@ const health = async () => (await getJson<Health>('/xrpc/_health')).body;
 
 /** The local worker went away in the middle of a run (its workerd processes are gone). */
 class WorkerDied extends Error {}
+/** A fan-out run that did not finish within BENCH_FANOUT_TIMEOUT. */
+class Overdue extends Error {}
 
 /** Fails fast with WorkerDied when a request fails because the worker's processes are gone. */
 async function orWorkerDied<T>(request: () => Promise<T>): Promise<T> {
@@ -126,6 +129,16 @@ async function main(): Promise<void> {
 			await rm(persistTo, { recursive: true, force: true });
 		},
 	};
+	const interrupt = (signal: string) => {
+		log(`bench:feeds: ${signal}; stopping`);
+		void stack
+			.close()
+			.catch(() => {})
+			.then(() => snapshot.release())
+			.finally(() => process.exit(130));
+	};
+	process.once('SIGINT', () => interrupt('SIGINT'));
+	process.once('SIGTERM', () => interrupt('SIGTERM'));
 	const watchdog = setTimeout(() => {
 		log(`bench:feeds: over the ${TIME_LIMIT_MS / 60_000} min limit; stopping`);
 		void stack
@@ -252,8 +265,8 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 	}, 120_000, 200);
 	fanouts.push(await fanout(`fan-in: FANOUT_MAX_FOLLOWERS=${threshold}`, data, samples, totalFollowers, stack.network.pdsUrl));
 	const fanInReads: LoadResult[] = [];
-	const connections = Math.max(...CONNECTIONS);
-	for (const spec of CONNECTIONS.length === 0 ? [] : (await readSpecs(data)).filter((spec) => spec.name.startsWith('getTimeline'))) {
+	const connections = Math.max(10, ...CONNECTIONS);
+	for (const spec of (await readSpecs(data)).filter((spec) => spec.name.startsWith('getTimeline') && !spec.origin)) {
 		const name = `${spec.name}, star merged in at read time`;
 		log(`load: ${name}, ${connections} connection(s), ${SECONDS} s…`);
 		const result = await runLoad({ ...spec, name, url: `${base}${spec.path}`, connections, seconds: SECONDS, warmupSeconds: WARMUP });
@@ -274,13 +287,20 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 				`${ms(f.firstSampleMs)} ms`,
 				`${ms(f.allSamplesMs)} ms`,
 				f.drainedMs === undefined ? '–' : `${ms(f.drainedMs)} ms`,
-				f.died ? `worker died at ${ms(f.doneMs)} ms` : `${ms(f.doneMs)} ms`,
+				f.died ? `not done (${ms(f.doneMs)} ms)` : `${ms(f.doneMs)} ms`,
 				f.died || f.frameMs === undefined ? '–' : `${ms(f.doneMs - f.frameMs)} ms`,
 				`${ms(f.slowestReadMs)} ms`,
 			]),
 		),
 	);
-	out.push('\nWhere the time goes (workerd processes, from /proc; per follower = over all followers of the run):\n');
+	const fdLimit = (() => {
+		try {
+			return /Max open files\s+(\d+)/.exec(readFileSync(`/proc/${ourWorkerds()[0]}/limits`, 'utf8'))?.[1] ?? '?';
+		} catch {
+			return '?';
+		}
+	})();
+	out.push(`\nWhere the time goes (workerd processes, from /proc; per follower = over all followers of the run; open-file limit ${fdLimit}):\n`);
 	out.push(
 		table(
 			['run', 'workerd CPU', 'CPU per follower', 'cores busy', 'write calls / follower', 'bytes written / follower', 'peak open files', 'peak RSS', 'max queue', 'bench process stall'],
@@ -444,7 +464,7 @@ interface FanoutResult {
 	/** Most open files and resident memory of a workerd process during the run (sampled each second). */
 	peakFds: number;
 	peakRssBytes: number;
-	/** Set when the local worker's processes exited during the run. */
+	/** Set when the run did not finish: the local worker's processes exited, or it ran out of time. */
 	died?: string;
 }
 
@@ -538,7 +558,7 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 	let aborted = false;
 	const overdue = (what: string) => {
 		if (aborted) throw new Error('aborted');
-		if (Date.now() > deadline) throw new Error(`fan-out ${label}: ${what} not done after ${FANOUT_TIMEOUT_MS / 1000} s`);
+		if (Date.now() > deadline) throw new Overdue(`${what} not done after ${FANOUT_TIMEOUT_MS / 1000} s`);
 	};
 	const peak = { fds: 0, rssBytes: 0 };
 	const sampleResources = () => {
@@ -590,8 +610,8 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		[, drainedMs] = await Promise.all([indexed, drained, sampled]);
 	} catch (error) {
 		aborted = true;
-		if (!(error instanceof WorkerDied)) throw error;
-		died = `${error.message.slice(0, 200)} after ${(elapsed() / 1000).toFixed(0)} s`;
+		if (!(error instanceof WorkerDied || error instanceof Overdue)) throw error;
+		died = error instanceof Overdue ? error.message : `${error.message.slice(0, 200)} after ${(elapsed() / 1000).toFixed(0)} s`;
 		log(`  ${died}`);
 	} finally {
 		clearInterval(resources);

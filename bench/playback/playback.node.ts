@@ -57,6 +57,15 @@ async function main(): Promise<void> {
 	log(`bench:playback — PDS :${PORTS.pds}, PLC :${PORTS.plc}, worker :${PORTS.worker}`);
 	const snapshot = await snapshotWorker();
 	let stack: Stack | undefined;
+	const interrupt = (signal: string) => {
+		log(`bench:playback: ${signal}; stopping`);
+		void (stack?.close() ?? Promise.resolve())
+			.catch(() => {})
+			.then(() => snapshot.release())
+			.finally(() => process.exit(130));
+	};
+	process.once('SIGINT', () => interrupt('SIGINT'));
+	process.once('SIGTERM', () => interrupt('SIGTERM'));
 	const watchdog = setTimeout(() => {
 		log(`bench:playback: over the ${TIME_LIMIT_MS / 60_000} min limit; stopping`);
 		void (stack?.close() ?? Promise.resolve())
@@ -69,7 +78,7 @@ async function main(): Promise<void> {
 		await run(stack, started);
 	} finally {
 		clearTimeout(watchdog);
-		await stack?.close();
+		await stack?.close().catch((error: unknown) => log(`closing the stack: ${String(error)}`));
 		await snapshot.release();
 	}
 }
