@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { migrate } from './migrate.ts';
 
 export interface QuotaLimits {
 	/** Unfinished jobs allowed at once. */
@@ -30,14 +31,7 @@ const SCHEMA = [
 export class GenerationQuota extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		const sql = ctx.storage.sql;
-		sql.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY)');
-		const applied = sql.exec<{ v: number | null }>('SELECT MAX(version) AS v FROM migrations').one().v ?? 0;
-		for (const [index, statement] of SCHEMA.entries()) {
-			if (index < applied) continue;
-			sql.exec(statement);
-			sql.exec('INSERT INTO migrations (version) VALUES (?)', index + 1);
-		}
+		migrate(ctx.storage.sql, SCHEMA);
 	}
 
 	/**

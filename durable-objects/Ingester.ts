@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { migrate } from './migrate.ts';
 import { createContext, type AppContext } from '../worker/context.ts';
 import { applyEvents, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
 import { fanOut, type FanoutDeps } from '../worker/feeds/fanout.ts';
@@ -70,7 +71,7 @@ export class Ingester extends DurableObject<Env> {
 		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch };
 		this.#fanout = { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers };
 		this.#mirror = app.mirror;
-		ctx.blockConcurrencyWhile(async () => this.#migrate());
+		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
 	}
 
 	/** Starts (or keeps) ingesting; safe to call any number of times. */
@@ -262,17 +263,6 @@ export class Ingester extends DurableObject<Env> {
 			}
 			const retryAt = Date.now() + Math.min(3_600_000, 2000 * 4 ** attempts);
 			this.ctx.storage.sql.exec('UPDATE pending SET attempts = attempts + 1, next_at = ? WHERE did = ?', retryAt, did);
-		}
-	}
-
-	#migrate(): void {
-		const sql = this.ctx.storage.sql;
-		sql.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY)');
-		const applied = sql.exec<{ v: number | null }>('SELECT MAX(version) AS v FROM migrations').one().v ?? 0;
-		for (const [index, statement] of SCHEMA.entries()) {
-			if (index < applied) continue;
-			sql.exec(statement);
-			sql.exec('INSERT INTO migrations (version) VALUES (?)', index + 1);
 		}
 	}
 

@@ -1,3 +1,4 @@
+import { migrate } from '../../durable-objects/migrate.ts';
 import type { Job, JobStatus } from './job.ts';
 
 const SCHEMA = [
@@ -40,16 +41,8 @@ export class JobStore {
 		return cursor.rowsWritten > 0;
 	}
 
-	/** Numbered migrations in a table of their own (DO SQLite does not allow PRAGMA user_version). */
 	#migrate(): void {
-		const sql = this.#sql;
-		sql.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY)');
-		const applied = sql.exec<{ v: number | null }>('SELECT MAX(version) AS v FROM migrations').one().v ?? 0;
-		for (const [index, statement] of SCHEMA.entries()) {
-			if (index < applied) continue;
-			sql.exec(statement);
-			sql.exec('INSERT INTO migrations (version) VALUES (?)', index + 1);
-		}
+		migrate(this.#sql, SCHEMA);
 		this.#ready = true;
 	}
 }
