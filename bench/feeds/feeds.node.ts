@@ -66,6 +66,8 @@ const serviceDid = `did:web:localhost%3A${PORTS.worker}`;
 const base = `http://127.0.0.1:${PORTS.worker}`;
 const feedUri = `at://${serviceDid}/app.bsky.feed.generator/trending`;
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** A time in a table cell: milliseconds, or a dash when there is none. */
+const cell = (value: number) => (Number.isFinite(value) ? `${ms(value)} ms` : '–');
 
 interface Health {
 	ingest: { applied: number; pendingAccounts: number; fanoutPending?: number; connected: boolean };
@@ -81,8 +83,8 @@ const health = async () => (await getJson<Health>('/xrpc/_health')).body;
 
 /** The local worker went away in the middle of a run (its workerd processes are gone). */
 class WorkerDied extends Error {}
-/** A fan-out run that did not finish within BENCH_FANOUT_TIMEOUT. */
-class Overdue extends Error {}
+/** A fan-out run that could not finish: out of time, or the worker failed a sampled read. */
+class RunFailed extends Error {}
 
 /** Fails fast with WorkerDied when a request fails because the worker's processes are gone. */
 async function orWorkerDied<T>(request: () => Promise<T>): Promise<T> {
@@ -281,15 +283,15 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 			['run', 'createRecord', 'on firehose', 'getClip 200', 'first sample', 'all samples', 'queue drained', 'done', 'firehose → done', 'slowest read'],
 			fanouts.map((f) => [
 				f.label,
-				`${ms(f.createdMs)} ms`,
-				f.frameMs === undefined ? '–' : `${ms(f.frameMs)} ms`,
-				`${ms(f.indexedMs)} ms`,
-				`${ms(f.firstSampleMs)} ms`,
-				`${ms(f.allSamplesMs)} ms`,
-				f.drainedMs === undefined ? '–' : `${ms(f.drainedMs)} ms`,
-				f.died ? `not done (${ms(f.doneMs)} ms)` : `${ms(f.doneMs)} ms`,
-				f.died || f.frameMs === undefined ? '–' : `${ms(f.doneMs - f.frameMs)} ms`,
-				`${ms(f.slowestReadMs)} ms`,
+				cell(f.createdMs),
+				cell(f.frameMs ?? NaN),
+				cell(f.indexedMs),
+				cell(f.firstSampleMs),
+				cell(f.allSamplesMs),
+				cell(f.drainedMs ?? NaN),
+				f.died ? `not done (${cell(f.doneMs)})` : cell(f.doneMs),
+				f.died ? '–' : cell(f.doneMs - (f.frameMs ?? NaN)),
+				cell(f.slowestReadMs),
 			]),
 		),
 	);
@@ -558,7 +560,7 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 	let aborted = false;
 	const overdue = (what: string) => {
 		if (aborted) throw new Error('aborted');
-		if (Date.now() > deadline) throw new Overdue(`${what} not done after ${FANOUT_TIMEOUT_MS / 1000} s`);
+		if (Date.now() > deadline) throw new RunFailed(`${what} not done after ${FANOUT_TIMEOUT_MS / 1000} s`);
 	};
 	const peak = { fds: 0, rssBytes: 0 };
 	const sampleResources = () => {
@@ -596,7 +598,7 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 			for (let i = 0; i < samples.length; i++) {
 				if (seenAt[i] !== undefined) continue;
 				const { status, body } = await read(i);
-				if (status !== 200) throw new Error(`sample follower ${i}: getTimeline answered ${status}`);
+				if (status !== 200) throw new RunFailed(`sample follower ${i}: getTimeline answered ${status} (${JSON.stringify(body).slice(0, 120)})`);
 				if (body.clips.some((clip) => clip.uri === uri)) seenAt[i] = elapsed();
 				trace(`sample ${i} ${seenAt[i] === undefined ? 'not yet' : 'has it'}`);
 			}
@@ -610,8 +612,8 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		[, drainedMs] = await Promise.all([indexed, drained, sampled]);
 	} catch (error) {
 		aborted = true;
-		if (!(error instanceof WorkerDied || error instanceof Overdue)) throw error;
-		died = error instanceof Overdue ? error.message : `${error.message.slice(0, 200)} after ${(elapsed() / 1000).toFixed(0)} s`;
+		if (!(error instanceof WorkerDied || error instanceof RunFailed)) throw error;
+		died = error instanceof RunFailed ? `${error.message} at ${(elapsed() / 1000).toFixed(0)} s` : `${error.message.slice(0, 200)} after ${(elapsed() / 1000).toFixed(0)} s`;
 		log(`  ${died}`);
 	} finally {
 		clearInterval(resources);
