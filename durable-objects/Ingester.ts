@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { migrate } from './migrate.ts';
 import { createContext, type AppContext } from '../worker/context.ts';
-import { applyEvents, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
+import { serialApplier, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
 import { fanOut, type FanoutDeps } from '../worker/feeds/fanout.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
@@ -68,7 +68,7 @@ export class Ingester extends DurableObject<Env> {
 		super(ctx, env);
 		const app = createContext(env);
 		this.#source = sourceFor(app.config.firehoseUrl);
-		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch };
+		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch, apply: serialApplier(app.db) };
 		this.#fanout = { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers };
 		this.#mirror = app.mirror;
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
@@ -155,7 +155,7 @@ export class Ingester extends DurableObject<Env> {
 		try {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
-				const result = await applyEvents(this.#sync.db, batch);
+				const result = await this.#sync.apply(batch);
 				this.#queue.splice(0, batch.length);
 				this.#record(result, batch.at(-1)!.cursor);
 			}

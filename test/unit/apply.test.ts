@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyEvents } from '../../worker/ingest/apply.ts';
+import { applyEvents, serialApplier } from '../../worker/ingest/apply.ts';
 import type { NetworkEvent } from '../../worker/ingest/events.ts';
 
 const did = 'did:plc:applyapplyapplyapplyappl';
@@ -55,4 +55,13 @@ describe('applying events', () => {
 		const actor = await env.DB.prepare('SELECT active, status FROM actors WHERE did = ?1').bind(did).first();
 		expect(actor).toEqual({ active: 0, status: 'takendown' });
 	});
+
+	it('a backfill applied concurrently with the stream’s newer delete does not resurrect the record', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		const apply = serialApplier(env.DB);
+		// The stream deletes at rev 2c while a backfill, having read the repo at rev 2b, re-creates it.
+		await Promise.all([apply([remove('3kaaaaaaaaa2c')]), apply([create('3kaaaaaaaaa2b', 'one')], { discoverFollowed: false })]);
+		expect(await indexed()).toBeNull();
+	});
+
 });

@@ -130,6 +130,20 @@ export async function applyEvents(
 }
 
 /**
+ * `applyEvents` for one writer with several callers (the stream and backfills): calls run one after
+ * another. Each call reads stored revisions before it writes, so two interleaved calls could both
+ * see "no revision" and let a stale backfilled create land after the stream's delete.
+ */
+export function serialApplier(db: D1Database): (events: NetworkEvent[], options?: ApplyOptions) => Promise<ApplyResult> {
+	let last: Promise<unknown> = Promise.resolve();
+	return (events, options) => {
+		const run = last.then(() => applyEvents(db, events, options));
+		last = run.catch(() => undefined);
+		return run;
+	};
+}
+
+/**
  * What the batch needs from the index, in one query (each D1 call costs a round trip however small):
  * the stored revisions of its records, which of the accounts it concerns are known, and the subjects
  * of the follows it deletes. Keys travel as JSON arrays: D1 caps bound parameters at 100.

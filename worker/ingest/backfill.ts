@@ -1,8 +1,8 @@
 import type { Did } from '@atcute/lexicons';
 import type { Identity } from '../identity/index.ts';
 import { outboundFetch } from '../outbound-fetch.ts';
-import { applyEvents, type ApplyResult } from './apply.ts';
-import type { RecordOp } from './events.ts';
+import type { ApplyOptions, ApplyResult } from './apply.ts';
+import type { NetworkEvent, RecordOp } from './events.ts';
 import { indexedCollections } from './records.ts';
 
 /** A repo's follows can be many; beyond this the stream keeps them current. */
@@ -12,6 +12,8 @@ export interface ActorSync {
 	db: D1Database;
 	identity: Identity;
 	allowLoopbackFetch: boolean;
+	/** Writes to the index; serialised with the stream's writes (see `serialApplier`). */
+	apply: (events: NetworkEvent[], options?: ApplyOptions) => Promise<ApplyResult>;
 }
 
 /** Re-resolves an account (handle verified both ways, PDS from the DID document) into the index. */
@@ -59,7 +61,7 @@ export async function backfillRepo(sync: ActorSync, did: string): Promise<Backfi
 				record: record.value,
 			}));
 			if (ops.length > 0) {
-				const result = await applyEvents(sync.db, [{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
+				const result = await sync.apply([{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
 				found.feed.push(...result.feed);
 				found.videos.push(...result.videos);
 				found.people.push(...result.people);
