@@ -63,5 +63,4 @@ describe('applying events', () => {
 		await Promise.all([apply([remove('3kaaaaaaaaa2c')]), apply([create('3kaaaaaaaaa2b', 'one')], { discoverFollowed: false })]);
 		expect(await indexed()).toBeNull();
 	});
-
 });
