@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { migrate } from './migrate.ts';
 import { createContext, type AppContext } from '../worker/context.ts';
 import { serialApplier, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
-import { fanOut, type FanoutDeps } from '../worker/feeds/fanout.ts';
+import { FANOUT_SCHEMA, FanoutQueue } from '../worker/feeds/fanout-queue.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
@@ -26,6 +26,8 @@ export interface IngesterStatus {
 	pendingAccounts: number;
 	/** Timeline changes not yet pushed to followers. */
 	fanoutPending: number;
+	/** Timeline changes set aside after failing too often (kept in the object for operators). */
+	fanoutFailed: number;
 	lastError: string | null;
 }
 
@@ -42,8 +44,8 @@ const SCHEMA = [
 	// `generation` moves when news arrives mid-sync, so that sync does not clear the newer request.
 	`CREATE TABLE pending (did TEXT PRIMARY KEY, backfill INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
 	   next_at INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0)`,
-	// Timeline changes still to push to followers, in stream order; kept until done so none is lost.
-	`CREATE TABLE fanout (id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL)`,
+	// Timeline changes still to push to followers; kept until done so none is lost.
+	...FANOUT_SCHEMA,
 ];
 
 /**
@@ -54,9 +56,8 @@ const SCHEMA = [
 export class Ingester extends DurableObject<Env> {
 	readonly #source: Source;
 	readonly #sync: ActorSync;
-	readonly #fanout: FanoutDeps;
+	readonly #fanout: FanoutQueue;
 	readonly #mirror: AppContext['mirror'];
-	#fanningOut = false;
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
 	#draining = false;
@@ -69,7 +70,7 @@ export class Ingester extends DurableObject<Env> {
 		const app = createContext(env);
 		this.#source = sourceFor(app.config.firehoseUrl);
 		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch, apply: serialApplier(app.db) };
-		this.#fanout = { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers };
+		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers });
 		this.#mirror = app.mirror;
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
 	}
@@ -89,6 +90,7 @@ export class Ingester extends DurableObject<Env> {
 	}
 
 	status(): IngesterStatus {
+		const fanout = this.#fanout.counts();
 		return {
 			source: this.#source.kind,
 			connected: this.#socket?.readyState === WebSocket.OPEN,
@@ -98,7 +100,8 @@ export class Ingester extends DurableObject<Env> {
 			stale: this.#get<number>('stale') ?? 0,
 			skippedFrames: this.#get<number>('skippedFrames') ?? 0,
 			pendingAccounts: this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n,
-			fanoutPending: this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM fanout').one().n,
+			fanoutPending: fanout.pending,
+			fanoutFailed: fanout.failed,
 			lastError: this.#get<string>('lastError') ?? null,
 		};
 	}
@@ -107,7 +110,7 @@ export class Ingester extends DurableObject<Env> {
 		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
 		void this.#syncAccounts();
-		void this.#fanOut();
+		void this.#fanout.drain();
 	}
 
 	#connect(): void {
@@ -193,26 +196,8 @@ export class Ingester extends DurableObject<Env> {
 	}
 
 	#queueFeedChanges(changes: FeedChange[]): void {
-		for (const change of changes) this.ctx.storage.sql.exec('INSERT INTO fanout (change) VALUES (?)', JSON.stringify(change));
-		if (changes.length > 0) void this.#fanOut();
-	}
-
-	/** Pushes timeline changes to followers in stream order; a failure is retried on the next heartbeat. */
-	async #fanOut(): Promise<void> {
-		if (this.#fanningOut) return;
-		this.#fanningOut = true;
-		try {
-			for (;;) {
-				const next = this.ctx.storage.sql.exec<{ id: number; change: string }>('SELECT id, change FROM fanout ORDER BY id LIMIT 1').toArray()[0];
-				if (!next) return;
-				await fanOut(this.#fanout, JSON.parse(next.change) as FeedChange);
-				this.ctx.storage.sql.exec('DELETE FROM fanout WHERE id = ?', next.id);
-			}
-		} catch (error) {
-			console.error('fan-out failed; retrying on the next heartbeat', error);
-		} finally {
-			this.#fanningOut = false;
-		}
+		this.#fanout.push(changes);
+		if (changes.length > 0) void this.#fanout.drain();
 	}
 
 	#queueAccount(did: string, backfill: boolean): void {

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Position } from '../worker/views/cursor.ts';
+import { migrate } from './migrate.ts';
 
 export interface TimelineItem {
 	uri: string;
@@ -10,6 +11,13 @@ export interface TimelineItem {
 /** Timelines keep this many recent items; older pages fall back to the index. */
 const MAX_ITEMS = 5000;
 
+const SCHEMA = [
+	// IF NOT EXISTS: objects created before this list existed already hold the table.
+	`CREATE TABLE IF NOT EXISTS items (uri TEXT PRIMARY KEY, author TEXT NOT NULL, sort_at TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS items_by_time ON items (sort_at DESC, uri DESC)`,
+	`CREATE INDEX IF NOT EXISTS items_by_author ON items (author)`,
+];
+
 /**
  * One viewer's following timeline (one object per viewer DID): the clips of the people they follow,
  * pushed here as they are published (fan-out on write). Creators with very many followers are not
@@ -18,9 +26,7 @@ const MAX_ITEMS = 5000;
 export class Timeline extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS items (uri TEXT PRIMARY KEY, author TEXT NOT NULL, sort_at TEXT NOT NULL)`);
-		ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS items_by_time ON items (sort_at DESC, uri DESC)`);
-		ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS items_by_author ON items (author)`);
+		ctx.storage.transactionSync(() => migrate(ctx.storage.sql, SCHEMA));
 	}
 
 	add(items: TimelineItem[]): void {
@@ -36,7 +42,7 @@ export class Timeline extends DurableObject<Env> {
 	}
 
 	removeClips(uris: string[]): void {
-		for (const uri of uris) this.ctx.storage.sql.exec('DELETE FROM items WHERE uri = ?', uri);
+		this.ctx.storage.sql.exec('DELETE FROM items WHERE uri IN (SELECT value FROM json_each(?))', JSON.stringify(uris));
 	}
 
 	/** After an unfollow. */

@@ -10,7 +10,7 @@ const configSchema = z.object({
 	HANDLE_RESOLVER_URL: z.union([z.url(), z.literal('')]).default(''),
 	// The account whose repo holds the app.bsky.feed.generator records (see scripts/publish-feeds.ts).
 	FEED_PUBLISHER_DID: z.string().regex(/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/).optional(),
-	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(20_000),
+	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(1000),
 });
 
 export interface Config {

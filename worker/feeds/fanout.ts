@@ -6,46 +6,61 @@ export interface FanoutDeps {
 	timeline: (viewer: string) => DurableObjectStub<Timeline>;
 	/** Creators with more followers than this are merged in at read time instead of pushed. */
 	maxFollowers: number;
+	/** Followers pushed to per step; progress is saved after each step. */
+	pageSize?: number;
 }
 
-/** Timelines written at once; enough to keep workerd busy without a burst of 10 000 open calls. */
+/** Where a change stands: finished, or pushed to every follower up to and including `after` (DID order). */
+export type FanoutProgress = { done: true } | { done: false; after: string };
+
+/** Timelines written at once; enough to keep workerd busy without a burst of thousands of open calls. */
 const CONCURRENCY = 64;
+const PAGE_SIZE = 500;
 /** How much of a newly followed creator's history lands in the follower's timeline. */
 const FOLLOW_BACKFILL = 50;
 
-/** Applies one change to the timelines it concerns. Idempotent, so a retried change is harmless. */
-export async function fanOut(deps: FanoutDeps, change: FeedChange): Promise<void> {
+/**
+ * Applies the next step of one change to the timelines it concerns: a post or delete reaches one
+ * page of followers after `after`. Idempotent, so a step retried after a crash is harmless.
+ */
+export async function fanOutStep(deps: FanoutDeps, change: FeedChange, after?: string): Promise<FanoutProgress> {
 	switch (change.kind) {
-		case 'post': {
-			const followers = await pushTargets(deps, change.author);
-			const item = { uri: change.uri, author: change.author, sortAt: change.sortAt };
-			return inParallel(followers, (viewer) => deps.timeline(viewer).add([item]));
-		}
+		case 'post':
 		case 'unpost': {
-			const followers = await pushTargets(deps, change.author);
-			return inParallel(followers, (viewer) => deps.timeline(viewer).removeClips([change.uri]));
+			if (await isBigCreator(deps, change.author)) return { done: true };
+			const pageSize = deps.pageSize ?? PAGE_SIZE;
+			const followers = await followersAfter(deps.db, change.author, after, pageSize);
+			const item = change.kind === 'post' ? { uri: change.uri, author: change.author, sortAt: change.sortAt } : undefined;
+			await inParallel(followers, (viewer) => (item ? deps.timeline(viewer).add([item]) : deps.timeline(viewer).removeClips([change.uri])));
+			return followers.length < pageSize ? { done: true } : { done: false, after: followers.at(-1)! };
 		}
 		case 'follow': {
-			if ((await pushTargets(deps, change.subject)).length === 0) return;
+			if (await isBigCreator(deps, change.subject)) return { done: true };
 			const { results } = await deps.db
 				.prepare('SELECT uri, did AS author, sort_at AS sortAt FROM clips WHERE did = ?1 ORDER BY sort_at DESC LIMIT ?2')
 				.bind(change.subject, FOLLOW_BACKFILL)
 				.all<TimelineItem>();
 			if (results.length > 0) await deps.timeline(change.follower).add(results);
-			return;
+			return { done: true };
 		}
 		case 'unfollow':
-			return deps.timeline(change.follower).removeAuthor(change.subject);
+			await deps.timeline(change.follower).removeAuthor(change.subject);
+			return { done: true };
 	}
 }
 
-/** The followers to push to, or none when the creator is big enough to be read by fan-in. */
-async function pushTargets(deps: FanoutDeps, author: string): Promise<string[]> {
-	const { results } = await deps.db
-		.prepare('SELECT DISTINCT did FROM follows WHERE subject = ?1 LIMIT ?2')
-		.bind(author, deps.maxFollowers + 1)
+/** Big creators are never pushed; timelines merge their clips at read time (`timelinePage`). */
+async function isBigCreator(deps: FanoutDeps, author: string): Promise<boolean> {
+	const row = await deps.db.prepare('SELECT n FROM follower_counts WHERE subject = ?1').bind(author).first<{ n: number }>();
+	return (row?.n ?? 0) > deps.maxFollowers;
+}
+
+async function followersAfter(db: D1Database, author: string, after: string | undefined, limit: number): Promise<string[]> {
+	const { results } = await db
+		.prepare('SELECT DISTINCT did FROM follows WHERE subject = ?1 AND did > ?2 ORDER BY did LIMIT ?3')
+		.bind(author, after ?? '', limit)
 		.all<{ did: string }>();
-	return results.length > deps.maxFollowers ? [] : results.map((row) => row.did);
+	return results.map((row) => row.did);
 }
 
 async function inParallel(items: string[], task: (item: string) => Promise<unknown>): Promise<void> {

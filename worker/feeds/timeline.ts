@@ -27,8 +27,8 @@ async function bigCreatorsClips(db: D1Database, viewer: string, maxFollowers: nu
 	const { results } = await db
 		.prepare(
 			`SELECT c.uri, c.did AS author, c.sort_at AS sortAt FROM clips c
-			 WHERE c.did IN (SELECT f.subject FROM follows f WHERE f.did = ?1
-			                 AND (SELECT COUNT(*) FROM follows g WHERE g.subject = f.subject) > ?2)
+			 WHERE c.did IN (SELECT f.subject FROM follows f JOIN follower_counts n ON n.subject = f.subject
+			                 WHERE f.did = ?1 AND n.n > ?2)
 			   AND (?3 IS NULL OR c.sort_at < ?3 OR (c.sort_at = ?3 AND c.uri < ?4))
 			 ORDER BY c.sort_at DESC, c.uri DESC LIMIT ?5`,
 		)

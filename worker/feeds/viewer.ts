@@ -1,11 +1,19 @@
 import type { AppContext } from '../context.ts';
 
+/** Viewers this isolate has seen in the index recently: spares a D1 round trip on every timeline read. */
+const known = new Map<string, number>();
+const REMEMBER_MS = 60_000;
+const MAX_REMEMBERED = 10_000;
+
 /**
  * A signed-in viewer the index has never seen (someone who follows people but has posted nothing
  * here) is brought in on their first visit: their follows are read from their repo, so their
  * timeline fills without waiting for them to follow anyone anew.
  */
-export async function ensureKnownViewer(ctx: Pick<AppContext, 'db' | 'ingester'>, viewer: string): Promise<void> {
-	const known = await ctx.db.prepare('SELECT 1 FROM actors WHERE did = ?1').bind(viewer).first();
-	if (!known) await ctx.ingester().discover(viewer);
+export async function ensureKnownViewer(ctx: Pick<AppContext, 'db' | 'ingester'>, viewer: string, now = Date.now()): Promise<void> {
+	if ((known.get(viewer) ?? 0) > now) return;
+	const indexed = await ctx.db.prepare('SELECT 1 FROM actors WHERE did = ?1').bind(viewer).first();
+	if (!indexed) await ctx.ingester().discover(viewer);
+	if (known.size >= MAX_REMEMBERED) known.clear();
+	known.set(viewer, now + REMEMBER_MS);
 }

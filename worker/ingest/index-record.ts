@@ -17,8 +17,12 @@ export function indexStatements(db: D1Database, op: Op, record: Row | null, inde
 			return consentStatements(db, op, record, indexedAt);
 		case 'app.bsky.graph.follow':
 			return record
-				? [db.prepare('INSERT OR REPLACE INTO follows (uri, did, subject, created_at) VALUES (?1, ?2, ?3, ?4)')
-						.bind(op.uri, op.did, record.subject, record.createdAt)]
+				? [db.prepare(
+						// An upsert, not INSERT OR REPLACE: REPLACE's implicit delete fires no trigger,
+						// and follower_counts is kept by triggers.
+						`INSERT INTO follows (uri, did, subject, created_at) VALUES (?1, ?2, ?3, ?4)
+						 ON CONFLICT (uri) DO UPDATE SET subject = excluded.subject, created_at = excluded.created_at`,
+					).bind(op.uri, op.did, record.subject, record.createdAt)]
 				: [db.prepare('DELETE FROM follows WHERE uri = ?1').bind(op.uri)];
 		case 'app.bsky.actor.profile':
 			return profileStatements(db, op, record);
