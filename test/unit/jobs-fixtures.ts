@@ -2,7 +2,6 @@
 // job runtime swapped in for every job object, and rows seeded into the index.
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import type { Did, ResourceUri } from '@atcute/lexicons';
 import { safeParse } from '@atcute/lexicons/validations';
 import { expect } from 'vitest';
 import type { GenerationJob } from '../../durable-objects/GenerationJob.ts';
@@ -40,11 +39,6 @@ export function useRuntime(providers: Providers, config: Partial<JobConfig> = {}
 }
 
 let counter = 0;
-/** A requester no other test has used (their quota objects are per DID). */
-export function newDid(): `did:plc:${string}` {
-	counter += 1;
-	return `did:plc:test${Date.now().toString(36)}${counter}`;
-}
 
 export function key(label = 'job'): string {
 	counter += 1;
@@ -79,54 +73,5 @@ export function expectValidView(job: JobView): void {
 	expect(safeParse(VideoDreamreelDefs.jobViewSchema, job)).toMatchObject({ ok: true });
 }
 
-// --- the index ------------------------------------------------------------------------------------
-
-const iso = () => new Date().toISOString();
-
-export async function seedActor(did: string, handle: string): Promise<void> {
-	await env.DB.prepare('INSERT OR IGNORE INTO actors (did, handle, pds, active, indexed_at) VALUES (?, ?, ?, 1, ?)')
-		.bind(did, handle, 'https://pds.example', iso())
-		.run();
-}
-
-export async function seedConsent(did: string, audience: string, options: { allowed?: string[]; allowRemix?: boolean } = {}): Promise<void> {
-	const record = { audience, allowed: options.allowed, allowRemix: options.allowRemix ?? true, createdAt: iso() };
-	await env.DB.prepare(
-		`INSERT OR REPLACE INTO consents (did, uri, cid, audience, allowed, allow_remix, record, created_at, indexed_at)
-		 VALUES (?, ?, 'bafyreiconsent', ?, ?, ?, ?, ?, ?)`,
-	)
-		.bind(did, `at://${did}/video.dreamreel.consent/self`, audience, JSON.stringify(options.allowed ?? []), options.allowRemix === false ? 0 : 1, JSON.stringify(record), iso(), iso())
-		.run();
-}
-
-export async function seedFollow(did: string, subject: string): Promise<void> {
-	await env.DB.prepare('INSERT INTO follows (uri, did, subject, created_at) VALUES (?, ?, ?, ?)')
-		.bind(`at://${did}/app.bsky.graph.follow/${crypto.randomUUID()}`, did, subject, iso())
-		.run();
-}
-
-export async function seedClip(
-	did: string,
-	options: { remixPolicy?: string; cameos?: string[]; prompt?: string; lineage?: { parent: Ref; root: Ref } } = {},
-): Promise<Ref> {
-	const remix = options.lineage !== undefined;
-	const uri: ResourceUri = `at://${did as Did}/video.dreamreel.${remix ? 'remix' : 'clip'}/${crypto.randomUUID().slice(0, 13)}`;
-	const cid = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
-	const record = { prompt: options.prompt ?? 'a paper boat on a stormy sea', remixPolicy: options.remixPolicy ?? 'everyone', createdAt: iso() };
-	const { parent, root } = options.lineage ?? {};
-	await env.DB.prepare(
-		`INSERT INTO clips (uri, cid, did, is_remix, record, video_cid, parent_uri, parent_cid, root_uri, root_cid, remix_policy, created_at, indexed_at, sort_at)
-		 VALUES (?, ?, ?, ?, ?, 'bafkreivideo', ?, ?, ?, ?, ?, ?, ?, ?)`,
-	)
-		.bind(uri, cid, did, remix ? 1 : 0, JSON.stringify(record), parent?.uri ?? null, parent?.cid ?? null, root?.uri ?? null, root?.cid ?? null, options.remixPolicy ?? 'everyone', iso(), iso(), iso())
-		.run();
-	for (const cameo of options.cameos ?? []) {
-		await env.DB.prepare('INSERT INTO cameos (clip_uri, did) VALUES (?, ?)').bind(uri, cameo).run();
-	}
-	return { uri, cid };
-}
-
-interface Ref {
-	uri: ResourceUri;
-	cid: string;
-}
+// The index: seeded rows, shared with the view tests.
+export { newDid, seedActor, seedClip, seedConsent, seedFollow } from './index-fixtures.ts';

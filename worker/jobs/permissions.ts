@@ -1,6 +1,6 @@
 import { clipsByUri, type ClipRow } from '../views/clip-rows.ts';
 import { clipView } from '../views/clip-view.ts';
-import { consentAllows, remixPolicyAllows } from '../views/visibility.ts';
+import { consentAllows, remixForbiddenBy, remixPolicyAllows } from '../views/visibility.ts';
 
 /** The parent of a remix, as the index shows it. */
 export interface ParentClip {
@@ -54,9 +54,7 @@ export async function checkPermissions(db: D1Database, requester: string, cameos
 	const remix = await db
 		.prepare(
 			`SELECT p.remix_policy AS policy, ${remixPolicyAllows('p', '?2')} AS policy_allows,
-			   (SELECT json_group_array(COALESCE(a.handle, pc.did)) FROM cameos pc JOIN consents pk ON pk.did = pc.did
-			      LEFT JOIN actors a ON a.did = pc.did
-			    WHERE pc.clip_uri = p.uri AND pc.did != ?2 AND pk.allow_remix = 0) AS blockers
+			   (SELECT json_group_array(COALESCE((SELECT handle FROM actors WHERE did = pc.did), pc.did)) FROM ${remixForbiddenBy('p', '?2')}) AS blockers
 			 FROM clips p WHERE p.uri = ?1`,
 		)
 		.bind(remixOf, requester)

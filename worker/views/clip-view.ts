@@ -2,24 +2,55 @@ import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { ClipRow } from './clip-rows.ts';
 import { blobUrl, profileView } from './profile-view.ts';
+import { remixAllows } from './visibility.ts';
 
 type ClipView = VideoDreamreelDefs.ClipView;
+type ViewerState = VideoDreamreelDefs.ViewerState;
 
-/** Clip views with what the viewer (when known) has done to each: their like. */
+/**
+ * Clip views with what the viewer (when known) has done and may do to each: their like, and whether
+ * they may remix it (the rules `generate` checks before accepting a remix). One query per page.
+ */
 export async function clipViews(db: D1Database, rows: ClipRow[], viewer?: string): Promise<$type.enforce<ClipView>[]> {
-	const likes = new Map<string, string>();
-	if (viewer && rows.length > 0) {
+	if (!viewer) return rows.map(clipView);
+	const states = new Map<string, ViewerRow>();
+	if (rows.length > 0) {
 		const { results } = await db
-			.prepare('SELECT subject_uri, uri FROM likes WHERE did = ?1 AND subject_uri IN (SELECT value FROM json_each(?2))')
+			.prepare(
+				`SELECT c.uri, (SELECT l.uri FROM likes l WHERE l.did = ?1 AND l.subject_uri = c.uri LIMIT 1) AS like_uri,
+				   ${remixAllows('c', '?1')} AS can_remix
+				 FROM clips c WHERE c.uri IN (SELECT value FROM json_each(?2))`,
+			)
 			.bind(viewer, JSON.stringify(rows.map((row) => row.uri)))
-			.all<{ subject_uri: string; uri: string }>();
-		for (const like of results) likes.set(like.subject_uri, like.uri);
+			.all<ViewerRow>();
+		for (const state of results) states.set(state.uri, state);
 	}
 	return rows.map((row) => {
-		const view = clipView(row);
-		const like = likes.get(row.uri);
-		return viewer ? { ...view, viewer: like ? { like: like as NonNullable<ClipView['viewer']>['like'] } : {} } : view;
+		const state = states.get(row.uri);
+		const like = state?.like_uri as ViewerState['like'] | null | undefined;
+		return { ...clipView(row), viewer: { ...(like ? { like } : {}), canRemix: state?.can_remix === 1 } };
 	});
+}
+
+interface ViewerRow {
+	uri: string;
+	like_uri: string | null;
+	can_remix: number;
+}
+
+/**
+ * A hidden clip as someone it features sees it: what it is, never where to play it (its hosted copy
+ * is private, and the author's blob is not ours to hand out); nobody may remix it.
+ */
+export function withheldClipView(view: $type.enforce<ClipView>, authorInactive: boolean): $type.enforce<ClipView> {
+	const { durationMs, aspectRatio } = view.playback;
+	const { avatar: _avatar, ...author } = view.author;
+	return {
+		...view,
+		...(authorInactive ? { author } : {}),
+		playback: { state: 'restricted', reason: 'hidden from the network', ...(durationMs ? { durationMs } : {}), ...(aspectRatio ? { aspectRatio } : {}) },
+		...(view.viewer ? { viewer: { ...view.viewer, canRemix: false } } : {}),
+	};
 }
 
 /** Turns an indexed row into the lexicon's clipView. */
@@ -50,7 +81,7 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 /**
  * The hosted copy when it is ready (HLS from Stream, MP4 from R2). Until then the canonical blob on
  * the author's PDS plays; a video that could not be mirrored says why instead of giving a broken URL.
- * Views only ever show visible clips, so a restricted copy never reaches this point.
+ * Hidden clips never reach this point: views only show visible clips, and `withheldClipView` replaces it.
  */
 function playback(row: ClipRow, record: Record<string, unknown>): VideoDreamreelDefs.Playback {
 	const durationMs = typeof record.durationMs === 'number' ? record.durationMs : undefined;

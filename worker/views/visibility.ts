@@ -25,10 +25,41 @@ export const remixPolicyAllows = (p: string, remixer: string) => `(
   OR (${p}.remix_policy = 'followers' AND ${follows(remixer, `${p}.did`)})
   OR (${p}.remix_policy = 'mutuals' AND ${follows(remixer, `${p}.did`)} AND ${follows(`${p}.did`, remixer)}))`;
 
-/** Every cameo (other than the author) consents; a remix respects its parent's policy and its parent's cameos. */
-export const VISIBLE = `a.active = 1
-  AND NOT EXISTS (SELECT 1 FROM cameos cm WHERE cm.clip_uri = c.uri AND cm.did != c.did AND NOT ${consentAllows('cm.did', 'c.did')})
-  AND NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = c.parent_uri AND (
-    NOT ${remixPolicyAllows('p', 'c.did')}
-    OR EXISTS (SELECT 1 FROM cameos pc JOIN consents pk ON pk.did = pc.did
-               WHERE pc.clip_uri = p.uri AND pc.did != c.did AND pk.allow_remix = 0)))`;
+/**
+ * FROM … WHERE over the people featured in clip `p` (`pc`, other than `remixer`) whose consent
+ * (`pk`) forbids remixes of clips featuring them.
+ */
+export const remixForbiddenBy = (p: string, remixer: string) =>
+	`cameos pc JOIN consents pk ON pk.did = pc.did WHERE pc.clip_uri = ${p}.uri AND pc.did != ${remixer} AND pk.allow_remix = 0`;
+
+/** Whether `remixer` may remix clip `p`: its remix policy, and everyone featured in it allows remixes. */
+export const remixAllows = (p: string, remixer: string) =>
+	`(${remixPolicyAllows(p, remixer)} AND NOT EXISTS (SELECT 1 FROM ${remixForbiddenBy(p, remixer)}))`;
+
+/**
+ * The rules a clip must pass to be shown, each named by what failing it means. Every cameo (other
+ * than the author) consents; a remix respects its parent's policy and its parent's cameos.
+ */
+const RULES = {
+	authorInactive: `a.active = 1`,
+	cameoConsent: `NOT EXISTS (SELECT 1 FROM cameos cm WHERE cm.clip_uri = c.uri AND cm.did != c.did AND NOT ${consentAllows('cm.did', 'c.did')})`,
+	remixNotAllowed: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = c.parent_uri AND NOT ${remixPolicyAllows('p', 'c.did')})`,
+	remixConsent: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = c.parent_uri AND EXISTS (SELECT 1 FROM ${remixForbiddenBy('p', 'c.did')}))`,
+};
+
+export const VISIBLE = Object.values(RULES).join('\n  AND ');
+
+/**
+ * Why clip `c` is hidden, told to `person` (someone it features): the first rule it fails, or NULL
+ * when it is shown (exactly when VISIBLE holds). A failed cameo consent is the person's own
+ * (`noConsent`, `expired`, `audience`) when their consent is among those missing, else `otherCameo`.
+ */
+export const hiddenReason = (person: string) => `CASE
+  WHEN NOT (${RULES.authorInactive}) THEN 'authorInactive'
+  WHEN c.did != ${person} AND EXISTS (SELECT 1 FROM cameos WHERE clip_uri = c.uri AND did = ${person}) AND NOT ${consentAllows(person, 'c.did')}
+    THEN COALESCE((SELECT CASE WHEN own.expires_at IS NOT NULL AND own.expires_at <= ${NOW} THEN 'expired' ELSE 'audience' END
+                   FROM consents own WHERE own.did = ${person}), 'noConsent')
+  WHEN NOT (${RULES.cameoConsent}) THEN 'otherCameo'
+  WHEN NOT (${RULES.remixNotAllowed}) THEN 'remixNotAllowed'
+  WHEN NOT (${RULES.remixConsent}) THEN 'remixConsent'
+END`;
