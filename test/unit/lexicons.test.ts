@@ -36,7 +36,7 @@ describe('lexicon documents', () => {
 		const ids = ours.map((doc) => doc.id).sort();
 		expect(ids).toEqual(
 			[
-				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getClip', 'getClips', 'getComments', 'getConsent',
+				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments', 'getConsent',
 				'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'like', 'remix',
 			].map((name) => `video.dreamreel.${name}`),
 		);

@@ -1,5 +1,5 @@
 import type { Position } from './cursor.ts';
-import { VISIBLE } from './visibility.ts';
+import { hiddenReason, VISIBLE } from './visibility.ts';
 
 export interface ClipRow {
 	uri: string;
@@ -27,16 +27,18 @@ export interface ClipRow {
 	video_thumbnail: string | null;
 }
 
-
-const SELECT = `
-SELECT c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c.root_uri, c.root_cid,
+const COLUMNS = `
+       c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c.root_uri, c.root_cid,
        c.indexed_at, c.sort_at AS sortAt, a.handle, a.display_name, a.avatar_cid, a.pds,
        (SELECT COUNT(*) FROM clips r JOIN actors ra ON ra.did = r.did
          WHERE r.parent_uri = c.uri AND ra.active = 1) AS remix_count,
        (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS like_count,
        (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comment_count,
-       v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail
-FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;
+       v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail`;
+
+const FROM = `FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;
+
+const SELECT = `SELECT ${COLUMNS} ${FROM}`;
 
 const PAGE = `AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND c.uri < ?3))
 ORDER BY c.sort_at DESC, c.uri DESC LIMIT ?4`;
@@ -83,5 +85,19 @@ export async function clipsWithRoot(db: D1Database, rootUri: string, limit: numb
 		.prepare(`${SELECT} WHERE c.root_uri = ?1 AND ${VISIBLE} ORDER BY c.sort_at ASC LIMIT ?2`)
 		.bind(rootUri, limit)
 		.all<ClipRow>();
+	return results;
+}
+
+/** A clip featuring someone, and why it is hidden (null when shown). */
+export interface FeaturingRow extends ClipRow {
+	hidden_reason: string | null;
+}
+
+/** Every clip that names `did` among its cameos, hidden ones included (one query; the featured person's view). */
+export async function clipsFeaturing(db: D1Database, did: string, limit: number, after?: Position): Promise<FeaturingRow[]> {
+	const { results } = await db
+		.prepare(`SELECT ${COLUMNS}, ${hiddenReason('?1')} AS hidden_reason ${FROM} JOIN cameos me ON me.clip_uri = c.uri WHERE me.did = ?1 ${PAGE}`)
+		.bind(did, after?.sortAt ?? null, after?.uri ?? null, limit)
+		.all<FeaturingRow>();
 	return results;
 }

@@ -7,6 +7,7 @@ import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
 import { cancelJob } from './video/dreamreel/cancelJob.ts';
 import { generate } from './video/dreamreel/generate.ts';
 import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
+import { getCameoClips } from './video/dreamreel/getCameoClips.ts';
 import { getClip } from './video/dreamreel/getClip.ts';
 import { getClips } from './video/dreamreel/getClips.ts';
 import { getComments } from './video/dreamreel/getComments.ts';
@@ -20,7 +21,7 @@ import { getTimeline } from './video/dreamreel/getTimeline.ts';
 const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
-	getAuthorFeed, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
+	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
 	generate, getJob, cancelJob];
 
 export function createXrpcRouter(ctx: AppContext): XRPCRouter {
