@@ -10,7 +10,13 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest({
 						wrangler: { configPath: './wrangler.toml' },
-						miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations('./worker/db/migrations') } },
+						miniflare: {
+							bindings: {
+								TEST_MIGRATIONS: await readD1Migrations('./worker/db/migrations'),
+								// The Stream fake's secret, so that its signed webhooks reach the route (the host stays R2).
+								STREAM_WEBHOOK_SECRET: 'stream-webhook-secret',
+							},
+						},
 					}),
 				],
 				test: { name: 'workers', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/unit/setup.ts'] },

@@ -4,10 +4,15 @@ import type { Did } from '@atcute/lexicons/syntax';
 
 /** How long a resolved DID document is trusted before it is fetched again. */
 export const DID_CACHE_TTL_MS = 60 * 60 * 1000;
+/** In front of D1, each isolate keeps recent documents briefly: every authenticated request needs one. */
+const MEMORY_TTL_MS = 60 * 1000;
+const MEMORY_MAX = 5000;
+const memory = new Map<string, { document: DidDocument; until: number }>();
 
 /**
- * DID documents cached in D1, shared by every isolate. `noCache` (asked for after a signature
- * failure, when the key may have rotated) goes to the source and refreshes the cache.
+ * DID documents cached in D1, shared by every isolate, and for a minute in the isolate's memory.
+ * `noCache` (asked for after a signature failure, when the key may have rotated) goes to the
+ * source and refreshes both.
  */
 export class CachedDidResolver implements DidDocumentResolver {
 	constructor(
@@ -18,17 +23,25 @@ export class CachedDidResolver implements DidDocumentResolver {
 
 	async resolve(did: Did, options?: ResolveDidDocumentOptions): Promise<DidDocument> {
 		if (!options?.noCache) {
+			const remembered = memory.get(did);
+			if (remembered && remembered.until > Date.now()) return remembered.document;
 			const cached = await this.db
 				.prepare('SELECT document FROM did_cache WHERE did = ?1 AND fetched_at > ?2')
 				.bind(did, Date.now() - this.ttlMs)
 				.first<{ document: string }>();
-			if (cached) return JSON.parse(cached.document) as DidDocument;
+			if (cached) return remember(did, JSON.parse(cached.document) as DidDocument);
 		}
 		const document = await this.source.resolve(did, options);
 		await this.db
 			.prepare('INSERT OR REPLACE INTO did_cache (did, document, fetched_at) VALUES (?1, ?2, ?3)')
 			.bind(did, JSON.stringify(document), Date.now())
 			.run();
-		return document;
+		return remember(did, document);
 	}
+}
+
+function remember(did: string, document: DidDocument): DidDocument {
+	if (memory.size >= MEMORY_MAX) memory.clear();
+	memory.set(did, { document, until: Date.now() + MEMORY_TTL_MS });
+	return document;
 }
