@@ -107,6 +107,8 @@ async function main(): Promise<void> {
 		FIREHOSE_URL: network.pdsUrl.replace(/^http/, 'ws'),
 		PLC_URL: network.plcUrl,
 		HANDLE_RESOLVER_URL: network.pdsUrl,
+		// Push to every follower, whatever BENCH_FOLLOWERS is: the fan-out runs measure what pushing costs.
+		FANOUT_MAX_FOLLOWERS: '1000000',
 	};
 	const launch = (extra: Record<string, string> = {}) =>
 		startWorker({ port: PORTS.worker, persistTo, quiet: !process.env.DEBUG_WORKER, vars: { ...vars, ...extra } });
