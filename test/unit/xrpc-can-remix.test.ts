@@ -76,6 +76,13 @@ describe('clipView.viewer.canRemix', () => {
 		});
 	});
 
+	it('is given on the clip of a lineage, whose remix button depends on it', async () => {
+		const me = await signed();
+		const closed = await seedClip(await person(), { remixPolicy: 'none' });
+		const { clip } = await call<{ clip: ClipView }>('video.dreamreel.getLineage', `uri=${encodeURIComponent(closed.uri)}`, me);
+		expect(clip.viewer).toEqual({ canRemix: false });
+	});
+
 	it('agrees with what generate accepts, for every viewer and clip', async () => {
 		const author = await person();
 		const star = await person();

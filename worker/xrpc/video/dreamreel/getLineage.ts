@@ -1,7 +1,7 @@
 import { json } from '@atcute/xrpc-server';
 import { VideoDreamreelGetLineage } from '../../../lexicons/index.ts';
 import { clipsByUri, clipsWithRoot } from '../../../views/clip-rows.ts';
-import { clipView } from '../../../views/clip-view.ts';
+import { clipViews } from '../../../views/clip-view.ts';
 import { ancestorsOf, descendantsOf } from '../../../views/lineage.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Method } from '../../method.ts';
@@ -11,7 +11,8 @@ const MAX_FAMILY = 2000;
 
 export const getLineage: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetLineage, {
-		async handler({ params }) {
+		async handler({ params, request }) {
+			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getLineage');
 			const [clip] = await clipsByUri(ctx.db, [params.uri]);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			// Every clip of a remix chain names the same root, so one query brings the whole family.
@@ -19,7 +20,8 @@ export const getLineage: Method = (router, ctx) =>
 			const [root] = rootUri === clip.uri ? [clip] : await clipsByUri(ctx.db, [rootUri]);
 			const family = [...(root ? [root] : []), ...(await clipsWithRoot(ctx.db, rootUri, MAX_FAMILY))];
 			return json({
-				clip: clipView(clip),
+				// Only the clip itself is personalised (its like, whether the viewer may remix it).
+				clip: (await clipViews(ctx.db, [clip], viewer))[0]!,
 				ancestors: ancestorsOf(clip, new Map(family.map((row) => [row.uri, row]))),
 				descendants: descendantsOf(clip.uri, family, params.depth ?? 6),
 			});
