@@ -1,6 +1,7 @@
 // The web client in a real Chromium against the whole local network: alice, carol and bob each in
 // their own browser. One story, in order: sign in, watch, generate and publish, see it from a
-// follower's side, remix it, follow its lineage, and revoke a consent that hides it again.
+// follower's side, remix it, follow its lineage, and revoke a consent that hides it (the featured
+// person sees it hidden, and why), then grant it again.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -250,6 +251,25 @@ describe('the web client', () => {
 		expect(await page.getByRole('heading', { name: '1 remix' }).count()).toBe(1);
 	});
 
+	it('cannot remix a clip whose remix policy leaves the viewer out, and says why', async () => {
+		const { page } = alice;
+		const closed = stack.demo.clips.carolGradients.uri;
+		await page.goto(url(`#/clip/${encodeURIComponent(closed)}`));
+		await feedClips(page);
+		const remix = page.locator('.slide.active').getByRole('button', { name: /^Remix this clip: not allowed/ });
+		expect(await remix.getAttribute('aria-disabled')).toBe('true');
+		expect(await page.locator('.slide.active').getByRole('link', { name: 'Remix this clip' }).count()).toBe(0);
+		// aria-disabled, not disabled: it stays focusable and clickable, to tell why (Playwright waits for enabled unless forced).
+		await remix.click({ force: true });
+		await page.getByText('@carol.test does not allow remixes of this clip.').waitFor();
+
+		await page.goto(url(`#/lineage/${encodeURIComponent(closed)}`));
+		await expect.poll(() => page.locator('.remix-refused').textContent()).toBe('You cannot remix this clip: @carol.test does not allow remixes of this clip.');
+		await page.goto(url(`#/generate?remix=${encodeURIComponent(closed)}`));
+		await expect.poll(() => page.locator('.parent .error').textContent()).toBe('Cannot remix this clip: @carol.test does not allow remixes of this clip.');
+		expect(await page.getByRole('button', { name: 'Generate remix' }).isDisabled()).toBe(true);
+	});
+
 	it('revoking consent hides the clip featuring that person from another account’s feed', async () => {
 		const { page } = bob;
 		await signIn(page, stack.appUrl, 'bob.test', { hostingProvider: stack.network.pdsUrl });
@@ -263,7 +283,12 @@ describe('the web client', () => {
 		await page.getByRole('dialog', { name: 'Revoke your consent?' }).getByRole('button', { name: 'Revoke' }).click();
 		await page.getByText('Consent revoked.').waitFor();
 		expect(await listRecords(stack.network.pdsUrl, stack.demo.accounts.bob.did, 'video.dreamreel.consent')).toEqual([]);
+		// The page lists it again from the index once the revocation is there, now hidden and why.
 		await expect.poll(() => item.getAttribute('data-state'), { timeout: 15_000 }).toBe('hidden');
+		expect(await item.getAttribute('data-reason')).toBe('noConsent');
+		expect(await item.locator('.state-why').textContent()).toBe('You have not given consent to be featured');
+		expect(await item.getByRole('link').count()).toBe(0);
+		await expect.poll(() => page.locator('.featuring-item', { hasText: 'Falling into the fractal' }).getAttribute('data-state')).toBe('hidden');
 		await screenshots(page, 'consent-revoked', { fullPage: true });
 
 		// From carol's side: gone from Following (alice's clip without cameos stays) and from alice's profile.
@@ -279,6 +304,19 @@ describe('the web client', () => {
 		await carol.page.goto(url(`#/clip/${encodeURIComponent(story.remixUri)}`));
 		await feedClips(carol.page);
 		await expect.poll(() => carol.page.locator('.slide.active .remixed-from').textContent()).toBe('↳ Remixed from a clip no longer shown');
+	});
+
+	it('re-granting consent shows the clips featuring that person again', async () => {
+		const { page } = bob;
+		await page.goto(url('#/consent'));
+		const item = page.locator('.featuring-item', { hasText: story.caption });
+		await expect.poll(() => item.getAttribute('data-state'), { timeout: 15_000 }).toBe('hidden');
+		await page.getByRole('radio', { name: /My followers/ }).check();
+		await page.getByRole('button', { name: 'Save' }).click();
+		await page.getByText('Saved to your repo.').waitFor();
+		await expect.poll(() => item.getAttribute('data-state'), { timeout: 15_000 }).toBe('shown');
+		expect(await item.getByRole('link').getAttribute('href')).toBe(`#/clip/${encodeURIComponent(story.clipUri)}`);
+		await eventuallyAfterReload(carol.page, url('#/profile/alice.test'), async () => (await carol.page.locator('a.tile', { hasText: story.caption }).count()) === 1);
 	});
 
 	it('follows and unfollows from a profile, as app.bsky.graph.follow records', async () => {

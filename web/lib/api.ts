@@ -1,7 +1,7 @@
 import type { AppConfig } from './config.ts';
 import { COMMENT, CONSENT, FOLLOW, LIKE } from './nsid.ts';
 import type { Session } from './session.ts';
-import type { ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, StrongRef } from './types.ts';
+import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, StrongRef } from './types.ts';
 import { xrpc, XrpcError, type Params } from './xrpc.ts';
 
 /**
@@ -62,9 +62,10 @@ export class Api {
 		return this.#query('video.dreamreel.getConsent', { actor });
 	}
 
-	/** Anonymous For You, which marks nothing as seen: for looking through the network, not watching. */
-	browse(cursor?: string): Promise<ClipPage> {
-		return xrpc(this.config.appUrl, 'GET', 'video.dreamreel.getForYou', { params: { limit: 100, cursor } });
+	/** Every clip featuring the signed-in user, hidden ones too, each with why it is hidden. */
+	cameoClips(cursor?: string): Promise<CameoClipPage> {
+		this.#signedIn();
+		return this.#query('video.dreamreel.getCameoClips', { limit: 24, cursor });
 	}
 
 	async generate(input: GenerateInput): Promise<JobView> {
@@ -142,10 +143,12 @@ export class Api {
 		}
 	}
 
-	async putConsent(record: Omit<ConsentRecord, '$type' | 'createdAt'>): Promise<void> {
+	/** Writes the consent record; its new CID, to tell when the index has it. */
+	async putConsent(record: Omit<ConsentRecord, '$type' | 'createdAt'>): Promise<string> {
 		const session = this.#signedIn();
 		const value: ConsentRecord = { ...record, $type: CONSENT, createdAt: now() as ConsentRecord['createdAt'] };
-		await session.call('POST', 'com.atproto.repo.putRecord', { input: { repo: session.did, collection: CONSENT, rkey: 'self', record: value } });
+		const written = await session.call<StrongRef>('POST', 'com.atproto.repo.putRecord', { input: { repo: session.did, collection: CONSENT, rkey: 'self', record: value } });
+		return written.cid;
 	}
 
 	/** Revokes: deleting the record is the revocation the index honours. */

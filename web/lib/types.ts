@@ -3,6 +3,7 @@ import type {
 	VideoDreamreelClip,
 	VideoDreamreelConsent,
 	VideoDreamreelDefs,
+	VideoDreamreelGetCameoClips,
 	VideoDreamreelGetComments,
 	VideoDreamreelGetConsent,
 	VideoDreamreelGetForYou,
@@ -20,6 +21,8 @@ export type ProfileViewBasic = VideoDreamreelDefs.ProfileViewBasic;
 /** Every feed query answers with this shape. */
 export type ClipPage = VideoDreamreelGetForYou.$output;
 export type CommentPage = VideoDreamreelGetComments.$output;
+export type CameoClip = VideoDreamreelGetCameoClips.CameoClip;
+export type CameoClipPage = VideoDreamreelGetCameoClips.$output;
 export type ConsentAnswer = VideoDreamreelGetConsent.$output;
 export type Lineage = VideoDreamreelGetLineage.$output;
 export type GenerateInput = VideoDreamreelGenerate.$input;

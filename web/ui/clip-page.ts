@@ -1,6 +1,7 @@
 import type { ClipView, LineageNode, NotFoundClip } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import { provenance } from './clip-meta.ts';
+import { remixRefusal } from './consent-text.ts';
 import { actorOf, href, type AppContext, type View } from './context.ts';
 import { errorText, fill, h, plural } from './dom.ts';
 import { feedView } from './feed.ts';
@@ -49,7 +50,9 @@ export function lineageView(ctx: AppContext, uri: string): View {
 					{ 'aria-labelledby': 'tree-title' },
 					h('h2', { id: 'tree-title' }, clip.remixCount > 0 ? plural(clip.remixCount, 'remix', 'remixes') : 'No remixes yet'),
 					descendants.length > 0 && tree(descendants),
-					h('a', { class: 'button primary', href: href.generate(clip.uri) }, 'Remix this clip'),
+					clip.viewer?.canRemix === false
+						? h('p', { class: 'muted remix-refused' }, `You cannot remix this clip: ${remixRefusal(clip, ctx.session?.did)}.`)
+						: h('a', { class: 'button primary', href: href.generate(clip.uri) }, 'Remix this clip'),
 				),
 			),
 		(error: unknown) => fill(body, h('p', { class: 'error' }, `Could not load the lineage: ${errorText(error)}`)),

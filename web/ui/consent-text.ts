@@ -1,4 +1,4 @@
-import type { ConsentAnswer } from '../lib/types.ts';
+import { recordOf, type CameoClip, type ClipView, type ConsentAnswer, type ConsentRecord } from '../lib/types.ts';
 
 /** Why the signed-in user may or may not feature someone, in words, from `getConsent`. */
 export function consentReason(answer: ConsentAnswer, viewerDid: string | undefined): string {
@@ -22,4 +22,46 @@ export function consentReason(answer: ConsentAnswer, viewerDid: string | undefin
 		default:
 			return 'Does not allow you';
 	}
+}
+
+/** Why a clip featuring the user is hidden from everyone, in words, from `getCameoClips`' reason. */
+export function hiddenText(item: CameoClip, mine: ConsentRecord | undefined): string {
+	const author = `@${item.clip.author.handle}`;
+	switch (item.reason) {
+		case 'authorInactive':
+			return `${author}’s account is not active (taken down or deactivated)`;
+		case 'noConsent':
+			return 'You have not given consent to be featured';
+		case 'expired':
+			return 'Your consent has expired';
+		case 'audience':
+			return `Your consent does not include ${author}`;
+		case 'otherCameo':
+			return `Someone else in it has not consented to ${author} featuring them`;
+		case 'remixNotAllowed':
+			return `It remixes a clip whose author does not allow ${author} to remix it`;
+		case 'remixConsent':
+			return mine?.allowRemix === false
+				? 'It remixes a clip featuring someone who does not allow remixes (you do not)'
+				: 'It remixes a clip featuring someone who does not allow remixes';
+		default:
+			return 'It breaks one of the network’s consent rules';
+	}
+}
+
+const POLICY_WHO: Record<string, string> = { followers: 'their followers', mutuals: 'mutual follows' };
+
+/**
+ * Why the signed-in user may not remix a clip (`viewer.canRemix` is false). The AppView says only
+ * yes or no; the record tells which of its rules can be the cause.
+ */
+export function remixRefusal(clip: ClipView, viewerDid: string | undefined): string {
+	const record = recordOf(clip);
+	const author = `@${clip.author.handle}`;
+	const policy = clip.author.did === viewerDid ? 'everyone' : (record.remixPolicy ?? 'everyone');
+	const featured = (record.cameos ?? []).some((did) => did !== viewerDid);
+	if (policy === 'none') return `${author} does not allow remixes of this clip`;
+	const who = POLICY_WHO[policy];
+	if (who) return `${author} allows remixes only from ${who}${featured ? ', and someone featured may not allow them' : ''}`;
+	return 'Someone featured in this clip does not allow remixes';
 }

@@ -1,8 +1,9 @@
 import { isDid, normalizeHandle } from '../lib/identity.ts';
-import type { Audience, ClipView, ConsentRecord } from '../lib/types.ts';
+import type { Audience, CameoClip, ConsentAnswer, ConsentRecord } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import type { AppContext, View } from './context.ts';
-import { errorText, fill, h } from './dom.ts';
+import { errorText, h } from './dom.ts';
+import { hiddenText } from './consent-text.ts';
 import { handleFor } from './names.ts';
 import { clipTile } from './tile.ts';
 
@@ -14,8 +15,9 @@ const AUDIENCES: { value: Audience; label: string; hint: string }[] = [
 	{ value: 'everyone', label: 'Everyone', hint: 'Any account on the network.' },
 ];
 
-/** The index applies a change within about a second of the PDS accepting it. */
-const INDEX_DELAY_MS = 1500;
+/** The index applies a change within a second or two of the PDS accepting it: ask this often, this long. */
+const INDEX_POLL_MS = 500;
+const INDEX_WAIT_MS = 15_000;
 
 /**
  * Who may use my likeness: the `video.dreamreel.consent` record (rkey `self`) in the user's own
@@ -54,7 +56,9 @@ export function consentView(ctx: AppContext): View {
 		h('div', { class: 'actions' }, save, revoke),
 		status,
 	);
-	const featuring = featuringSection(ctx);
+	let current: ConsentRecord | undefined;
+	let destroyed = false;
+	const featuring = featuringSection(ctx, () => current);
 
 	function audience(): Audience {
 		return (form.querySelector<HTMLInputElement>('input[name=audience]:checked')?.value ?? 'self') as Audience;
@@ -65,6 +69,7 @@ export function consentView(ctx: AppContext): View {
 	}
 
 	async function show(record: ConsentRecord | undefined) {
+		current = record;
 		const value = record?.audience ?? 'self';
 		for (const radio of form.querySelectorAll<HTMLInputElement>('input[name=audience]')) radio.checked = radio.value === value;
 		allowRemix.checked = record?.allowRemix ?? true;
@@ -93,10 +98,10 @@ export function consentView(ctx: AppContext): View {
 				...(expires.value ? { expiresAt: new Date(`${expires.value}T23:59:59`).toISOString() as ConsentRecord['expiresAt'] } : {}),
 				...(restrictions.value.trim() ? { restrictions: restrictions.value.trim() } : {}),
 			};
-			await ctx.api.putConsent(next);
+			const cid = await ctx.api.putConsent(next);
 			status.textContent = 'Saved to your repo.';
 			await show(await ctx.api.myConsent());
-			featuring.refresh(INDEX_DELAY_MS);
+			void reloadOnceIndexed((answer) => answer.consent?.cid === cid);
 		} catch (error) {
 			status.textContent = `Could not save: ${errorText(error)}`;
 		} finally {
@@ -132,14 +137,27 @@ export function consentView(ctx: AppContext): View {
 			await ctx.api.revokeConsent();
 			status.textContent = 'Consent revoked. Clips featuring you are hidden.';
 			await show(undefined);
-			featuring.refresh(INDEX_DELAY_MS);
+			void reloadOnceIndexed((answer) => !answer.consent);
 		} catch (error) {
 			status.textContent = `Could not revoke: ${errorText(error)}`;
 		}
 	}
 
-	ctx.api.myConsent().then(show, (error: unknown) => (summary.textContent = `Could not read your consent: ${errorText(error)}`));
-	featuring.refresh(0);
+	/** Lists the clips featuring the user again once the index has their change, or has had long enough. */
+	async function reloadOnceIndexed(indexed: (answer: ConsentAnswer) => boolean) {
+		for (const start = Date.now(); !destroyed && Date.now() - start < INDEX_WAIT_MS; ) {
+			const answer = await ctx.api.consent(session.did).catch(() => undefined);
+			if (answer && indexed(answer)) break;
+			await new Promise((resolve) => setTimeout(resolve, INDEX_POLL_MS));
+		}
+		if (!destroyed) await featuring.reload();
+	}
+
+	// The featured clips' explanations read the consent, so they wait for it.
+	ctx.api
+		.myConsent()
+		.then(show, (error: unknown) => (summary.textContent = `Could not read your consent: ${errorText(error)}`))
+		.finally(() => void featuring.reload());
 	return {
 		el: h(
 			'div',
@@ -151,7 +169,10 @@ export function consentView(ctx: AppContext): View {
 			featuring.el,
 		),
 		title: 'Consent',
-		destroy: featuring.destroy,
+		destroy() {
+			destroyed = true;
+			featuring.destroy();
+		},
 	};
 }
 
@@ -174,81 +195,70 @@ async function resolveListed(ctx: AppContext, text: string): Promise<string[]> {
 	return [...new Set(dids)];
 }
 
-interface Remembered {
-	uri: string;
-	handle: string;
-	caption?: string;
-}
-
 /**
- * Clips that name the user as a cameo, and whether they are shown. The index has no query for
- * "clips featuring X" yet, so this looks through the network's For You (anonymous: nothing is
- * marked seen) and remembers what it found, so a clip hidden later is still listed as hidden.
+ * Clips that name the user as a cameo (`getCameoClips`), hidden ones included, each with whether
+ * everyone else is shown it and, if not, why. Newest first, a page at a time.
  */
-function featuringSection(ctx: AppContext) {
-	const did = ctx.session!.did;
-	const key = `dreamreel:featuring:${did}`;
-	const list = h('div', { class: 'featuring', 'aria-live': 'polite' });
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const el = h('section', { class: 'card', 'aria-labelledby': 'featuring-title' }, h('h2', { id: 'featuring-title' }, 'Clips featuring you'), list);
+function featuringSection(ctx: AppContext, mine: () => ConsentRecord | undefined) {
+	const list = h('ul', { class: 'featuring-list' });
+	const note = h('p', { class: 'muted', role: 'status' });
+	const more = h('button', { type: 'button', hidden: true, onclick: () => void load() }, 'Load more');
+	const el = h(
+		'section',
+		{ class: 'card featuring', 'aria-labelledby': 'featuring-title', 'aria-live': 'polite' },
+		h('h2', { id: 'featuring-title' }, 'Clips featuring you'),
+		list,
+		note,
+		more,
+	);
+	let cursor: string | undefined;
+	// A reload while a page is in flight makes that page stale.
+	let generation = 0;
 
-	const remembered = (): Remembered[] => {
+	async function load(fresh = false) {
+		const mineNow = ++generation;
+		if (fresh) cursor = undefined;
+		more.disabled = true;
+		note.textContent = 'Looking…';
 		try {
-			return JSON.parse(localStorage.getItem(key) ?? '[]') as Remembered[];
-		} catch {
-			return [];
+			const page = await ctx.api.cameoClips(cursor);
+			if (mineNow !== generation) return;
+			if (fresh) list.replaceChildren();
+			list.append(...page.clips.map((item) => featuringItem(item, mine())));
+			cursor = page.cursor;
+			note.textContent = list.childElementCount === 0 ? 'No clips feature you yet.' : '';
+			more.hidden = !cursor;
+		} catch (error) {
+			if (mineNow === generation) note.textContent = `Could not look: ${errorText(error)}`;
+		} finally {
+			more.disabled = false;
 		}
-	};
-
-	async function scan() {
-		fill(list, h('p', { class: 'muted' }, 'Looking…'));
-		const shown: ClipView[] = [];
-		let cursor: string | undefined;
-		for (let page = 0; page < 5; page++) {
-			const { clips, cursor: next } = await ctx.api.browse(cursor);
-			shown.push(...clips.filter((clip) => recordOf(clip).cameos?.includes(did as never)));
-			if (!next) break;
-			cursor = next;
-		}
-		const known = new Map(remembered().map((item) => [item.uri, item]));
-		for (const clip of shown) known.set(clip.uri, { uri: clip.uri, handle: clip.author.handle, caption: recordOf(clip).caption });
-		localStorage.setItem(key, JSON.stringify([...known.values()].slice(-200)));
-		const shownUris = new Set<string>(shown.map((clip) => clip.uri));
-		// Remembered clips that For You did not return may still be shown elsewhere (older than its window).
-		const elsewhere = await ctx.api.clips([...known.keys()].filter((uri) => !shownUris.has(uri))).catch(() => [] as ClipView[]);
-		const visible = [...shown, ...elsewhere];
-		const visibleUris = new Set<string>(visible.map((clip) => clip.uri));
-		const hidden = [...known.values()].filter((item) => !visibleUris.has(item.uri));
-		if (visible.length === 0 && hidden.length === 0) {
-			fill(list, h('p', { class: 'muted' }, 'No clips feature you yet.'));
-			return;
-		}
-		fill(
-			list,
-			h(
-				'ul',
-				{ class: 'featuring-list' },
-				visible.map((clip) => h('li', { class: 'featuring-item', 'data-state': 'shown' }, clipTile(clip), h('span', { class: 'state state-shown' }, 'Shown'))),
-				hidden.map((item) =>
-					h(
-						'li',
-						{ class: 'featuring-item', 'data-state': 'hidden' },
-						h('span', { class: 'tile tile-hidden' }, h('span', { class: 'tile-info' }, h('span', { class: 'tile-author' }, `@${item.handle}`), item.caption && h('span', { class: 'tile-caption' }, item.caption))),
-						h('span', { class: 'state state-hidden' }, 'Hidden from everyone — your consent does not cover its author'),
-					),
-				),
-			),
-		);
 	}
 
 	return {
 		el,
-		refresh(delayMs: number) {
-			clearTimeout(timer);
-			timer = setTimeout(() => scan().catch((error: unknown) => fill(list, h('p', { class: 'error' }, `Could not look: ${errorText(error)}`))), delayMs);
-		},
+		reload: () => load(true),
 		destroy() {
-			clearTimeout(timer);
+			generation += 1;
 		},
 	};
+}
+
+function featuringItem(item: CameoClip, mine: ConsentRecord | undefined): HTMLElement {
+	if (item.state !== 'hidden') {
+		return h('li', { class: 'featuring-item', 'data-state': 'shown' }, clipTile(item.clip), h('span', { class: 'state state-shown' }, 'Shown'));
+	}
+	const record = recordOf(item.clip);
+	// Hidden clips have no page to open and nothing to play: what it is, and why nobody sees it.
+	return h(
+		'li',
+		{ class: 'featuring-item', 'data-state': 'hidden', 'data-reason': item.reason },
+		h(
+			'span',
+			{ class: 'tile tile-hidden' },
+			h('span', { class: 'tile-info' }, h('span', { class: 'tile-author' }, `@${item.clip.author.handle}`), h('span', { class: 'tile-caption' }, record.caption ?? record.prompt)),
+		),
+		h('span', { class: 'state state-hidden' }, 'Hidden from everyone'),
+		h('span', { class: 'state-why' }, hiddenText(item, mine)),
+	);
 }

@@ -3,6 +3,7 @@ import type { ClipView, GenerateInput, JobView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import { XrpcError } from '../lib/xrpc.ts';
 import { cameoPicker } from './cameo-picker.ts';
+import { remixRefusal } from './consent-text.ts';
 import { actorOf, href, type AppContext, type View } from './context.ts';
 import { errorText, fill, h } from './dom.ts';
 import { publishStep } from './publish-step.ts';
@@ -81,6 +82,11 @@ export function generateView(ctx: AppContext, remixOf: string | undefined): View
 			parent = await ctx.api.clip(uri);
 		} catch (error) {
 			fill(parentBox, h('p', { class: 'error' }, `Cannot remix this clip: ${errorText(error)}`));
+			submit.disabled = true;
+			return;
+		}
+		if (parent.viewer?.canRemix === false) {
+			fill(parentBox, h('p', { class: 'error' }, `Cannot remix this clip: ${remixRefusal(parent, session.did)}.`));
 			submit.disabled = true;
 			return;
 		}

@@ -2,6 +2,7 @@ import type { ClipView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import { cameoLine, lineageLinks, provenance } from './clip-meta.ts';
 import { openComments } from './comments.ts';
+import { remixRefusal } from './consent-text.ts';
 import { actorOf, href, type AppContext } from './context.ts';
 import { count, errorText, h } from './dom.ts';
 import { icon } from './icons.ts';
@@ -71,7 +72,7 @@ export function buildSlide(ctx: AppContext, clip: ClipView, index: number, paren
 		icon('comment'),
 		commentCount,
 	);
-	const remix = h('a', { class: 'rail-button', href: href.generate(clip.uri), 'aria-label': 'Remix this clip' }, icon('remix'), h('span', { class: 'rail-count' }, 'Remix'));
+	const remix = remixButton(ctx, clip);
 	const lineage = h('a', { class: 'rail-button', href: href.lineage(clip.uri), 'aria-label': 'Remix lineage' }, icon('tree'), h('span', { class: 'rail-count' }, count(clip.remixCount)));
 	const mute = h('button', { type: 'button', class: 'rail-button mute', 'aria-label': 'Sound', 'aria-pressed': String(!hooks.muted()), onclick: hooks.toggleMute }, icon('muted'), icon('sound'));
 
@@ -93,6 +94,18 @@ export function buildSlide(ctx: AppContext, clip: ClipView, index: number, paren
 	);
 	const slide: Slide = { clip, el, video, message };
 	return slide;
+}
+
+/** Remix, or, when the viewer may not remix this clip, a button that says why. */
+function remixButton(ctx: AppContext, clip: ClipView): HTMLElement {
+	const content = [icon('remix'), h('span', { class: 'rail-count' }, 'Remix')];
+	if (clip.viewer?.canRemix !== false) return h('a', { class: 'rail-button', href: href.generate(clip.uri), 'aria-label': 'Remix this clip' }, content);
+	const why = remixRefusal(clip, ctx.session?.did);
+	return h(
+		'button',
+		{ type: 'button', class: 'rail-button rail-button-off', 'aria-disabled': 'true', 'aria-label': `Remix this clip: not allowed. ${why}`, title: why, onclick: () => ctx.toast(`${why}.`) },
+		content,
+	);
 }
 
 /** Likes are records in the viewer's repo; the count moves at once and goes back if the write fails. */
