@@ -1,6 +1,6 @@
 import type { ClipRow } from '../views/clip-rows.ts';
 import { clipsByUri } from '../views/clip-rows.ts';
-import { VISIBLE } from '../views/visibility.ts';
+import { VISIBLE, visibleRemixCount } from '../views/visibility.ts';
 import { rank, type Candidate } from './ranking.ts';
 
 /** How far back For You looks, and how many candidates it scores per request. */
@@ -39,7 +39,7 @@ async function candidates(db: D1Database, viewer: string | undefined, now: numbe
 			`SELECT c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
 			   (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS likes,
 			   (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comments,
-			   (SELECT COUNT(*) FROM clips r WHERE r.parent_uri = c.uri) AS remixes,
+			   ${visibleRemixCount('c')} AS remixes,
 			   EXISTS (SELECT 1 FROM follows f WHERE f.did = ?2 AND f.subject = c.did) AS followedByViewer
 			 FROM clips c JOIN actors a ON a.did = c.did
 			 WHERE c.sort_at > ?1 AND ${VISIBLE}

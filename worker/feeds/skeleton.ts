@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
-import { VISIBLE } from '../views/visibility.ts';
+import { VISIBLE, visibleRemixCount } from '../views/visibility.ts';
 import type { FeedKey } from './catalog.ts';
 import { rank, type Candidate } from './ranking.ts';
 
@@ -54,7 +54,7 @@ async function ranked(db: D1Database, where: string, limit: number, cursor: stri
 			`SELECT x.uri AS post, c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
 			   (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS likes,
 			   (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comments,
-			   (SELECT COUNT(*) FROM clips r WHERE r.parent_uri = c.uri) AS remixes
+			   ${visibleRemixCount('c')} AS remixes
 			 ${SHARED} WHERE ${VISIBLE} ${where}
 			   AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-14 days')
 			 ORDER BY c.sort_at DESC LIMIT 1000`,

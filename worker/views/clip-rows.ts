@@ -1,5 +1,5 @@
 import type { Position } from './cursor.ts';
-import { hiddenReason, VISIBLE } from './visibility.ts';
+import { hiddenReason, VISIBLE, visibleRemixCount } from './visibility.ts';
 
 export interface ClipRow {
 	uri: string;
@@ -30,8 +30,7 @@ export interface ClipRow {
 const COLUMNS = `
        c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c.root_uri, c.root_cid,
        c.indexed_at, c.sort_at AS sortAt, a.handle, a.display_name, a.avatar_cid, a.pds,
-       (SELECT COUNT(*) FROM clips r JOIN actors ra ON ra.did = r.did
-         WHERE r.parent_uri = c.uri AND ra.active = 1) AS remix_count,
+       ${visibleRemixCount('c')} AS remix_count,
        (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS like_count,
        (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comment_count,
        v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail`;

@@ -2,7 +2,7 @@
  * Who may be shown: the rules every view and feed applies, in SQL over the index, at read time.
  * Nothing is deleted when a rule hides a clip, so re-granting consent brings it back at once.
  *
- * `c` is the clip, `a` its author's account row.
+ * `c` is the clip, `a` its author's account row, unless named otherwise.
  */
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
@@ -37,17 +37,25 @@ export const remixAllows = (p: string, remixer: string) =>
 	`(${remixPolicyAllows(p, remixer)} AND NOT EXISTS (SELECT 1 FROM ${remixForbiddenBy(p, remixer)}))`;
 
 /**
- * The rules a clip must pass to be shown, each named by what failing it means. Every cameo (other
- * than the author) consents; a remix respects its parent's policy and its parent's cameos.
+ * The rules clip `c` (author account row `a`) must pass to be shown, each named by what failing it
+ * means. Every cameo (other than the author) consents; a remix respects its parent's policy and its
+ * parent's cameos.
  */
-const RULES = {
-	authorInactive: `a.active = 1`,
-	cameoConsent: `NOT EXISTS (SELECT 1 FROM cameos cm WHERE cm.clip_uri = c.uri AND cm.did != c.did AND NOT ${consentAllows('cm.did', 'c.did')})`,
-	remixNotAllowed: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = c.parent_uri AND NOT ${remixPolicyAllows('p', 'c.did')})`,
-	remixConsent: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = c.parent_uri AND EXISTS (SELECT 1 FROM ${remixForbiddenBy('p', 'c.did')}))`,
-};
+const rules = (c: string, a: string) => ({
+	authorInactive: `${a}.active = 1`,
+	cameoConsent: `NOT EXISTS (SELECT 1 FROM cameos cm WHERE cm.clip_uri = ${c}.uri AND cm.did != ${c}.did AND NOT ${consentAllows('cm.did', `${c}.did`)})`,
+	remixNotAllowed: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = ${c}.parent_uri AND NOT ${remixPolicyAllows('p', `${c}.did`)})`,
+	remixConsent: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = ${c}.parent_uri AND EXISTS (SELECT 1 FROM ${remixForbiddenBy('p', `${c}.did`)}))`,
+});
 
-export const VISIBLE = Object.values(RULES).join('\n  AND ');
+const visibleAs = (c: string, a: string) => Object.values(rules(c, a)).join('\n  AND ');
+const RULES = rules('c', 'a');
+
+export const VISIBLE = visibleAs('c', 'a');
+
+/** How many remixes of clip `c` are shown: a hidden remix neither counts nor boosts its parent. */
+export const visibleRemixCount = (c: string) =>
+	`(SELECT COUNT(*) FROM clips r JOIN actors ra ON ra.did = r.did WHERE r.parent_uri = ${c}.uri AND ${visibleAs('r', 'ra')})`;
 
 /**
  * Why clip `c` is hidden, told to `person` (someone it features): the first rule it fails, or NULL
