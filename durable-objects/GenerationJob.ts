@@ -91,6 +91,17 @@ export class GenerationJob extends DurableObject<Env> {
 		return this.#view(this.#store.get() ?? released);
 	}
 
+	/**
+	 * The provider's webhook says its job `providerJobId` moved on: poll now instead of at the next
+	 * scheduled poll. Anything else (another job's id, a job not waiting on the provider) is ignored.
+	 */
+	async nudge(providerJobId: string): Promise<boolean> {
+		const job = this.#store.get();
+		if (!job || job.providerJob?.id !== providerJobId || (job.status !== 'submitted' && job.status !== 'rendering')) return false;
+		if (!this.#running) await this.ctx.storage.setAlarm(Date.now());
+		return true;
+	}
+
 	override async alarm(): Promise<void> {
 		// One run at a time: an alarm firing while a step is awaited joins it.
 		this.#running ??= this.#run().finally(() => (this.#running = undefined));

@@ -3,6 +3,7 @@ import { createContext, type AppContext } from './context.ts';
 import { didDocument } from './did-document.ts';
 import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
+import { providerWebhook } from './jobs/webhook-route.ts';
 import { serveVideo } from './video/index.ts';
 import { streamWebhook } from './video/stream-webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
@@ -43,6 +44,7 @@ app.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );
 app.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).ctx));
+app.post('/webhooks/:provider', (c) => providerWebhook(c.req.raw, isolate(c.env).ctx.jobs(), c.req.param('provider')));
 app.get('/jobs/:id/events', (c) => jobEvents(c.req.raw, isolate(c.env).ctx, c.req.param('id')));
 app.on(['GET', 'HEAD'], '/jobs/:id/video/:file', (c) => jobVideo(c.req.raw, c.env.VIDEOS, c.req.param('id'), c.req.param('file')));
 

@@ -1,3 +1,4 @@
+import type { Providers } from '../providers/index.ts';
 import type { VideoProvider } from '../providers/provider.ts';
 import { outputKey, type Job } from './job.ts';
 import { PROGRESS, renderProgress, type Outcome } from './machine.ts';
@@ -41,7 +42,7 @@ async function checkStep(job: Job, rt: JobRuntime): Promise<Outcome> {
  */
 async function submitStep(job: Job, rt: JobRuntime): Promise<Outcome> {
 	if (!job.plan) throw new JobError('no plan recorded before submission', false);
-	const providerJob = await providerOf(job, rt).create(job.plan.request);
+	const providerJob = await providerOf(job, rt).create(job.plan.request, { webhookUrl: webhookUrl(job, rt) });
 	return { to: 'submitted', progress: PROGRESS.submitted, patch: { providerJob, submittedAt: rt.now() }, after: 0 };
 }
 
@@ -78,6 +79,15 @@ export function pollDelay(sinceSubmitMs: number): number {
 	if (sinceSubmitMs < 30_000) return 1_000;
 	if (sinceSubmitMs < 120_000) return 2_000;
 	return 5_000;
+}
+
+/**
+ * Where the provider may tell us the job moved on, so it is polled at once rather than at its next
+ * poll: only for providers whose webhooks we can verify, and only on a public https deployment.
+ */
+function webhookUrl(job: Job, rt: JobRuntime): string | undefined {
+	if (!rt.providers.webhooks[job.spec.provider as keyof Providers['webhooks']] || !rt.publicUrl.startsWith('https://')) return undefined;
+	return `${rt.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}`;
 }
 
 /** The provider that took the job; one removed from the configuration since cannot finish it. */

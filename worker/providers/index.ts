@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { DemoProvider } from './demo.ts';
 import { FAL_QUEUE_URL, FalProvider } from './fal.ts';
-import type { ProviderName, VideoProvider } from './provider.ts';
+import { FAL_JWKS_URL, fetchFalJwks, verifyFalWebhook, type FalJwks } from './fal-webhook.ts';
+import type { ProviderName, VideoProvider, WebhookVerdict } from './provider.ts';
 import { REPLICATE_API_URL, ReplicateProvider } from './replicate.ts';
+import { verifyReplicateWebhook } from './replicate-webhook.ts';
 
 export { DemoProvider, DEMO_MODEL } from './demo.ts';
 export { MalformedResponse, ProviderError, RateLimited } from './errors.ts';
@@ -24,6 +26,7 @@ const varsSchema = z
 		FAL_KEY: optional,
 		FAL_MODEL: orDefault('bytedance/seedance-2.0/text-to-video').pipe(z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be owner/app[/path]')),
 		FAL_QUEUE_URL: orDefault(FAL_QUEUE_URL).pipe(z.url()),
+		FAL_JWKS_URL: orDefault(FAL_JWKS_URL).pipe(z.url()),
 		REPLICATE_API_TOKEN: optional,
 		REPLICATE_MODEL: orDefault('bytedance/seedance-2.0').pipe(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')),
 		REPLICATE_API_URL: orDefault(REPLICATE_API_URL).pipe(z.url()),
@@ -42,9 +45,14 @@ export interface Providers {
 	preferred: VideoProvider;
 	/** Every configured provider, so a job can be followed by the provider that started it. */
 	byName: { demo: VideoProvider } & Partial<Record<ProviderName, VideoProvider>>;
-	/** For the Replicate webhook route (`GET /v1/webhooks/default/secret`). */
-	replicateWebhookSecret?: string;
+	/**
+	 * Signature checks of the providers whose webhooks this deployment can verify: fal always (its
+	 * keys are public), Replicate once REPLICATE_WEBHOOK_SECRET (`GET /v1/webhooks/default/secret`) is set.
+	 */
+	webhooks: Partial<Record<ProviderName, WebhookVerifier>>;
 }
+
+export type WebhookVerifier = (headers: Headers, rawBody: ArrayBuffer, now: number) => Promise<WebhookVerdict>;
 
 export interface ProviderDeps {
 	fetch?: typeof fetch;
@@ -67,9 +75,30 @@ export function providersFromConfig(vars: object, deps: ProviderDeps = {}): Prov
 		});
 	}
 	const chosen = v.GENERATION_PROVIDER ? byName[v.GENERATION_PROVIDER] : (byName.fal ?? byName.replicate);
-	return {
-		preferred: chosen ?? byName.demo,
-		byName,
-		replicateWebhookSecret: v.REPLICATE_WEBHOOK_SECRET,
+	const webhooks: Providers['webhooks'] = {};
+	if (byName.fal) {
+		const jwks = cachedFalJwks(() => fetchFalJwks(deps.fetch, v.FAL_JWKS_URL), deps.now ?? Date.now);
+		webhooks.fal = async (headers, body, now) => verifyFalWebhook(headers, body, await jwks(), now);
+	}
+	const secret = v.REPLICATE_WEBHOOK_SECRET;
+	if (byName.replicate && secret) webhooks.replicate = (headers, body, now) => verifyReplicateWebhook(headers, body, secret, now);
+	return { preferred: chosen ?? byName.demo, byName, webhooks };
+}
+
+/** fal asks that its keys be cached for at most 24 hours. */
+const FAL_JWKS_TTL_MS = 24 * 3_600_000;
+
+function cachedFalJwks(load: () => Promise<FalJwks>, now: () => number): () => Promise<FalJwks> {
+	let cached: { jwks: Promise<FalJwks>; until: number } | undefined;
+	return () => {
+		if (!cached || cached.until <= now()) {
+			const jwks = load();
+			cached = { jwks, until: now() + FAL_JWKS_TTL_MS };
+			// A failed fetch is not kept: the next webhook tries again.
+			jwks.catch(() => {
+				if (cached?.jwks === jwks) cached = undefined;
+			});
+		}
+		return cached.jwks;
 	};
 }

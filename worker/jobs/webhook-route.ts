@@ -1,0 +1,22 @@
+import type { ProviderName } from '../providers/provider.ts';
+import { JOB_ID } from './job.ts';
+import type { JobRuntime } from './runtime.ts';
+
+const error = (status: number, name: string, message: string) => Response.json({ error: name, message }, { status });
+
+/**
+ * `POST /webhooks/:provider?job=<id>`: a provider says the job it runs for our job `id` moved on
+ * (the URL was given at submit, see `steps.ts`). Nothing is trusted before the signature checks out,
+ * and even then the webhook only makes the job poll the provider now; the poll reads the state.
+ */
+export async function providerWebhook(request: Request, rt: JobRuntime, provider: string): Promise<Response> {
+	const verify = rt.providers.webhooks[provider as ProviderName];
+	if (!verify) return error(404, 'NotFound', `no webhooks are taken for provider ${provider}`);
+	const jobId = new URL(request.url).searchParams.get('job');
+	if (!jobId || !JOB_ID.test(jobId)) return error(400, 'InvalidRequest', 'job must name one of our jobs');
+	const verdict = await verify(request.headers, await request.arrayBuffer(), rt.now());
+	if (!verdict.ok) return error(401, 'InvalidSignature', verdict.reason);
+	// A genuine webhook for a job that has moved on (or another job's) changes nothing, and says so no differently.
+	await rt.job(jobId).nudge(verdict.jobId);
+	return new Response(null, { status: 204 });
+}
