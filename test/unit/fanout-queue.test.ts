@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Timeline } from '../../durable-objects/Timeline.ts';
 import type { FeedChange } from '../../worker/ingest/apply.ts';
 import { FanoutQueue, MAX_FANOUT_ATTEMPTS } from '../../worker/feeds/fanout-queue.ts';
@@ -62,6 +62,9 @@ async function withQueue(name: string, body: (queue: FanoutQueue, rig: ReturnTyp
 describe('the fan-out queue', () => {
 	beforeEach(async () => {
 		await env.DB.batch(['follows', 'follower_counts'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+		// Failures are what these tests cause; their warnings would only bury real output.
+		vi.spyOn(console, 'warn').mockImplementation(() => {});
+		return () => vi.restoreAllMocks();
 	});
 
 	it('pushes a post to every follower, a page at a time', async () => {
