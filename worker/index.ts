@@ -4,6 +4,7 @@ import { didDocument } from './did-document.ts';
 import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
+import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { serveVideo } from './video/index.ts';
 import { streamWebhook } from './video/stream-webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
@@ -39,6 +40,7 @@ app.get('/.well-known/dreamreel-client.json', (c) => {
 	const { plcUrl, handleResolverUrl } = isolate(c.env).ctx.config;
 	return c.json({ plcUrl, ...(handleResolverUrl ? { handleResolver: handleResolverUrl } : {}) });
 });
+app.get('/oauth/client-metadata.json', (c) => c.json(oauthClientMetadata(isolate(c.env).ctx.config)));
 app.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
 app.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
