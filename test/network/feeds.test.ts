@@ -1,6 +1,7 @@
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secp256k1Keypair } from '@atproto/crypto';
+import { publishFeeds } from '../../scripts/publish-feeds.ts';
 import { createAccount, eventually, postClip, selfSignedIdentity, serviceToken, startStack, xrpc, type Posted, type Stack } from './harness.ts';
 
 type Clip = { uri: string; likeCount: number; commentCount: number; viewer?: { like?: string }; feedContext?: string; author: { did: string } };
@@ -154,6 +155,15 @@ describe('feed generator', () => {
 		const { body } = await xrpc<{ did: string; feeds: { uri: string }[] }>(stack.worker.url, 'app.bsky.feed.describeFeedGenerator');
 		expect(body.did).toBe(stack.serviceDid);
 		expect(body.feeds.map((feed) => feed.uri)).toEqual(['following', 'trending', 'remixes'].map(feedUri));
+	});
+
+	it('publishes its feed generator records, which the PDS accepts as valid', async () => {
+		const uris = await publishFeeds(small, stack.serviceDid);
+		for (const uri of uris) {
+			const { data } = await small.com.atproto.repo.getRecord({ repo: small.assertDid, collection: 'app.bsky.feed.generator', rkey: uri.split('/').pop()! });
+			expect(data.value).toMatchObject({ did: stack.serviceDid, displayName: expect.stringMatching(/^Dreamreel /) });
+		}
+		expect(uris).toHaveLength(3);
 	});
 
 	it('serves the cross-posts with a reason, publicly', async () => {
