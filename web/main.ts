@@ -1,11 +1,13 @@
 // Dreamreel's web client: boots from the deployment's config, keeps the session, routes on the hash.
 import { Api } from './lib/api.ts';
 import { loadConfig, type AppConfig } from './lib/config.ts';
-import { restoreSession, sessionEvents } from './lib/session.ts';
+import { restorePasswordSession } from './lib/app-password.ts';
+import { finishOAuthSignIn, oauthCallbackParams, restoreOAuthSession } from './lib/oauth.ts';
+import { sessionEvents } from './lib/session.ts';
 import { clipView, lineageView } from './ui/clip-page.ts';
 import { consentView } from './ui/consent.ts';
 import { href, parseRoute, type AppContext, type Route, type View } from './ui/context.ts';
-import { fill, h } from './ui/dom.ts';
+import { errorText, fill, h } from './ui/dom.ts';
 import { generateView } from './ui/generate.ts';
 import { homeView } from './ui/home.ts';
 import { icon, type IconName } from './ui/icons.ts';
@@ -22,7 +24,7 @@ let current: View | undefined;
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 
 function buildContext(): void {
-	const session = restoreSession(config);
+	const session = restoreOAuthSession(config) ?? restorePasswordSession(config);
 	ctx = {
 		config,
 		session,
@@ -50,7 +52,12 @@ function viewFor(route: Route): View {
 				queueMicrotask(() => ctx.navigate(route.query.get('next') || href.forYou()));
 				return { el: h('div'), title: 'Signed in' };
 			}
-			return signInView(ctx, route.query.get('next') ?? '');
+			return signInView(ctx, {
+				next: route.query.get('next') ?? '',
+				oauth: route.query.get('oauth') ?? undefined,
+				provider: route.query.get('provider') ?? undefined,
+				error: route.query.get('error') ?? undefined,
+			});
 		case 'generate':
 			return ctx.session ? generateView(ctx, route.query.get('remix') ?? undefined) : signInFirst('Sign in to generate clips.');
 		case 'consent':
@@ -111,6 +118,7 @@ async function boot(): Promise<void> {
 		fill(viewRoot, h('div', { class: 'page narrow' }, h('h1', null, 'Dreamreel is unreachable'), h('p', null, String(error))));
 		return;
 	}
+	await finishOAuthCallback();
 	buildContext();
 	addEventListener('hashchange', render);
 	sessionEvents.addEventListener('change', () => {
@@ -118,6 +126,25 @@ async function boot(): Promise<void> {
 		render();
 	});
 	render();
+}
+
+/**
+ * Back from the authorization server (`#state=…&code=…`): the code is exchanged for tokens before
+ * the first render, and the page goes where sign-in was started from, or back to sign-in with why.
+ */
+async function finishOAuthCallback(): Promise<void> {
+	const params = oauthCallbackParams();
+	if (!params) return;
+	// The code is single-use: never leave it in the address bar or the history.
+	history.replaceState(null, '', location.pathname + location.search);
+	fill(viewRoot, h('p', { class: 'boot' }, 'Signing you in…'));
+	let landing: string;
+	try {
+		landing = (await finishOAuthSignIn(config, params)).next || href.forYou();
+	} catch (error) {
+		landing = `#/signin?${new URLSearchParams({ error: errorText(error) })}`;
+	}
+	history.replaceState(null, '', landing);
 }
 
 void boot();

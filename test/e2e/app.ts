@@ -4,15 +4,17 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { DEMO_PASSWORD } from '../../scripts/seed.ts';
 
+/** Signs in with an app password, the fallback to OAuth (see oauth.test.ts for OAuth itself). */
 export async function signIn(page: Page, appUrl: string, handle: string, options: { hostingProvider?: string } = {}): Promise<void> {
 	await page.goto(`${appUrl}/#/signin`);
 	await page.getByLabel('Handle or DID').fill(handle);
+	await page.getByRole('button', { name: 'Use an app password instead' }).click();
 	await page.getByLabel('App password').fill(DEMO_PASSWORD);
 	if (options.hostingProvider) {
 		await page.getByText('Hosting provider').click();
 		await page.getByLabel(/PDS URL/).fill(options.hostingProvider);
 	}
-	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 	await page.getByRole('link', { name: 'Me', exact: true }).waitFor();
 }
 

@@ -1,199 +1,76 @@
 import type { AppConfig } from './config.ts';
-import { pdsOf, resolveIdentity, type DidDocument, type Identity } from './identity.ts';
-import { xrpc, XrpcError, type CallOptions } from './xrpc.ts';
-
-/** What survives a reload: the tokens of a `com.atproto.server.createSession` session. */
-export interface SessionData {
-	did: string;
-	handle: string;
-	pds: string;
-	accessJwt: string;
-	refreshJwt: string;
-}
-
-const STORAGE_KEY = 'dreamreel:session';
-/** Refresh this long before the access token expires, so a call never starts with a dying token. */
-const EXPIRY_MARGIN_MS = 60_000;
+import { XrpcError, type CallOptions } from './xrpc.ts';
 
 /** Fires `change` when the user signs in or out, here or in another tab. */
 export const sessionEvents = new EventTarget();
 
-/**
- * A signed-in account. Every call goes to the user's own PDS with their access token; Dreamreel's
- * authenticated methods go through it too, with `atproto-proxy`, so the PDS mints the service JWT
- * and the client never holds a signing key. Tokens are refreshed before they expire, once per tab
- * at a time, and shared with other tabs through localStorage.
- */
-export class Session {
-	#data: SessionData;
-	readonly #config: AppConfig;
-	#refreshing: Promise<void> | undefined;
+export function announceChange(): void {
+	sessionEvents.dispatchEvent(new Event('change'));
+}
 
-	constructor(data: SessionData, config: AppConfig) {
-		this.#data = data;
-		this.#config = config;
-	}
+/** The account a session speaks for. */
+export interface Account {
+	did: string;
+	handle: string;
+	pds: string;
+}
+
+/**
+ * A signed-in account: OAuth (`OAuthSession`) or an app password (`PasswordSession`). Every call
+ * goes to the user's own PDS with their credentials; Dreamreel's authenticated methods go through it
+ * too, with `atproto-proxy`, so the PDS mints the service JWT and the page never holds a signing key.
+ */
+export abstract class Session {
+	abstract readonly method: 'oauth' | 'app-password';
+	protected abstract get account(): Account;
+
+	constructor(protected readonly config: AppConfig) {}
 
 	get did(): string {
-		return this.#data.did;
+		return this.account.did;
 	}
 
 	get handle(): string {
-		return this.#data.handle;
+		return this.account.handle;
 	}
 
 	get pds(): string {
-		return this.#data.pds;
+		return this.account.pds;
 	}
 
 	get serviceDid(): string {
-		return this.#config.serviceDid;
+		return this.config.serviceDid;
 	}
 
 	/** A call to the user's PDS. */
-	async call<T>(method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
-		if (expiresAt(this.#data.accessJwt) - Date.now() < EXPIRY_MARGIN_MS) await this.refresh();
-		try {
-			return await xrpc<T>(this.#data.pds, method, nsid, withAuth(options, this.#data.accessJwt));
-		} catch (error) {
-			if (!(error instanceof XrpcError && error.error === 'ExpiredToken')) throw error;
-			await this.refresh();
-			return xrpc<T>(this.#data.pds, method, nsid, withAuth(options, this.#data.accessJwt));
-		}
-	}
+	abstract call<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T>;
+
+	/** Revokes the session at the PDS (best effort) and forgets it. */
+	abstract signOut(): Promise<void>;
 
 	/** A Dreamreel method, proxied by the user's PDS to the AppView. */
 	appview<T>(method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
-		const headers = { ...options.headers, 'atproto-proxy': `${this.#config.serviceDid}#dreamreel` };
+		const headers = { ...options.headers, 'atproto-proxy': `${this.config.serviceDid}#dreamreel` };
 		return this.call<T>(method, nsid, { ...options, headers });
 	}
 
-	/** A service JWT for the AppView, for what cannot be proxied (the job WebSocket). */
+	/**
+	 * A service JWT for the AppView, for what cannot be proxied (the job WebSocket). Addressed to
+	 * `#dreamreel`, the service an OAuth session's `rpc:` scope names.
+	 */
 	async serviceToken(lxm: string): Promise<string> {
 		const { token } = await this.call<{ token: string }>('GET', 'com.atproto.server.getServiceAuth', {
-			params: { aud: this.#config.serviceDid, lxm },
+			params: { aud: `${this.config.serviceDid}#dreamreel`, lxm },
 		});
 		return token;
 	}
-
-	refresh(): Promise<void> {
-		this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = undefined));
-		return this.#refreshing;
-	}
-
-	async #refresh(): Promise<void> {
-		// Another tab may have refreshed already: its tokens replace ours (ours may be spent).
-		const stored = readStored();
-		if (stored?.did === this.#data.did && stored.refreshJwt !== this.#data.refreshJwt) {
-			this.#data = stored;
-			if (expiresAt(stored.accessJwt) - Date.now() >= EXPIRY_MARGIN_MS) return;
-		}
-		try {
-			const next = await xrpc<{ accessJwt: string; refreshJwt: string; handle?: string }>(this.#data.pds, 'POST', 'com.atproto.server.refreshSession', {
-				headers: { authorization: `Bearer ${this.#data.refreshJwt}` },
-			});
-			this.#data = { ...this.#data, accessJwt: next.accessJwt, refreshJwt: next.refreshJwt, handle: next.handle ?? this.#data.handle };
-			localStorage.setItem(STORAGE_KEY, JSON.stringify(this.#data));
-		} catch (error) {
-			if (error instanceof XrpcError && error.status >= 400 && error.status < 500) {
-				// The refresh token is spent or revoked: the user has to sign in again.
-				forget();
-				throw new XrpcError(401, 'SessionExpired', 'your session has ended; sign in again');
-			}
-			throw error;
-		}
-	}
-
-	/** Revokes the refresh token at the PDS (best effort) and forgets the session. */
-	async signOut(): Promise<void> {
-		await xrpc(this.#data.pds, 'POST', 'com.atproto.server.deleteSession', {
-			headers: { authorization: `Bearer ${this.#data.refreshJwt}` },
-		}).catch(() => undefined);
-		forget();
-	}
 }
 
-export interface SignInOptions {
-	/** A PDS URL the user named ("hosting provider"): resolves their handle, and is the fallback PDS. */
-	hostingProvider?: string;
+export function sessionExpired(): XrpcError {
+	return new XrpcError(401, 'SessionExpired', 'your session has ended; sign in again');
 }
 
-/**
- * handle → DID → DID document → PDS, then `createSession` there. When the identity cannot be
- * resolved (a PLC directory this page cannot reach) but the user named their hosting provider,
- * the session is opened there.
- */
-export async function signIn(config: AppConfig, identifier: string, password: string, options: SignInOptions = {}): Promise<Session> {
-	const provider = options.hostingProvider ? normalizeUrl(options.hostingProvider) : undefined;
-	const resolvers = [provider, config.handleResolver].filter((url): url is string => !!url);
-	let identity: Identity | undefined;
-	try {
-		identity = await resolveIdentity(identifier, { plcUrl: config.plcUrl, handleResolvers: resolvers });
-	} catch (error) {
-		if (!provider) throw error;
-	}
-	const pds = identity?.pds ?? provider!;
-	const created = await xrpc<{ did: string; handle: string; accessJwt: string; refreshJwt: string; didDoc?: DidDocument }>(
-		pds,
-		'POST',
-		'com.atproto.server.createSession',
-		{ input: { identifier: identity?.did ?? identifier.trim().replace(/^@/, ''), password } },
-	);
-	if (identity && created.did !== identity.did) throw new Error(`${pds} answered for ${created.did}, not ${identity.did}`);
-	// Unresolved, the PDS the user named vouches for the account by accepting its password; a
-	// DID document it returns must still name it.
-	const named = !identity && created.didDoc ? pdsOf(created.didDoc) : undefined;
-	if (named && normalizeUrl(named) !== pds) throw new Error(`${created.did}’s DID document names ${named}, not ${pds}`);
-	const data: SessionData = { did: created.did, handle: created.handle, pds, accessJwt: created.accessJwt, refreshJwt: created.refreshJwt };
-	localStorage.setItem(STORAGE_KEY, JSON.stringify(data));
-	sessionEvents.dispatchEvent(new Event('change'));
-	return new Session(data, config);
-}
-
-/** The session kept from an earlier visit, if any; the PDS decides at the first call whether it is still good. */
-export function restoreSession(config: AppConfig): Session | undefined {
-	const data = readStored();
-	return data ? new Session(data, config) : undefined;
-}
-
-function forget(): void {
-	localStorage.removeItem(STORAGE_KEY);
-	sessionEvents.dispatchEvent(new Event('change'));
-}
-
-function readStored(): SessionData | undefined {
-	try {
-		const data = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<SessionData> | null;
-		if (data && data.did && data.handle && data.pds && data.accessJwt && data.refreshJwt) return data as SessionData;
-	} catch {
-		// unreadable: as if signed out
-	}
-	return undefined;
-}
-
-// Another tab signed in or out.
-addEventListener('storage', (event) => {
-	if (event.key === STORAGE_KEY) sessionEvents.dispatchEvent(new Event('change'));
-});
-
-function withAuth(options: CallOptions, token: string): CallOptions {
-	return { ...options, headers: { ...options.headers, authorization: `Bearer ${token}` } };
-}
-
-/**
- * A JWT's `exp` in ms. A token we cannot read is not refreshed ahead of time: the PDS's
- * `ExpiredToken` answer still triggers the refresh.
- */
-function expiresAt(jwt: string): number {
-	try {
-		const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
-		return typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
-	} catch {
-		return Number.POSITIVE_INFINITY;
-	}
-}
-
-function normalizeUrl(value: string): string {
+export function normalizeUrl(value: string): string {
 	const trimmed = value.trim();
 	const url = new URL(/^https?:\/\//.test(trimmed) ? trimmed : `https://${trimmed}`);
 	return url.origin;

@@ -20,8 +20,11 @@ export interface CallOptions {
 	signal?: AbortSignal;
 }
 
+/** How a request is sent: plain `fetch`, or an OAuth session's (DPoP proofs, token refresh). */
+export type Fetcher = (url: URL, init: RequestInit) => Promise<Response>;
+
 /** One XRPC call against `base` (a PDS or the AppView): GET for queries, POST for procedures. */
-export async function xrpc<T>(base: string, method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
+export async function xrpc<T>(base: string, method: 'GET' | 'POST', nsid: string, options: CallOptions = {}, send: Fetcher = fetch): Promise<T> {
 	const url = new URL(`/xrpc/${nsid}`, base);
 	for (const [key, value] of Object.entries(options.params ?? {})) {
 		if (value === undefined) continue;
@@ -38,7 +41,7 @@ export async function xrpc<T>(base: string, method: 'GET' | 'POST', nsid: string
 	}
 	let response: Response;
 	try {
-		response = await fetch(url, { method, headers, body, signal: options.signal });
+		response = await send(url, { method, headers, body, signal: options.signal });
 	} catch (error) {
 		if (error instanceof DOMException && error.name === 'AbortError') throw error;
 		throw new XrpcError(0, 'NetworkError', `could not reach ${url.host}`);
