@@ -92,14 +92,20 @@ export class GenerationJob extends DurableObject<Env> {
 	}
 
 	/**
-	 * The provider's webhook says its job `providerJobId` moved on: poll now instead of at the next
-	 * scheduled poll. Anything else (another job's id, a job not waiting on the provider) is ignored.
+	 * The provider's webhook says its job `providerJobId`, started for this job, moved on. Ours: poll
+	 * now instead of at the next scheduled poll. Another one while ours is known (a submit replayed
+	 * after a crash started a second, which nobody follows) or after the end: an orphan to cancel.
 	 */
-	async nudge(providerJobId: string): Promise<boolean> {
+	async nudge(providerJobId: string): Promise<'poll' | 'orphan' | 'ignored'> {
 		const job = this.#store.get();
-		if (!job || job.providerJob?.id !== providerJobId || (job.status !== 'submitted' && job.status !== 'rendering')) return false;
-		if (!this.#running) await this.ctx.storage.setAlarm(Date.now());
-		return true;
+		if (!job) return 'ignored';
+		if (job.providerJob?.id === providerJobId) {
+			if (job.status !== 'submitted' && job.status !== 'rendering') return 'ignored';
+			if (!this.#running) await this.ctx.storage.setAlarm(Date.now());
+			return 'poll';
+		}
+		// Without a recorded provider job, the webhook may be for a submit still awaiting its answer.
+		return job.providerJob || isTerminal(job.status) ? 'orphan' : 'ignored';
 	}
 
 	override async alarm(): Promise<void> {

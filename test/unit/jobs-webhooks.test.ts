@@ -108,7 +108,7 @@ describe('provider webhooks', () => {
 				error: 'InvalidSignature',
 			});
 		}
-		// Genuine, but for another fal request than the one this job waits on: ignored.
+		// Genuine, but for another fal request than the one this job waits on: no poll (fal has no such request to cancel).
 		const other = await fake.signWebhook(body, {
 			requestId: 'req-999',
 			timestamp: seconds(),
@@ -116,6 +116,24 @@ describe('provider webhooks', () => {
 		expect((await post(rt, 'fal', `job=${id}`, other, body)).status).toBe(204);
 		expect(await alarmIn(stub)).toBeGreaterThan(3000);
 		expect((await post(rt, 'fal', 'job=not-a-job', other, body)).status).toBe(400);
+	});
+
+	it('cancels a provider job the job started but does not follow (a submit replayed after a crash)', async () => {
+		const fake = new FalFake();
+		fake.plan = { queuedPolls: 50, runningPolls: 1 };
+		const rt = falRuntime(fake);
+		// The first submit's answer was lost: fal runs req-1, the job only knows the replay's req-2.
+		await rt.providers.byName.fal!.create({ prompt: 'a lighthouse made of glass at dusk', durationSeconds: 5, aspectRatio: '9:16' });
+		const requester = newDid();
+		const job = await submit(rt, requester);
+		await until(rt.job(job.id), requester, isStatus('submitted'), 0);
+		expect((await rt.job(job.id).view(requester))?.status).toBe('submitted');
+
+		const body = JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} });
+		const headers = await fake.signWebhook(body, { requestId: 'req-1', timestamp: seconds() });
+		expect((await post(rt, 'fal', `job=${job.id}`, headers, body)).status).toBe(204);
+		expect(fake.jobs.get('req-1')?.cancelled).toBe(true);
+		expect(fake.jobs.get('req-2')?.cancelled).toBe(false);
 	});
 
 	it('gives providers no webhook URL where they could not reach us (plain http)', async () => {

@@ -38,7 +38,8 @@ async function checkStep(job: Job, rt: JobRuntime): Promise<Outcome> {
 
 /**
  * Providers' create is not idempotent: if the object dies between the provider's answer and the
- * write below, the replay submits again (at least once, possibly twice; the lost one is never polled).
+ * write below, the replay submits again (at least once, possibly twice; the lost one is never
+ * polled). Where the provider has our webhook, its webhook for the lost one has it cancelled.
  */
 async function submitStep(job: Job, rt: JobRuntime): Promise<Outcome> {
 	if (!job.plan) throw new JobError('no plan recorded before submission', false);

@@ -7,7 +7,8 @@ const error = (status: number, name: string, message: string) => Response.json({
 /**
  * `POST /webhooks/:provider?job=<id>`: a provider says the job it runs for our job `id` moved on
  * (the URL was given at submit, see `steps.ts`). Nothing is trusted before the signature checks out,
- * and even then the webhook only makes the job poll the provider now; the poll reads the state.
+ * and even then the webhook only makes the job poll the provider now (the poll reads the state), or
+ * cancels a provider job that this job started but no longer follows.
  */
 export async function providerWebhook(request: Request, rt: JobRuntime, provider: string): Promise<Response> {
 	const verify = rt.providers.webhooks[provider as ProviderName];
@@ -16,7 +17,8 @@ export async function providerWebhook(request: Request, rt: JobRuntime, provider
 	if (!jobId || !JOB_ID.test(jobId)) return error(400, 'InvalidRequest', 'job must name one of our jobs');
 	const verdict = await verify(request.headers, await request.arrayBuffer(), rt.now());
 	if (!verdict.ok) return error(401, 'InvalidSignature', verdict.reason);
-	// A genuine webhook for a job that has moved on (or another job's) changes nothing, and says so no differently.
-	await rt.job(jobId).nudge(verdict.jobId);
+	const outcome = await rt.job(jobId).nudge(verdict.jobId);
+	// Providers' create is not idempotent: stop the one nobody follows from running (and billing) on.
+	if (outcome === 'orphan') await rt.providers.byName[provider as ProviderName]?.cancel({ id: verdict.jobId }).catch(() => undefined);
 	return new Response(null, { status: 204 });
 }
