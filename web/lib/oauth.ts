@@ -79,6 +79,8 @@ export async function startOAuthSignIn(config: AppConfig, identifier: string, op
 		url = await lib.createAuthorizationUrl({ target, scope: clientOf(config).scope, state: { next: options.next ?? '' } });
 	} catch (error) {
 		if (error instanceof lib.ResolverError) throw new OAuthUnavailable(`your provider does not offer OAuth sign-in (${error.message})`);
+		// E.g. `invalid_scope` from a server that does not know granular scopes yet.
+		if (error instanceof lib.OAuthResponseError) throw new OAuthUnavailable(`your provider refused Dreamreel’s sign-in request (${error.description ?? error.error})`);
 		throw error;
 	}
 	location.assign(url);
