@@ -73,16 +73,18 @@ export async function seed(pdsUrl: string): Promise<SeedResult> {
 		remixPolicy: 'none',
 		langs: ['en'],
 	});
+	// Remixes of alice's test card: her fractal features bob, whose consent covers only his followers,
+	// so only they may remix it (carol does not follow him).
 	const carolRemix = await clip(carol, REMIX, 'gradients', {
-		caption: 'Remixing alice: the fractal melts into gradients',
-		prompt: 'The fractal zoom dissolves into soft drifting colour gradients',
+		caption: 'Remixing alice: the test card melts into gradients',
+		prompt: 'The test card dissolves into soft drifting colour gradients',
 		generator: DEMO_GENERATOR,
 		labels: AI_LABEL,
 		remixPolicy: 'everyone',
 		langs: ['en'],
 		tags: ['remix'],
-		parent: aliceDream,
-		root: aliceDream,
+		parent: aliceTestcard,
+		root: aliceTestcard,
 	});
 	const bobRemix = await clip(bob, REMIX, 'life', {
 		caption: 'Remix of a remix: cells grow out of the colours',
@@ -91,7 +93,7 @@ export async function seed(pdsUrl: string): Promise<SeedResult> {
 		labels: AI_LABEL,
 		langs: ['en'],
 		parent: carolRemix,
-		root: aliceDream,
+		root: aliceTestcard,
 	});
 
 	return {

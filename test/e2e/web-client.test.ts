@@ -1,7 +1,8 @@
 // The web client in a real Chromium against the whole local network: alice, carol and bob each in
 // their own browser. One story, in order: sign in, watch, generate and publish, see it from a
-// follower's side, remix it, follow its lineage, and revoke a consent that hides it (the featured
-// person sees it hidden, and why), then grant it again.
+// follower's side, remix it (once the featured person's consent covers the remixer), follow its
+// lineage, and revoke a consent that hides it and its remix (the featured person sees it hidden, and
+// why), then grant it again.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -203,18 +204,42 @@ describe('the web client', () => {
 		await screenshots(page, 'following');
 	});
 
-	it('remixes it from the player, prefilled from the parent; cameos without consent cannot be picked; survives a reload', async () => {
+	it('cannot remix a clip featuring someone whose consent leaves her out, nor feature them, and says why', async () => {
 		const { page } = carol;
+		// bob allows only people who follow him, and carol does not: a remix would reuse his likeness.
 		await page.goto(url(`#/clip/${encodeURIComponent(story.clipUri)}`));
 		await feedClips(page);
+		const refused = page.locator('.slide.active').getByRole('button', { name: /^Remix this clip: not allowed/ });
+		expect(await refused.getAttribute('aria-disabled')).toBe('true');
+		await refused.click({ force: true });
+		await page.getByText('Someone featured in this clip has not let you remix them.').waitFor();
+
+		await page.goto(url('#/generate'));
+		await page.locator('#cameo-add').fill('bob.test');
+		await page.getByRole('button', { name: 'Add', exact: true }).click();
+		await expect.poll(() => page.locator('.cameo', { hasText: '@bob.test' }).locator('.cameo-why').textContent()).toBe('Allows only people who follow them');
+		expect(await page.getByRole('checkbox', { name: '@bob.test' }).isDisabled()).toBe(true);
+		await screenshots(page, 'cameo-refused', { fullPage: true });
+	});
+
+	it('once she follows him, remixes it from the player, prefilled from the parent; survives a reload', async () => {
+		const { page } = carol;
+		await page.goto(url('#/profile/bob.test'));
+		await page.getByRole('button', { name: 'Follow @bob.test', exact: true }).click();
+		await page.getByRole('button', { name: 'Unfollow @bob.test', exact: true }).waitFor();
+		// Allowed as soon as the index has the follow.
+		await eventuallyAfterReload(page, url(`#/clip/${encodeURIComponent(story.clipUri)}`), async () => {
+			await feedClips(page);
+			return (await page.locator('.slide.active').getByRole('link', { name: 'Remix this clip' }).count()) === 1;
+		});
 		await page.locator('.slide.active').getByRole('link', { name: 'Remix this clip' }).click();
 		await page.waitForURL(/#\/generate\?remix=/);
 		await page.locator('.parent .row-text').getByText('@alice.test').waitFor();
 		await expect.poll(() => page.getByLabel('What should change?').inputValue()).toBe(story.prompt);
-		// bob allows only people who follow him, and carol does not.
+		// The parent's cameo is offered, now allowed; this remix leaves him out of its own cameos.
 		const bobBox = page.getByRole('checkbox', { name: '@bob.test' });
-		await expect.poll(() => page.locator('.cameo', { hasText: '@bob.test' }).locator('.cameo-why').textContent()).toBe('Allows only people who follow them');
-		expect(await bobBox.isDisabled()).toBe(true);
+		await expect.poll(() => bobBox.isEnabled()).toBe(true);
+		await bobBox.uncheck();
 		await screenshots(page, 'remix', { fullPage: true });
 
 		await page.getByLabel('What should change?').fill('The paper boat folds itself into a paper plane and takes off');
@@ -300,10 +325,11 @@ describe('the web client', () => {
 			await carol.page.locator('a.tile').first().waitFor();
 			return (await carol.page.locator('a.tile', { hasText: story.caption }).count()) === 0;
 		});
-		// The remix features nobody: it stays, now remixed from a clip no longer shown.
-		await carol.page.goto(url(`#/clip/${encodeURIComponent(story.remixUri)}`));
-		await feedClips(carol.page);
-		await expect.poll(() => carol.page.locator('.slide.active .remixed-from').textContent()).toBe('↳ Remixed from a clip no longer shown');
+		// The remix names nobody, but it reuses bob's likeness from its parent: it goes too.
+		await eventuallyAfterReload(carol.page, url('#/profile/carol.test'), async () => {
+			await carol.page.locator('a.tile').first().waitFor();
+			return (await carol.page.locator('a.tile', { hasText: story.remixCaption }).count()) === 0;
+		});
 	});
 
 	it('re-granting consent shows the clips featuring that person again', async () => {
@@ -317,6 +343,7 @@ describe('the web client', () => {
 		await expect.poll(() => item.getAttribute('data-state'), { timeout: 15_000 }).toBe('shown');
 		expect(await item.getByRole('link').getAttribute('href')).toBe(`#/clip/${encodeURIComponent(story.clipUri)}`);
 		await eventuallyAfterReload(carol.page, url('#/profile/alice.test'), async () => (await carol.page.locator('a.tile', { hasText: story.caption }).count()) === 1);
+		await eventuallyAfterReload(carol.page, url('#/profile/carol.test'), async () => (await carol.page.locator('a.tile', { hasText: story.remixCaption }).count()) === 1);
 	});
 
 	it('follows and unfollows from a profile, as app.bsky.graph.follow records', async () => {

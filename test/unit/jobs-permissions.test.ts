@@ -107,7 +107,7 @@ describe('remix', () => {
 		const parent = await seedClip(author, { cameos: [star] });
 		const refused = await submit(rt, me, { remixOf: parent.uri }).catch((error: unknown) => error);
 		expect(refused).toMatchObject({ status: 403, error: 'RemixNotAllowed' });
-		expect((refused as Error).message).toBe('star.test does not allow remixes of clips featuring them');
+		expect((refused as Error).message).toBe('star.test does not allow you to remix clips featuring them');
 	});
 
 	it('hands the parent’s video to a provider that takes one, and records parent and root', async () => {

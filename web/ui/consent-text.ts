@@ -43,7 +43,7 @@ export function hiddenText(item: CameoClip, mine: ConsentRecord | undefined): st
 		case 'remixConsent':
 			return mine?.allowRemix === false
 				? 'It remixes a clip featuring someone who does not allow remixes (you do not)'
-				: 'It remixes a clip featuring someone who does not allow remixes';
+				: 'It remixes a clip featuring someone whose consent does not cover its author or remixes';
 		default:
 			return 'It breaks one of the network’s consent rules';
 	}
@@ -62,6 +62,6 @@ export function remixRefusal(clip: ClipView, viewerDid: string | undefined): str
 	const featured = (record.cameos ?? []).some((did) => did !== viewerDid);
 	if (policy === 'none') return `${author} does not allow remixes of this clip`;
 	const who = POLICY_WHO[policy];
-	if (who) return `${author} allows remixes only from ${who}${featured ? ', and someone featured may not allow them' : ''}`;
-	return 'Someone featured in this clip does not allow remixes';
+	if (who) return `${author} allows remixes only from ${who}${featured ? ', and someone featured may not have let you remix them' : ''}`;
+	return 'Someone featured in this clip has not let you remix them';
 }

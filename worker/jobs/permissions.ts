@@ -66,7 +66,8 @@ export async function checkPermissions(db: D1Database, requester: string, cameos
 	const blockers = JSON.parse(remix.blockers) as string[];
 	if (blockers.length > 0) {
 		const verb = blockers.length === 1 ? 'does' : 'do';
-		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${blockers.join(', ')} ${verb} not allow remixes of clips featuring them` };
+		const who = blockers.join(', ');
+		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${who} ${verb} not allow you to remix clips featuring them` };
 	}
 	return { ok: true, parent: parentOf(row) };
 }

@@ -26,11 +26,15 @@ export const remixPolicyAllows = (p: string, remixer: string) => `(
   OR (${p}.remix_policy = 'mutuals' AND ${follows(remixer, `${p}.did`)} AND ${follows(`${p}.did`, remixer)}))`;
 
 /**
- * FROM … WHERE over the people featured in clip `p` (`pc`, other than `remixer`) whose consent
- * (`pk`) forbids remixes of clips featuring them.
+ * FROM … WHERE over the people featured in clip `p` or its chain's root (`pc`, other than `remixer`
+ * and the featuring clip's author) who have not let `remixer` remix them: their consent must be
+ * current, include `remixer` in its audience, and allow remixes. A remix reuses their likeness even
+ * when it does not name them again, so a revoked or narrowed consent hides it too.
  */
 export const remixForbiddenBy = (p: string, remixer: string) =>
-	`cameos pc JOIN consents pk ON pk.did = pc.did WHERE pc.clip_uri = ${p}.uri AND pc.did != ${remixer} AND pk.allow_remix = 0`;
+	`cameos pc JOIN clips fc ON fc.uri = pc.clip_uri
+	 WHERE pc.clip_uri IN (${p}.uri, ${p}.root_uri) AND pc.did != ${remixer} AND pc.did != fc.did
+	   AND NOT (${consentAllows('pc.did', remixer)} AND EXISTS (SELECT 1 FROM consents rk WHERE rk.did = pc.did AND rk.allow_remix = 1))`;
 
 /** Whether `remixer` may remix clip `p`: its remix policy, and everyone featured in it allows remixes. */
 export const remixAllows = (p: string, remixer: string) =>
