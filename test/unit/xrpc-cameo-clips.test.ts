@@ -226,3 +226,22 @@ async function seedVideo(cid: string): Promise<void> {
 		.bind(cid, `https://videos.example/${cid}.mp4`, new Date().toISOString())
 		.run();
 }
+
+describe('getCameoClips and remixes', () => {
+	it('lists remixes that reuse my likeness without naming me, shown while my consent lets their authors remix me', async () => {
+		const { me, author } = await featured();
+		const remixer = await person('remixer');
+		await seedConsent(me.did, 'everyone');
+		const parent = await seedClip(author, { cameos: [me.did] });
+		const remix = await seedClip(remixer, { lineage: { parent, root: parent } });
+		const remixOfRemix = await seedClip(author, { lineage: { parent: remix, root: parent } });
+		await expectShown(me, remix);
+		await expectShown(me, remixOfRemix);
+
+		await seedConsent(me.did, 'everyone', { allowRemix: false });
+		await expectShown(me, parent);
+		await expectHidden(me, remix, 'remixConsent');
+		// No remixes means none, even by the author I let feature me, and further down the chain.
+		await expectHidden(me, remixOfRemix, 'remixConsent');
+	});
+});

@@ -92,10 +92,18 @@ export interface FeaturingRow extends ClipRow {
 	hidden_reason: string | null;
 }
 
-/** Every clip that names `did` among its cameos, hidden ones included (one query; the featured person's view). */
+/**
+ * The clips featuring person ?1: naming them as a cameo, or remixing (as parent or chain root) a clip
+ * that does — a remix reuses the likeness. Three index lookups rather than one scan of every clip.
+ */
+const FEATURING = `SELECT clip_uri FROM cameos WHERE did = ?1
+  UNION SELECT r.uri FROM cameos m JOIN clips r ON r.parent_uri = m.clip_uri WHERE m.did = ?1
+  UNION SELECT r.uri FROM cameos m JOIN clips r ON r.root_uri = m.clip_uri WHERE m.did = ?1`;
+
+/** Every clip featuring `did` (see FEATURING), hidden ones included: the featured person's view. */
 export async function clipsFeaturing(db: D1Database, did: string, limit: number, after?: Position): Promise<FeaturingRow[]> {
 	const { results } = await db
-		.prepare(`SELECT ${COLUMNS}, ${hiddenReason('?1')} AS hidden_reason ${FROM} JOIN cameos me ON me.clip_uri = c.uri WHERE me.did = ?1 ${PAGE}`)
+		.prepare(`SELECT ${COLUMNS}, ${hiddenReason('?1')} AS hidden_reason ${FROM} WHERE c.uri IN (${FEATURING}) ${PAGE}`)
 		.bind(did, after?.sortAt ?? null, after?.uri ?? null, limit)
 		.all<FeaturingRow>();
 	return results;
