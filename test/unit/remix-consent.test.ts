@@ -60,3 +60,15 @@ it('an author featuring themselves needs no consent record for others to remix t
 	const remix = await seedClip(remixer, { lineage: { parent, root: parent } });
 	expect(await shown(remix)).toBe(true);
 });
+
+it('follows likenesses up the whole chain: someone featured mid-chain counts two remixes down', async () => {
+	const [author, first, second, third, featured] = [await person(), await person(), await person(), await person(), await person()];
+	await seedConsent(featured, 'everyone');
+	const root = await seedClip(author);
+	const middle = await seedClip(first, { lineage: { parent: root, root }, cameos: [featured] });
+	const next = await seedClip(second, { lineage: { parent: middle, root } });
+	const leaf = await seedClip(third, { lineage: { parent: next, root } });
+	expect(await shown(leaf)).toBe(true);
+	await revoke(featured);
+	expect([await shown(root), await shown(middle), await shown(next), await shown(leaf)]).toEqual([true, false, false, false]);
+});

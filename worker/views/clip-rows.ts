@@ -1,5 +1,5 @@
 import type { Position } from './cursor.ts';
-import { hiddenReason, VISIBLE, visibleRemixCount } from './visibility.ts';
+import { hiddenReason, MAX_CHAIN, VISIBLE, visibleRemixCount } from './visibility.ts';
 
 export interface ClipRow {
 	uri: string;
@@ -93,11 +93,13 @@ export interface FeaturingRow extends ClipRow {
 }
 
 /**
- * The clips featuring person ?1: naming them as a cameo, or remixing (as parent or chain root) a clip
- * that does — a remix reuses the likeness. Three index lookups rather than one scan of every clip.
+ * The clips featuring person ?1: naming them as a cameo, or remixing, however far down the chain
+ * (as visibility.ts follows it up), a clip that does — a remix reuses the likeness.
  */
-const FEATURING = `SELECT clip_uri FROM cameos WHERE did = ?1
-  UNION SELECT r.uri FROM cameos m JOIN clips r ON r.parent_uri = m.clip_uri WHERE m.did = ?1
+const FEATURING = `WITH RECURSIVE down(uri, depth) AS (
+    SELECT clip_uri, 0 FROM cameos WHERE did = ?1
+    UNION SELECT r.uri, down.depth + 1 FROM clips r JOIN down ON r.parent_uri = down.uri WHERE down.depth < ${MAX_CHAIN})
+  SELECT uri FROM down
   UNION SELECT r.uri FROM cameos m JOIN clips r ON r.root_uri = m.clip_uri WHERE m.did = ?1`;
 
 /** Every clip featuring `did` (see FEATURING), hidden ones included: the featured person's view. */

@@ -25,15 +25,28 @@ export const remixPolicyAllows = (p: string, remixer: string) => `(
   OR (${p}.remix_policy = 'followers' AND ${follows(remixer, `${p}.did`)})
   OR (${p}.remix_policy = 'mutuals' AND ${follows(remixer, `${p}.did`)} AND ${follows(`${p}.did`, remixer)}))`;
 
+/** How far along a remix chain the likeness of featured people is followed. */
+export const MAX_CHAIN = 16;
+
 /**
- * FROM … WHERE over the people featured in clip `p` or its chain's root (`pc`, other than `remixer`
- * and the featuring clip's author) who have not let `remixer` remix them: their consent must be
- * current, include `remixer` in its audience, and allow remixes. A remix reuses their likeness even
- * when it does not name them again, so a revoked or narrowed consent hides it too.
+ * The clips whose likenesses a remix of clip `p` reuses: `p`, its ancestors (up to MAX_CHAIN), and
+ * its chain's root (named even where a deleted clip breaks the chain).
+ */
+const chainOf = (p: string) => `
+	WITH RECURSIVE up(uri, parent, depth) AS (
+	  SELECT ${p}.uri, ${p}.parent_uri, 0
+	  UNION SELECT k.uri, k.parent_uri, up.depth + 1 FROM clips k JOIN up ON k.uri = up.parent WHERE up.depth < ${MAX_CHAIN})
+	SELECT uri FROM up UNION SELECT ${p}.root_uri`;
+
+/**
+ * FROM … WHERE over the people featured in clip `p` or up its remix chain (`pc`, other than
+ * `remixer` and the featuring clip's author) who have not let `remixer` remix them: their consent
+ * must be current, include `remixer` in its audience, and allow remixes. A remix reuses their
+ * likeness even when it does not name them again, so a revoked or narrowed consent hides it too.
  */
 export const remixForbiddenBy = (p: string, remixer: string) =>
 	`cameos pc JOIN clips fc ON fc.uri = pc.clip_uri
-	 WHERE pc.clip_uri IN (${p}.uri, ${p}.root_uri) AND pc.did != ${remixer} AND pc.did != fc.did
+	 WHERE pc.clip_uri IN (${chainOf(p)}) AND pc.did != ${remixer} AND pc.did != fc.did
 	   AND NOT (${consentAllows('pc.did', remixer)} AND EXISTS (SELECT 1 FROM consents rk WHERE rk.did = pc.did AND rk.allow_remix = 1))`;
 
 /** Whether `remixer` may remix clip `p`: its remix policy, and everyone featured in it allows remixes. */
