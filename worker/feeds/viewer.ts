@@ -1,9 +1,8 @@
 import type { AppContext } from '../context.ts';
+import { IsolateCache } from '../isolate-cache.ts';
 
 /** Viewers this isolate has seen in the index recently: spares a D1 round trip on every timeline read. */
-const known = new Map<string, number>();
-const REMEMBER_MS = 60_000;
-const MAX_REMEMBERED = 10_000;
+const known = new IsolateCache<true>(60_000, 10_000);
 
 /**
  * A signed-in viewer the index has never seen (someone who follows people but has posted nothing
@@ -11,9 +10,8 @@ const MAX_REMEMBERED = 10_000;
  * timeline fills without waiting for them to follow anyone anew.
  */
 export async function ensureKnownViewer(ctx: Pick<AppContext, 'db' | 'ingester'>, viewer: string, now = Date.now()): Promise<void> {
-	if ((known.get(viewer) ?? 0) > now) return;
+	if (known.get(viewer, now)) return;
 	const indexed = await ctx.db.prepare('SELECT 1 FROM actors WHERE did = ?1').bind(viewer).first();
 	if (!indexed) await ctx.ingester().discover(viewer);
-	if (known.size >= MAX_REMEMBERED) known.clear();
-	known.set(viewer, now + REMEMBER_MS);
+	known.set(viewer, true, now);
 }

@@ -1,13 +1,12 @@
 import type { DidDocument } from '@atcute/identity';
 import type { DidDocumentResolver, ResolveDidDocumentOptions } from '@atcute/identity-resolver';
 import type { Did } from '@atcute/lexicons/syntax';
+import { IsolateCache } from '../isolate-cache.ts';
 
 /** How long a resolved DID document is trusted before it is fetched again. */
 export const DID_CACHE_TTL_MS = 60 * 60 * 1000;
 /** In front of D1, each isolate keeps recent documents briefly: every authenticated request needs one. */
-const MEMORY_TTL_MS = 60 * 1000;
-const MEMORY_MAX = 5000;
-const memory = new Map<string, { document: DidDocument; until: number }>();
+const memory = new IsolateCache<DidDocument>(60 * 1000, 5000);
 
 /**
  * DID documents cached in D1, shared by every isolate, and for a minute in the isolate's memory.
@@ -24,24 +23,18 @@ export class CachedDidResolver implements DidDocumentResolver {
 	async resolve(did: Did, options?: ResolveDidDocumentOptions): Promise<DidDocument> {
 		if (!options?.noCache) {
 			const remembered = memory.get(did);
-			if (remembered && remembered.until > Date.now()) return remembered.document;
+			if (remembered) return remembered;
 			const cached = await this.db
 				.prepare('SELECT document FROM did_cache WHERE did = ?1 AND fetched_at > ?2')
 				.bind(did, Date.now() - this.ttlMs)
 				.first<{ document: string }>();
-			if (cached) return remember(did, JSON.parse(cached.document) as DidDocument);
+			if (cached) return memory.set(did, JSON.parse(cached.document) as DidDocument);
 		}
 		const document = await this.source.resolve(did, options);
 		await this.db
 			.prepare('INSERT OR REPLACE INTO did_cache (did, document, fetched_at) VALUES (?1, ?2, ?3)')
 			.bind(did, JSON.stringify(document), Date.now())
 			.run();
-		return remember(did, document);
+		return memory.set(did, document);
 	}
-}
-
-function remember(did: string, document: DidDocument): DidDocument {
-	if (memory.size >= MEMORY_MAX) memory.clear();
-	memory.set(did, { document, until: Date.now() + MEMORY_TTL_MS });
-	return document;
 }
