@@ -49,14 +49,14 @@ export const remixForbiddenBy = (p: string, remixer: string) =>
 	 WHERE pc.clip_uri IN (${chainOf(p)}) AND pc.did != ${remixer} AND pc.did != fc.did
 	   AND NOT (${consentAllows('pc.did', remixer)} AND EXISTS (SELECT 1 FROM consents rk WHERE rk.did = pc.did AND rk.allow_remix = 1))`;
 
-/** Whether `remixer` may remix clip `p`: its remix policy, and everyone featured in it allows remixes. */
+/** Whether `remixer` may remix clip `p`: its remix policy, and everyone featured in it or up its chain lets them. */
 export const remixAllows = (p: string, remixer: string) =>
 	`(${remixPolicyAllows(p, remixer)} AND NOT EXISTS (SELECT 1 FROM ${remixForbiddenBy(p, remixer)}))`;
 
 /**
  * The rules clip `c` (author account row `a`) must pass to be shown, each named by what failing it
- * means. Every cameo (other than the author) consents; a remix respects its parent's policy and its
- * parent's cameos.
+ * means. Every cameo (other than the author) consents; a remix respects its parent's policy and the
+ * consent of everyone featured up its chain.
  */
 const rules = (c: string, a: string) => ({
 	authorInactive: `${a}.active = 1`,
