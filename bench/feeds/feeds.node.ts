@@ -18,6 +18,7 @@ import { syntheticDid, writeFollowers } from './followers.node.ts';
 import { snapshotWorker } from './snapshot.node.ts';
 import { decodeFirst } from '@atcute/cbor';
 import {
+	boundedRun,
 	assertClean,
 	bytes,
 	directWorkerUrl,
@@ -133,31 +134,11 @@ async function main(): Promise<void> {
 			await rm(persistTo, { recursive: true, force: true });
 		},
 	};
-	const interrupt = (signal: string) => {
-		log(`bench:feeds: ${signal}; stopping`);
-		void stack
-			.close()
-			.catch(() => {})
-			.then(() => snapshot.release())
-			.finally(() => process.exit(130));
-	};
-	process.once('SIGINT', () => interrupt('SIGINT'));
-	process.once('SIGTERM', () => interrupt('SIGTERM'));
-	const watchdog = setTimeout(() => {
-		log(`bench:feeds: over the ${TIME_LIMIT_MS / 60_000} min limit; stopping`);
-		void stack
-			.close()
-			.then(() => snapshot.release())
-			.finally(() => process.exit(2));
-	}, TIME_LIMIT_MS);
-	watchdog.unref();
-	try {
-		await run(stack, persistTo, launch, started);
-	} finally {
-		clearTimeout(watchdog);
+	const cleanup = async () => {
 		await stack.close().catch((error: unknown) => log(`closing the stack: ${String(error)}`));
 		await snapshot.release();
-	}
+	};
+	await boundedRun('bench:feeds', TIME_LIMIT_MS, cleanup, () => run(stack, persistTo, launch, started));
 }
 
 async function run(stack: Stack, persistTo: string, launch: (extra?: Record<string, string>) => Promise<WorkerProcess>, started: number): Promise<void> {

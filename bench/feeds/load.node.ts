@@ -395,3 +395,26 @@ export function envNumber(name: string, fallback: number): number {
 	if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, not ${raw}`);
 	return value;
 }
+
+/**
+ * Runs a benchmark's `body`, then `cleanup` (stop the stack, release the snapshot) whatever happens:
+ * also on Ctrl-C or SIGTERM (exit 130) and past `limitMs` (exit 2), so no PDS or workerd outlives it.
+ */
+export async function boundedRun(name: string, limitMs: number, cleanup: () => Promise<void>, body: () => Promise<void>): Promise<void> {
+	const stop = (why: string, code: number) => {
+		process.stderr.write(`${name}: ${why}; stopping\n`);
+		void cleanup()
+			.catch(() => {})
+			.finally(() => process.exit(code));
+	};
+	process.once('SIGINT', () => stop('SIGINT', 130));
+	process.once('SIGTERM', () => stop('SIGTERM', 130));
+	const watchdog = setTimeout(() => stop(`over the ${limitMs / 60_000} min limit`, 2), limitMs);
+	watchdog.unref();
+	try {
+		await body();
+	} finally {
+		clearTimeout(watchdog);
+		await cleanup();
+	}
+}

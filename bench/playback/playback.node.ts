@@ -11,6 +11,7 @@ import type { AtpAgent } from '@atproto/api';
 import { createAccount, startStack, type Stack } from '../../test/network/harness.ts';
 import {
 	assertClean,
+	boundedRun,
 	bytes,
 	directWorkerUrl,
 	envNumber,
@@ -57,30 +58,14 @@ async function main(): Promise<void> {
 	log(`bench:playback — PDS :${PORTS.pds}, PLC :${PORTS.plc}, worker :${PORTS.worker}`);
 	const snapshot = await snapshotWorker();
 	let stack: Stack | undefined;
-	const interrupt = (signal: string) => {
-		log(`bench:playback: ${signal}; stopping`);
-		void (stack?.close() ?? Promise.resolve())
-			.catch(() => {})
-			.then(() => snapshot.release())
-			.finally(() => process.exit(130));
-	};
-	process.once('SIGINT', () => interrupt('SIGINT'));
-	process.once('SIGTERM', () => interrupt('SIGTERM'));
-	const watchdog = setTimeout(() => {
-		log(`bench:playback: over the ${TIME_LIMIT_MS / 60_000} min limit; stopping`);
-		void (stack?.close() ?? Promise.resolve())
-			.then(() => snapshot.release())
-			.finally(() => process.exit(2));
-	}, TIME_LIMIT_MS);
-	watchdog.unref();
-	try {
-		stack = await startStack(PORTS);
-		await run(stack, started);
-	} finally {
-		clearTimeout(watchdog);
+	const cleanup = async () => {
 		await stack?.close().catch((error: unknown) => log(`closing the stack: ${String(error)}`));
 		await snapshot.release();
-	}
+	};
+	await boundedRun('bench:playback', TIME_LIMIT_MS, cleanup, async () => {
+		stack = await startStack(PORTS);
+		await run(stack, started);
+	});
 }
 
 async function run(stack: Stack, started: number): Promise<void> {
