@@ -69,7 +69,7 @@ export class Ingester extends DurableObject<Env> {
 		super(ctx, env);
 		const app = createContext(env);
 		this.#source = sourceFor(app.config.firehoseUrl);
-		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch, apply: serialApplier(app.db) };
+		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch, apply: serialApplier(app.db, { actors: app.identity.actors }) };
 		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers });
 		this.#mirror = app.mirror;
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
@@ -187,10 +187,10 @@ export class Ingester extends DurableObject<Env> {
 	}
 
 	/** The mirror keeps its own durable queue; a lost hand-off is found by its periodic sweep. */
-	#handOffVideos({ videos, people }: Pick<ApplyResult, 'videos' | 'people'>): void {
-		if (videos.length === 0 && people.length === 0) return;
+	#handOffVideos({ videos, people, clips }: Pick<ApplyResult, 'videos' | 'people' | 'clips'>): void {
+		if (videos.length === 0 && people.length === 0 && clips.length === 0) return;
 		const mirror = this.#mirror();
-		void Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheckPeople([...new Set(people)])]).catch((error: unknown) =>
+		void Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheck([...new Set(people)], [...new Set(clips)])]).catch((error: unknown) =>
 			console.error('handing videos to the mirror failed', error),
 		);
 	}

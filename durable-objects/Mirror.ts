@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createContext } from '../worker/context.ts';
 import { mirrorVideo, type MirrorDeps } from '../worker/mirror/mirror-video.ts';
+import { MAX_CHAIN } from '../worker/views/visibility.ts';
 
 const MAX_ATTEMPTS = 10;
 const CONCURRENCY = 4;
@@ -32,16 +33,23 @@ export class Mirror extends DurableObject<Env> {
 		await this.ctx.storage.setAlarm(now);
 	}
 
-	/** Videos of clips by or featuring these people: their consent, follows or account changed. */
-	async recheckPeople(dids: string[]): Promise<void> {
-		if (dids.length === 0) return;
+	/**
+	 * Videos whose visibility may have changed: of clips by or featuring these people (their consent,
+	 * follows or account changed), of these clips (created, changed, deleted), and of every remix down
+	 * the chain of either, since the chain rules look up to the root.
+	 */
+	async recheck(people: string[], clips: string[] = []): Promise<void> {
+		if (people.length === 0 && clips.length === 0) return;
 		const { results } = await this.#deps.db
 			.prepare(
-				`SELECT DISTINCT v.cid FROM videos v JOIN clips c ON c.video_cid = v.cid
-				 WHERE c.did IN (SELECT value FROM json_each(?1))
-				    OR c.uri IN (SELECT clip_uri FROM cameos WHERE did IN (SELECT value FROM json_each(?1)))`,
+				`WITH RECURSIVE touched(uri, depth) AS (
+				   SELECT uri, 0 FROM clip_index
+				    WHERE did IN (SELECT value FROM json_each(?1)) OR uri IN (SELECT value FROM json_each(?2))
+				       OR uri IN (SELECT clip_uri FROM cameos WHERE did IN (SELECT value FROM json_each(?1)))
+				   UNION SELECT r.uri, touched.depth + 1 FROM clip_index r JOIN touched ON r.parent_uri = touched.uri WHERE touched.depth < ${MAX_CHAIN})
+				 SELECT DISTINCT v.cid FROM videos v JOIN clip_index k ON k.video_cid = v.cid WHERE k.uri IN (SELECT uri FROM touched)`,
 			)
-			.bind(JSON.stringify(dids))
+			.bind(JSON.stringify(people), JSON.stringify(clips))
 			.all<{ cid: string }>();
 		if (results.length > 0) await this.enqueue(results.map((row) => row.cid));
 	}

@@ -12,12 +12,12 @@ const clip = (caption: string) => ({
 	video: { $type: 'blob', ref: { $link: 'bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy' }, mimeType: 'video/mp4', size: 10 },
 	createdAt: '2026-11-25T07:00:00.000Z',
 });
-const create = (rev: string, caption: string, action: 'create' | 'update' = 'create'): NetworkEvent => ({
+const create = (rev: string, caption: string, action: 'create' | 'update' = 'create', record: object = clip(caption)): NetworkEvent => ({
 	kind: 'commit',
 	cursor: 1,
 	did,
 	rev,
-	ops: [{ action, uri, collection: 'video.dreamreel.clip', rkey, cid: `bafyrei${rev}`, record: clip(caption) }],
+	ops: [{ action, uri, collection: 'video.dreamreel.clip', rkey, cid: `bafyrei${rev}`, record }],
 });
 const remove = (rev: string): NetworkEvent => ({ kind: 'commit', cursor: 1, did, rev, ops: [{ action: 'delete', uri, collection: 'video.dreamreel.clip', rkey }] });
 
@@ -28,7 +28,7 @@ async function indexed(): Promise<string | null> {
 
 describe('applying events', () => {
 	beforeEach(async () => {
-		await env.DB.batch(['clips', 'record_revs', 'actors', 'cameos'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+		await env.DB.batch(['clip_index', 'record_revs', 'actors', 'cameos'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 	});
 
 	it('applying the same event twice leaves the same state', async () => {
@@ -48,6 +48,19 @@ describe('applying events', () => {
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one'), remove('3kaaaaaaaaa2b')]);
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
 		expect(await indexed()).toBeNull();
+	});
+
+	it('a deleted clip leaves a tombstone with what the chain rules need, and none of its content', async () => {
+		const featured = { ...clip('gone'), cameos: ['did:plc:featuredfeaturedfeatured'], remixPolicy: 'none' };
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', '', 'create', featured)]);
+		await applyEvents(env.DB, [remove('3kaaaaaaaaa2b')]);
+		expect(await indexed()).toBeNull();
+		const tombstone = await env.DB.prepare('SELECT did, record, remix_policy, deleted FROM clip_index WHERE uri = ?1').bind(uri).first();
+		expect(tombstone).toEqual({ did, record: '{}', remix_policy: 'none', deleted: 1 });
+		const cameos = await env.DB.prepare('SELECT did FROM cameos WHERE clip_uri = ?1').bind(uri).all();
+		expect(cameos.results).toEqual([{ did: 'did:plc:featuredfeaturedfeatured' }]);
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'back')]);
+		expect(await indexed()).toBe('back');
 	});
 
 	it('a takedown in the same batch as the account’s first record still applies', async () => {

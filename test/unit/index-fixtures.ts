@@ -68,7 +68,7 @@ export async function seedClip(
 	};
 	const { parent, root } = options.lineage ?? {};
 	await env.DB.prepare(
-		`INSERT INTO clips (uri, cid, did, is_remix, record, video_cid, parent_uri, parent_cid, root_uri, root_cid, remix_policy, created_at, indexed_at, sort_at)
+		`INSERT INTO clip_index (uri, cid, did, is_remix, record, video_cid, parent_uri, parent_cid, root_uri, root_cid, remix_policy, created_at, indexed_at, sort_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	)
 		.bind(uri, cid, did, remix ? 1 : 0, JSON.stringify(record), options.videoCid ?? 'bafkreivideo', parent?.uri ?? null, parent?.cid ?? null, root?.uri ?? null, root?.cid ?? null, options.remixPolicy ?? 'everyone', iso(), iso(), iso())

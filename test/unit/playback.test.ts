@@ -10,7 +10,7 @@ async function video(state: string | null, fields: Record<string, string> = {}) 
 	await env.DB.batch([
 		env.DB.prepare(`INSERT OR REPLACE INTO actors (did, handle, pds, indexed_at) VALUES (?1, 'pb.test', 'http://localhost:2583', '2026-11-25T07:00:00Z')`).bind(did),
 		env.DB.prepare(
-			`INSERT OR REPLACE INTO clips (uri, cid, did, is_remix, record, video_cid, remix_policy, created_at, indexed_at, sort_at)
+			`INSERT OR REPLACE INTO clip_index (uri, cid, did, is_remix, record, video_cid, remix_policy, created_at, indexed_at, sort_at)
 			 VALUES (?1, 'bafyclip', ?2, 0, ?3, ?4, 'everyone', ?5, ?5, ?5)`,
 		).bind(uri, did, JSON.stringify(record), cid, record.createdAt),
 		env.DB.prepare('DELETE FROM videos'),
@@ -24,7 +24,7 @@ async function video(state: string | null, fields: Record<string, string> = {}) 
 }
 
 describe('playback in clip views', () => {
-	beforeEach(() => env.DB.prepare('DELETE FROM clips').run());
+	beforeEach(() => env.DB.prepare('DELETE FROM clip_index').run());
 
 	it('plays the blob from the author’s PDS until the copy is ready', async () => {
 		expect(await video(null)).toEqual({ state: 'pending', mp4: `http://localhost:2583/xrpc/com.atproto.sync.getBlob?did=${encodeURIComponent(did)}&cid=${cid}` });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HALF_LIFE_HOURS, rank, reason, score, type Candidate } from '../../worker/feeds/ranking.ts';
+import { AUTHOR_SPACING, HALF_LIFE_HOURS, rank, reason, score, type Candidate } from '../../worker/feeds/ranking.ts';
 
 const now = Date.parse('2026-11-25T12:00:00Z');
 const hoursAgo = (hours: number) => new Date(now - hours * 3_600_000).toISOString();
@@ -48,7 +48,7 @@ describe('rank', () => {
 		expect(ranked.map((item) => item.uri)).toEqual(['remixed', 'liked', 'old-popular', 'new-quiet']);
 	});
 
-	it('never puts the same author twice in a row while another author is left', () => {
+	it('spaces an author’s clips apart while other authors are left, then lets the rest follow', () => {
 		const ranked = rank(
 			[
 				clip('a1', { author: 'A', likes: 30 }),
@@ -59,7 +59,15 @@ describe('rank', () => {
 			],
 			now,
 		);
-		expect(ranked.map((item) => item.uri)).toEqual(['a1', 'b1', 'a2', 'c1', 'a3']);
+		expect(ranked.map((item) => item.uri)).toEqual(['a1', 'b1', 'c1', 'a2', 'a3']);
+	});
+
+	it(`gives one author at most one place in ${AUTHOR_SPACING}, however well their clips score`, () => {
+		const flood = Array.from({ length: 30 }, (_, i) => clip(`flood${i}`, { author: 'F', likes: 100 }));
+		const others = Array.from({ length: 12 }, (_, i) => clip(`other${i}`, { author: `O${i}` }));
+		const page = rank([...flood, ...others], now).slice(0, 15);
+		expect(page.filter((item) => item.author === 'F')).toHaveLength(3);
+		expect(page[0]!.author).toBe('F');
 	});
 
 	it('gives each item a machine-readable reason', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateRecord } from '../../worker/ingest/records.ts';
+import { MAX_RECORD_CHARS, validateRecord } from '../../worker/ingest/records.ts';
+import { canonicalReferences, referencedHandles } from '../../worker/ingest/references.ts';
 
 const blob = (mimeType = 'video/mp4', size = 120_000) => ({
 	$type: 'blob',
@@ -86,5 +87,56 @@ describe('consent records', () => {
 	});
 	it('refuses a bad expiry', () => {
 		expect(reason('video.dreamreel.consent', { ...consent, expiresAt: 'tomorrow' })).toMatch(/expiresAt/);
+	});
+});
+
+describe('declared fields only', () => {
+	const kept = (collection: Parameters<typeof validateRecord>[0], record: unknown) => {
+		const result = validateRecord(collection, record);
+		if (!result.ok) throw new Error(result.reason);
+		return result.record;
+	};
+
+	it('drops fields no lexicon declares, at every depth, and keeps every declared one', () => {
+		const padded = {
+			...remix,
+			junk: 'x'.repeat(1000),
+			generator: { ...clip.generator, junk: 1 },
+			parent: { ...ref, junk: 1 },
+			labels: { ...clip.labels, values: [{ val: 'ai-generated', junk: 1 }] },
+		};
+		expect(kept('video.dreamreel.remix', padded)).toEqual(remix);
+	});
+
+	it('keeps only the $type of an open union member it does not know', () => {
+		expect(kept('video.dreamreel.clip', { ...clip, labels: { $type: 'com.example.labels', secret: 'x' } }).labels).toEqual({ $type: 'com.example.labels' });
+	});
+
+	it(`refuses a record over ${MAX_RECORD_CHARS} characters of JSON, declared or not`, () => {
+		expect(reason('video.dreamreel.clip', { ...clip, junk: 'x'.repeat(MAX_RECORD_CHARS) })).toMatch(/^record too large/);
+	});
+});
+
+describe('references in one form', () => {
+	const handles = new Map([['alice.test', did]]);
+	const like = (uri: string) => ({ $type: 'video.dreamreel.like', subject: { uri, cid: ref.cid }, createdAt: clip.createdAt });
+	const subject = (uri: string) => (canonicalReferences('video.dreamreel.like', like(uri), handles).subject as { uri: string }).uri;
+
+	it('names the DID for a handle, whatever its case', () => {
+		expect(subject('at://alice.test/video.dreamreel.clip/3kabcdefghi2a')).toBe(ref.uri);
+		expect(subject('at://ALICE.Test/video.dreamreel.clip/3kabcdefghi2a')).toBe(ref.uri);
+		expect(referencedHandles('video.dreamreel.like', like('at://ALICE.test/video.dreamreel.clip/x'))).toEqual(['alice.test']);
+	});
+
+	it('leaves what it cannot resolve as written, so it matches nothing', () => {
+		expect(subject('at://bob.test/video.dreamreel.clip/3kabcdefghi2a')).toBe('at://bob.test/video.dreamreel.clip/3kabcdefghi2a');
+		expect(subject(`at://${did}`)).toBe(`at://${did}`);
+	});
+
+	it('rewrites every reference of a comment reply and a remix', () => {
+		const handleRef = { uri: 'at://alice.test/video.dreamreel.clip/3kabcdefghi2a', cid: ref.cid };
+		const comment = { $type: 'video.dreamreel.comment', subject: handleRef, reply: { root: handleRef, parent: handleRef }, text: 'hi', createdAt: clip.createdAt };
+		expect(canonicalReferences('video.dreamreel.comment', comment, handles)).toEqual({ ...comment, subject: ref, reply: { root: ref, parent: ref } });
+		expect(canonicalReferences('video.dreamreel.remix', { ...remix, parent: handleRef, root: handleRef }, handles)).toEqual(remix);
 	});
 });

@@ -243,7 +243,7 @@ describe('getCameoClips and remixes', () => {
 		await expectHidden(me, remix, 'remixConsent');
 		// No remixes means none, even by the author I let feature me, and further down the chain.
 		await expectHidden(me, remixOfRemix, 'remixConsent');
-		const deeper = await seedClip(remixer, { lineage: { parent: remixOfRemix, root: remixOfRemix } });
+		const deeper = await seedClip(remixer, { lineage: { parent: remixOfRemix, root: parent } });
 		await expectHidden(me, deeper, 'remixConsent');
 	});
 });

@@ -38,8 +38,10 @@ export function hiddenText(item: CameoClip, mine: ConsentRecord | undefined): st
 			return `Your consent does not include ${author}`;
 		case 'otherCameo':
 			return `Someone else in it has not consented to ${author} featuring them`;
+		case 'brokenChain':
+			return 'It is a remix whose chain cannot be followed back to its original';
 		case 'remixNotAllowed':
-			return `It remixes a clip whose author does not allow ${author} to remix it`;
+			return `It remixes a clip whose remix policy, or that of a clip up its chain, does not allow ${author}`;
 		case 'remixConsent':
 			return mine?.allowRemix === false
 				? 'It remixes a clip featuring someone who does not allow remixes (you do not)'

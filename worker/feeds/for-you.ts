@@ -1,7 +1,7 @@
 import type { ClipRow } from '../views/clip-rows.ts';
 import { clipsByUri } from '../views/clip-rows.ts';
-import { VISIBLE, visibleRemixCount } from '../views/visibility.ts';
-import { rank, type Candidate } from './ranking.ts';
+import { COMMENTERS, LIKERS, VISIBLE, visibleRemixCount } from '../views/visibility.ts';
+import { CANDIDATES_PER_AUTHOR, rank, type Candidate } from './ranking.ts';
 
 /** How far back For You looks, and how many candidates it scores per request. */
 const WINDOW_DAYS = 14;
@@ -34,19 +34,22 @@ export async function forYouPage(
 
 async function candidates(db: D1Database, viewer: string | undefined, now: number, includeSeen = false): Promise<Candidate[]> {
 	const since = new Date(now - WINDOW_DAYS * 86_400_000).toISOString();
+	// The newest CANDIDATES_PER_AUTHOR clips of each author: no one fills the pool by writing more.
 	const { results } = await db
 		.prepare(
-			`SELECT c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
-			   (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS likes,
-			   (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comments,
-			   ${visibleRemixCount('c')} AS remixes,
+			`WITH pool AS (
+			   SELECT uri FROM (
+			     SELECT c.uri, c.sort_at, ROW_NUMBER() OVER (PARTITION BY c.did ORDER BY c.sort_at DESC) AS nth
+			     FROM clips c JOIN actors a ON a.did = c.did
+			     WHERE c.sort_at > ?1 AND ${VISIBLE}
+			       AND (?3 OR ?2 IS NULL OR NOT EXISTS (SELECT 1 FROM seen s WHERE s.did = ?2 AND s.clip_uri = c.uri)))
+			   WHERE nth <= ?5 ORDER BY sort_at DESC LIMIT ?4)
+			 SELECT c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
+			   ${LIKERS('c')} AS likes, ${COMMENTERS('c')} AS comments, ${visibleRemixCount('c')} AS remixes,
 			   EXISTS (SELECT 1 FROM follows f WHERE f.did = ?2 AND f.subject = c.did) AS followedByViewer
-			 FROM clips c JOIN actors a ON a.did = c.did
-			 WHERE c.sort_at > ?1 AND ${VISIBLE}
-			   AND (?3 OR ?2 IS NULL OR NOT EXISTS (SELECT 1 FROM seen s WHERE s.did = ?2 AND s.clip_uri = c.uri))
-			 ORDER BY c.sort_at DESC LIMIT ?4`,
+			 FROM clips c WHERE c.uri IN (SELECT uri FROM pool)`,
 		)
-		.bind(since, viewer ?? null, includeSeen ? 1 : 0, MAX_CANDIDATES)
+		.bind(since, viewer ?? null, includeSeen ? 1 : 0, MAX_CANDIDATES, CANDIDATES_PER_AUTHOR)
 		.all<Omit<Candidate, 'isRemix' | 'followedByViewer'> & { isRemix: number; followedByViewer: number }>();
 	return results.map((row) => ({ ...row, isRemix: row.isRemix === 1, followedByViewer: row.followedByViewer === 1 }));
 }

@@ -3,12 +3,18 @@
  *
  * score = (1 + likes + 2·comments + 4·remixes) × ½^(age / half-life) × (1.5 if the viewer follows the author)
  *
- * Remixes weigh most: remix chains are what this network is for. Then a greedy pass keeps the same
- * author from appearing twice in a row.
+ * Remixes weigh most: remix chains are what this network is for. Every signal counts people, not
+ * records. Then a greedy pass spaces each author's clips AUTHOR_SPACING apart, so that however many
+ * clips one account writes it takes at most a fifth of a page while others are left; the queries
+ * also take at most CANDIDATES_PER_AUTHOR of an author's newest clips as candidates.
  */
 
 export const HALF_LIFE_HOURS = 24;
 export const WEIGHTS = { like: 1, comment: 2, remix: 4, followedAuthor: 1.5 } as const;
+/** An author's clips are at least this many places apart while other authors are left. */
+export const AUTHOR_SPACING = 5;
+/** How many of one author's clips are candidates at all. */
+export const CANDIDATES_PER_AUTHOR = 10;
 
 export interface Candidate {
 	uri: string;
@@ -50,16 +56,30 @@ export function reason(candidate: Candidate): Reason {
 	return candidate.followedByViewer ? 'following' : 'fresh';
 }
 
-/** Highest score first, never the same author twice in a row while another author is left. */
+/**
+ * Highest score first, each author's clips AUTHOR_SPACING places apart; when every author left was
+ * seen too recently, the one seen longest ago goes next.
+ */
 export function rank(candidates: Candidate[], now: number): Ranked[] {
 	const pool = candidates
 		.map((candidate) => ({ uri: candidate.uri, author: candidate.author, score: score(candidate, now), reason: reason(candidate) }))
 		.sort((a, b) => b.score - a.score || (a.uri < b.uri ? 1 : -1));
 	const ranked: Ranked[] = [];
+	const lastAt = new Map<string, number>();
 	while (pool.length > 0) {
-		const previous = ranked.at(-1)?.author;
-		const index = pool.findIndex((item) => item.author !== previous);
-		ranked.push(...pool.splice(index === -1 ? 0 : index, 1));
+		let next = 0;
+		let widest = -1;
+		for (let index = 0; index < pool.length; index++) {
+			const gap = ranked.length - (lastAt.get(pool[index]!.author) ?? -Infinity);
+			if (gap >= AUTHOR_SPACING) {
+				next = index;
+				break;
+			}
+			if (gap > widest) [next, widest] = [index, gap];
+		}
+		const [item] = pool.splice(next, 1);
+		lastAt.set(item!.author, ranked.length);
+		ranked.push(item!);
 	}
 	return ranked;
 }

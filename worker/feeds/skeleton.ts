@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
-import { VISIBLE, visibleRemixCount } from '../views/visibility.ts';
+import { authorsVideoShown, COMMENTERS, LIKERS, VISIBLE, visibleRemixCount } from '../views/visibility.ts';
 import type { FeedKey } from './catalog.ts';
-import { rank, type Candidate } from './ranking.ts';
+import { CANDIDATES_PER_AUTHOR, rank, type Candidate } from './ranking.ts';
 
 export interface SkeletonItem {
 	post: string;
@@ -23,8 +23,12 @@ export const algorithms: Record<FeedKey, Algorithm> = {
 		ranked(db, `AND c.is_remix = 1 AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')`, limit, cursor),
 };
 
-/** Clips that have a cross-post, joined to it: the feed serves the post, the rules apply to the clip. */
+/**
+ * Clips that have a cross-post, joined to it: the feed serves the post, the rules apply to the clip,
+ * and to every other clip in which the author published the same video (the post carries its bytes).
+ */
 const SHARED = `FROM crossposts x JOIN clips c ON c.did = x.did AND c.video_cid = x.video_cid JOIN actors a ON a.did = c.did`;
+const SHOWN = `${VISIBLE} AND ${authorsVideoShown('x.did', 'x.video_cid')}`;
 
 /** Signed in: the people the requester follows. Anonymous: everyone (the public version). */
 async function following(db: D1Database, viewer: string | undefined, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
@@ -33,7 +37,7 @@ async function following(db: D1Database, viewer: string | undefined, limit: numb
 	const { results } = await db
 		.prepare(
 			`SELECT x.uri AS post, c.sort_at AS sortAt, x.uri ${SHARED}
-			 WHERE ${VISIBLE} AND (?1 IS NULL OR c.did IN (SELECT subject FROM follows WHERE did = ?1))
+			 WHERE ${SHOWN} AND (?1 IS NULL OR c.did IN (SELECT subject FROM follows WHERE did = ?1))
 			   AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND x.uri < ?3))
 			 ORDER BY c.sort_at DESC, x.uri DESC LIMIT ?4`,
 		)
@@ -49,16 +53,21 @@ async function following(db: D1Database, viewer: string | undefined, limit: numb
 async function ranked(db: D1Database, where: string, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
 	const offset = cursor === undefined ? 0 : Number(cursor);
 	if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });
+	// One candidate per clip (its newest cross-post), the newest CANDIDATES_PER_AUTHOR clips per author.
 	const { results } = await db
 		.prepare(
-			`SELECT x.uri AS post, c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
-			   (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS likes,
-			   (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comments,
-			   ${visibleRemixCount('c')} AS remixes
-			 ${SHARED} WHERE ${VISIBLE} ${where}
-			   AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-14 days')
-			 ORDER BY c.sort_at DESC LIMIT 1000`,
+			`WITH pool AS (
+			   SELECT uri, post FROM (
+			     SELECT c.uri, c.sort_at, MAX(x.uri) AS post, ROW_NUMBER() OVER (PARTITION BY c.did ORDER BY c.sort_at DESC) AS nth
+			     ${SHARED} WHERE ${SHOWN} ${where}
+			       AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-14 days')
+			     GROUP BY c.uri)
+			   WHERE nth <= ?1 ORDER BY sort_at DESC LIMIT 1000)
+			 SELECT pool.post, c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
+			   ${LIKERS('c')} AS likes, ${COMMENTERS('c')} AS comments, ${visibleRemixCount('c')} AS remixes
+			 FROM pool JOIN clips c ON c.uri = pool.uri`,
 		)
+		.bind(CANDIDATES_PER_AUTHOR)
 		.all<Omit<Candidate, 'isRemix' | 'followedByViewer'> & { post: string; isRemix: number }>();
 	const posts = new Map(results.map((row) => [row.uri, row.post]));
 	const order = rank(results.map((row) => ({ ...row, isRemix: row.isRemix === 1, followedByViewer: false })), Date.now());

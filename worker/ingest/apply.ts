@@ -1,6 +1,8 @@
+import type { ActorResolver } from '@atcute/identity-resolver';
 import type { NetworkEvent, RecordOp } from './events.ts';
 import { indexStatements, sharedVideo, sortAt } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
+import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
 
 export interface ApplyResult {
 	/** Record operations written to the index. */
@@ -19,6 +21,8 @@ export interface ApplyResult {
 	videos: string[];
 	/** People whose consent, follows or account changed: their clips' videos may change visibility. */
 	people: string[];
+	/** Clips created, changed or deleted: their videos, and their remixes' down the chain, may change visibility. */
+	clips: string[];
 }
 
 export type FeedChange =
@@ -34,6 +38,8 @@ export interface ApplyOptions {
 	 * false when backfilling a repo, so that reading one account's follows does not crawl the network.
 	 */
 	discoverFollowed?: boolean;
+	/** Resolves handles that records name in references and the index does not know. */
+	actors?: ActorResolver;
 	now?: Date;
 }
 
@@ -45,15 +51,25 @@ export interface ApplyOptions {
 export async function applyEvents(
 	db: D1Database,
 	events: NetworkEvent[],
-	{ discoverFollowed = true, now = new Date() }: ApplyOptions = {},
+	{ discoverFollowed = true, actors, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
-	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [] };
+	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [], clips: [] };
 	const ops = events.flatMap((event) =>
 		event.kind === 'commit'
 			? event.ops.flatMap((op) => (isIndexed(op.collection) ? [{ ...op, did: event.did, rev: event.rev } as Op] : []))
 			: [],
 	);
-	const { revs, known, unfollowed } = await lookups(db, ops, events);
+	// References reach the index in one form only (DID authority), so that no rule can be walked
+	// around by naming a record another way.
+	const recordOf = (op: Op) => (op.action !== 'delete' && typeof op.record === 'object' && op.record !== null ? (op.record as Record<string, unknown>) : undefined);
+	const handles = await resolveHandles(db, [...new Set(ops.flatMap((op) => referencedHandles(op.collection, recordOf(op))))], actors);
+	const canonical = (op: Op, record: Record<string, unknown>) => canonicalReferences(op.collection, record, handles);
+	// Remixes bring in the authors of what they remix: a chain is shown only once it is whole.
+	const named = ops.flatMap((op) => {
+		const record = op.collection === 'video.dreamreel.remix' ? recordOf(op) : undefined;
+		return record ? referencedAuthors(op.collection, canonical(op, record)) : [];
+	});
+	const { revs, known, unfollowed } = await lookups(db, ops, events, named);
 	const indexedAt = now.toISOString();
 	const statements: D1PreparedStatement[] = [];
 	const written = new Map<string, [uri: string, rev: string, deleted: 0 | 1]>();
@@ -85,6 +101,7 @@ export async function applyEvents(
 			result.rejected++;
 			// The repo no longer holds a valid version: drop what the index had.
 			statements.push(...indexStatements(db, op, null, indexedAt));
+			noteVisibility(result, op, null, unfollowed.get(op.uri));
 			statements.push(
 				db
 					.prepare('INSERT INTO rejected_records (uri, cid, reason, seen_at) VALUES (?1, ?2, ?3, ?4)')
@@ -92,11 +109,13 @@ export async function applyEvents(
 			);
 			continue;
 		}
+		const record = canonical(op, validated.record);
 		discover(op.did);
-		if (op.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(String(validated.record.subject));
-		statements.push(...indexStatements(db, op, validated.record, indexedAt));
-		result.feed.push(...feedChanges(op, validated.record, indexedAt, unfollowed));
-		noteVisibility(result, op, validated.record);
+		if (op.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(String(record.subject));
+		if (op.collection === 'video.dreamreel.remix') referencedAuthors(op.collection, record).forEach(discover);
+		statements.push(...indexStatements(db, op, record, indexedAt));
+		result.feed.push(...feedChanges(op, record, indexedAt, unfollowed));
+		noteVisibility(result, op, record);
 		result.applied++;
 	}
 
@@ -134,10 +153,10 @@ export async function applyEvents(
  * another. Each call reads stored revisions before it writes, so two interleaved calls could both
  * see "no revision" and let a stale backfilled create land after the stream's delete.
  */
-export function serialApplier(db: D1Database): (events: NetworkEvent[], options?: ApplyOptions) => Promise<ApplyResult> {
+export function serialApplier(db: D1Database, defaults: ApplyOptions = {}): (events: NetworkEvent[], options?: ApplyOptions) => Promise<ApplyResult> {
 	let last: Promise<unknown> = Promise.resolve();
 	return (events, options) => {
-		const run = last.then(() => applyEvents(db, events, options));
+		const run = last.then(() => applyEvents(db, events, { ...defaults, ...options }));
 		last = run.catch(() => undefined);
 		return run;
 	};
@@ -148,8 +167,9 @@ export function serialApplier(db: D1Database): (events: NetworkEvent[], options?
  * the stored revisions of its records, which of the accounts it concerns are known, and the subjects
  * of the follows it deletes. Keys travel as JSON arrays: D1 caps bound parameters at 100.
  */
-async function lookups(db: D1Database, ops: Op[], events: NetworkEvent[]) {
+async function lookups(db: D1Database, ops: Op[], events: NetworkEvent[], named: string[]) {
 	const dids = new Set([
+		...named,
 		...ops.map((op) => op.did),
 		...ops.flatMap((op) => (op.action !== 'delete' && op.collection === 'app.bsky.graph.follow' ? [String((op.record as { subject?: unknown }).subject)] : [])),
 		...events.flatMap((event) => (event.kind === 'commit' ? [] : [event.did])),
@@ -196,6 +216,7 @@ function noteVisibility(result: ApplyResult, op: Op, record: Record<string, unkn
 	if (op.collection === 'video.dreamreel.clip' || op.collection === 'video.dreamreel.remix') {
 		const video = (record?.video as { ref?: { $link?: string } } | undefined)?.ref?.$link;
 		if (video) result.videos.push(video);
+		result.clips.push(op.uri);
 	} else if (op.collection === 'video.dreamreel.consent') {
 		result.people.push(op.did);
 	} else if (op.collection === 'app.bsky.graph.follow') {

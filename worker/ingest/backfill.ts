@@ -31,10 +31,10 @@ export async function refreshActor(sync: ActorSync, did: string): Promise<string
  * waiting for new events. Records are applied at the repo's current revision: anything the stream
  * later says about them is newer and wins. Returns what timelines and the video mirror must learn.
  */
-export type BackfillResult = Pick<ApplyResult, 'feed' | 'videos' | 'people'>;
+export type BackfillResult = Pick<ApplyResult, 'feed' | 'videos' | 'people' | 'clips'>;
 
 export async function backfillRepo(sync: ActorSync, did: string): Promise<BackfillResult> {
-	const found: BackfillResult = { feed: [], videos: [], people: [] };
+	const found: BackfillResult = { feed: [], videos: [], people: [], clips: [] };
 	const pds = await refreshActor(sync, did);
 	const fetch = outboundFetch(sync.allowLoopbackFetch);
 	const xrpc = async <T>(method: string, params: Record<string, string>): Promise<T> => {
@@ -52,19 +52,18 @@ export async function backfillRepo(sync: ActorSync, did: string): Promise<Backfi
 				'com.atproto.repo.listRecords',
 				{ repo: did, collection, limit: '100', ...(cursor ? { cursor } : {}) },
 			);
-			const ops: RecordOp[] = listed.records.map((record) => ({
-				action: 'create',
-				uri: record.uri,
-				collection,
-				rkey: record.uri.split('/').pop() ?? '',
-				cid: record.cid,
-				record: record.value,
-			}));
+			// Only records of this repo and collection: a PDS does not speak for other repos.
+			const ops: RecordOp[] = listed.records.flatMap((record) => {
+				const rkey = record.uri.split('/').pop() ?? '';
+				const uri = `at://${did}/${collection}/${rkey}`;
+				return record.uri === uri ? [{ action: 'create', uri, collection, rkey, cid: record.cid, record: record.value }] : [];
+			});
 			if (ops.length > 0) {
 				const result = await sync.apply([{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
 				found.feed.push(...result.feed);
 				found.videos.push(...result.videos);
 				found.people.push(...result.people);
+				found.clips.push(...result.clips);
 			}
 			cursor = listed.cursor;
 			if (!cursor || listed.records.length === 0) break;

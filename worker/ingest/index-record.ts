@@ -72,23 +72,28 @@ function commentStatements(db: D1Database, op: Op, record: Row | null, indexedAt
 	];
 }
 
+/**
+ * A deleted (or no longer valid) clip becomes a tombstone: its content goes, what the remix-chain
+ * rules need of it stays (author, lineage, remix policy, cameos), so a remix below it is judged as if
+ * it were still there.
+ */
 function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
-	const statements = [db.prepare('DELETE FROM cameos WHERE clip_uri = ?1').bind(op.uri)];
 	if (!record || op.action === 'delete') {
-		return [...statements, db.prepare('DELETE FROM clips WHERE uri = ?1').bind(op.uri)];
+		return [db.prepare(`UPDATE clip_index SET deleted = 1, record = '{}' WHERE uri = ?1`).bind(op.uri)];
 	}
-	const parent = record.parent as { uri: string; cid: string } | undefined;
-	const root = record.root as { uri: string; cid: string } | undefined;
+	const parent = record.parent as StrongRef | undefined;
+	const root = record.root as StrongRef | undefined;
 	const createdAt = String(record.createdAt);
-	statements.push(
+	const statements = [
+		db.prepare('DELETE FROM cameos WHERE clip_uri = ?1').bind(op.uri),
 		db
 			.prepare(
-				`INSERT INTO clips (uri, cid, did, is_remix, record, video_cid, parent_uri, parent_cid, root_uri, root_cid,
+				`INSERT INTO clip_index (uri, cid, did, is_remix, record, video_cid, parent_uri, parent_cid, root_uri, root_cid,
 				   remix_policy, created_at, indexed_at, sort_at)
 				 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
 				 ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, record = excluded.record, video_cid = excluded.video_cid,
 				   parent_uri = excluded.parent_uri, parent_cid = excluded.parent_cid, root_uri = excluded.root_uri,
-				   root_cid = excluded.root_cid, remix_policy = excluded.remix_policy, created_at = excluded.created_at`,
+				   root_cid = excluded.root_cid, remix_policy = excluded.remix_policy, created_at = excluded.created_at, deleted = 0`,
 			)
 			.bind(
 				op.uri, op.cid, op.did, op.collection === 'video.dreamreel.remix' ? 1 : 0, JSON.stringify(record),
@@ -96,7 +101,7 @@ function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: s
 				parent?.uri ?? null, parent?.cid ?? null, root?.uri ?? null, root?.cid ?? null,
 				record.remixPolicy ?? 'everyone', createdAt, indexedAt, sortAt(createdAt, indexedAt),
 			),
-	);
+	];
 	for (const cameo of new Set((record.cameos as string[] | undefined) ?? [])) {
 		statements.push(db.prepare('INSERT INTO cameos (clip_uri, did) VALUES (?1, ?2)').bind(op.uri, cameo));
 	}

@@ -32,13 +32,66 @@ export type Validated =
 	| { ok: false; reason: string };
 
 /**
+ * The largest record the index keeps, as JSON characters. Every declared field of our lexicons
+ * together stays well under it (a clip at its limits is ~35 KB); D1 rows stop at 2 MB.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024;
+
+/**
  * Validates a record against its collection's lexicon, blob mime types and sizes included
- * (`strict`), and checks that the record names its own collection as `$type`.
+ * (`strict`), checks that the record names its own collection as `$type`, and keeps only the fields
+ * the lexicon declares: anything else a hand-written record carries is neither stored nor served.
  */
 export function validateRecord(collection: IndexedCollection, record: unknown): Validated {
 	if (typeof record !== 'object' || record === null || (record as { $type?: unknown }).$type !== collection) {
 		return { ok: false, reason: `$type must be ${collection}` };
 	}
-	const result = safeParse(indexedCollections[collection], record, { strict: true });
-	return result.ok ? { ok: true, record: record as Record<string, unknown> } : { ok: false, reason: result.message };
+	const size = JSON.stringify(record).length;
+	if (size > MAX_RECORD_CHARS) return { ok: false, reason: `record too large: ${size} characters of JSON (at most ${MAX_RECORD_CHARS})` };
+	const schema = indexedCollections[collection];
+	const result = safeParse(schema, record, { strict: true });
+	return result.ok ? { ok: true, record: declaredOnly(schema as unknown as Schema, record) as Record<string, unknown> } : { ok: false, reason: result.message };
+}
+
+/** The parts of a lexicon schema `declaredOnly` walks (see @atcute/lexicons/validations). */
+interface Schema {
+	type: string;
+	object?: Schema;
+	wrapped?: Schema;
+	shape?: Record<string, Schema>;
+	item?: Schema;
+	members?: readonly Schema[];
+	expected?: unknown;
+}
+
+const literalOf = (schema: Schema): unknown => (schema.type === 'optional' ? literalOf(schema.wrapped!) : schema.expected);
+
+/** `value` (already valid against `schema`) reduced to what the schema declares. */
+function declaredOnly(schema: Schema, value: unknown): unknown {
+	switch (schema.type) {
+		case 'record':
+			return declaredOnly(schema.object!, value);
+		case 'optional':
+		case 'nullable':
+			return value === undefined || value === null ? value : declaredOnly(schema.wrapped!, value);
+		case 'object': {
+			const input = value as Record<string, unknown>;
+			const output: Record<string, unknown> = {};
+			for (const [key, field] of Object.entries(schema.shape!)) {
+				if (input[key] !== undefined) output[key] = declaredOnly(field, input[key]);
+			}
+			return output;
+		}
+		case 'array':
+			return (value as unknown[]).map((item) => declaredOnly(schema.item!, item));
+		case 'variant': {
+			// An open union may carry a type we do not know: only its $type is kept.
+			const type = (value as { $type: string }).$type;
+			const member = schema.members!.map((m) => (m.type === 'record' ? m.object! : m)).find((m) => literalOf(m.shape!.$type!) === type);
+			return member ? declaredOnly(member, value) : { $type: type };
+		}
+		default:
+			// Scalars, and blobs, whose shape validation already fixes.
+			return value;
+	}
 }

@@ -1,6 +1,6 @@
 import { clipsByUri, type ClipRow } from '../views/clip-rows.ts';
 import { clipView } from '../views/clip-view.ts';
-import { consentAllows, remixForbiddenBy, remixPolicyAllows } from '../views/visibility.ts';
+import { consentAllows, remixRefusalsOf } from '../views/visibility.ts';
 
 /** The parent of a remix, as the index shows it. */
 export interface ParentClip {
@@ -21,10 +21,11 @@ interface CameoRow {
 	allowed: number;
 }
 
-interface RemixRow {
-	policy: string;
-	policy_allows: number;
-	blockers: string;
+interface RefusalRow {
+	kind: 'policy' | 'consent';
+	who: string;
+	handle: string | null;
+	policy: string | null;
 }
 
 /**
@@ -51,23 +52,19 @@ export async function checkPermissions(db: D1Database, requester: string, cameos
 
 	const [row] = await clipsByUri(db, [remixOf]);
 	if (!row) return { ok: false, error: 'ClipNotFound', status: 404, message: `clip not found: ${remixOf}` };
-	const remix = await db
-		.prepare(
-			`SELECT p.remix_policy AS policy, ${remixPolicyAllows('p', '?2')} AS policy_allows,
-			   (SELECT json_group_array(COALESCE((SELECT handle FROM actors WHERE did = pc.did), pc.did)) FROM ${remixForbiddenBy('p', '?2')}) AS blockers
-			 FROM clips p WHERE p.uri = ?1`,
-		)
+	const { results: refusals } = await db
+		.prepare(`SELECT r.kind, r.who, r.policy, (SELECT handle FROM actors WHERE did = r.who) AS handle FROM (${remixRefusalsOf('?1', '?2')}) r`)
 		.bind(remixOf, requester)
-		.first<RemixRow>();
-	if (!remix) return { ok: false, error: 'ClipNotFound', status: 404, message: `clip not found: ${remixOf}` };
-	if (remix.policy_allows !== 1) {
-		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `the clip's remix policy (${remix.policy}) does not include you` };
+		.all<RefusalRow>();
+	const policy = refusals.find((refusal) => refusal.kind === 'policy');
+	if (policy) {
+		const whose = policy.who === row.did ? "the clip's remix policy" : `the remix policy of ${policy.handle ?? policy.who}'s clip up its remix chain`;
+		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${whose} (${policy.policy}) does not include you` };
 	}
-	const blockers = JSON.parse(remix.blockers) as string[];
+	const blockers = [...new Set(refusals.map((refusal) => refusal.handle ?? refusal.who))];
 	if (blockers.length > 0) {
 		const verb = blockers.length === 1 ? 'does' : 'do';
-		const who = blockers.join(', ');
-		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${who} ${verb} not allow you to remix clips featuring them` };
+		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${blockers.join(', ')} ${verb} not allow you to remix clips featuring them` };
 	}
 	return { ok: true, parent: parentOf(row) };
 }

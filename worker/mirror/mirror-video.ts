@@ -1,6 +1,6 @@
 import { VideoHostError, type VideoHost } from '../video/index.ts';
 import { blobUrl } from '../views/profile-view.ts';
-import { VISIBLE } from '../views/visibility.ts';
+import { videoShown } from '../views/visibility.ts';
 
 export interface MirrorDeps {
 	db: D1Database;
@@ -23,7 +23,8 @@ interface Source {
 }
 
 /**
- * Copies one blob to the video host and records its playback state, or re-applies whether it may
+ * Copies one blob to the video host (from the PDS of the first author to publish it: a later record
+ * naming the same CID cannot make the copy fail) and records its playback state, or re-applies whether it may
  * be public. The canonical blob stays on the author's PDS; the host refuses bytes that do not hash
  * to the CID or exceed the declared size (R2), so the copy is the author's video or nothing.
  */
@@ -32,8 +33,8 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Outcom
 		.prepare(
 			`SELECT c.did, a.pds, json_extract(c.record, '$.video.mimeType') AS mime, json_extract(c.record, '$.video.size') AS size,
 			   EXISTS (SELECT 1 FROM json_each(c.record, '$.labels.values') WHERE json_extract(value, '$.val') = 'ai-generated') AS aiGenerated,
-			   EXISTS (SELECT 1 FROM clips c JOIN actors a ON a.did = c.did WHERE c.video_cid = ?1 AND ${VISIBLE}) AS visible
-			 FROM clips c JOIN actors a ON a.did = c.did WHERE c.video_cid = ?1 LIMIT 1`,
+			   ${videoShown('?1')} AS visible
+			 FROM clips c JOIN actors a ON a.did = c.did WHERE c.video_cid = ?1 ORDER BY c.indexed_at, c.uri LIMIT 1`,
 		)
 		.bind(cid)
 		.first<Source>();

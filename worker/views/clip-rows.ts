@@ -1,5 +1,5 @@
 import type { Position } from './cursor.ts';
-import { hiddenReason, MAX_CHAIN, VISIBLE, visibleRemixCount } from './visibility.ts';
+import { COMMENTERS, hiddenReason, LIKERS, MAX_CHAIN, VISIBLE, visibleRemixCount } from './visibility.ts';
 
 export interface ClipRow {
 	uri: string;
@@ -31,8 +31,8 @@ const COLUMNS = `
        c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c.root_uri, c.root_cid,
        c.indexed_at, c.sort_at AS sortAt, a.handle, a.display_name, a.avatar_cid, a.pds,
        ${visibleRemixCount('c')} AS remix_count,
-       (SELECT COUNT(*) FROM likes l WHERE l.subject_uri = c.uri) AS like_count,
-       (SELECT COUNT(*) FROM comments m WHERE m.subject_uri = c.uri) AS comment_count,
+       ${LIKERS('c')} AS like_count,
+       ${COMMENTERS('c')} AS comment_count,
        v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail`;
 
 const FROM = `FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;
@@ -94,11 +94,12 @@ export interface FeaturingRow extends ClipRow {
 
 /**
  * The clips featuring person ?1: naming them as a cameo, or remixing, however far down the chain
- * (as visibility.ts follows it up), a clip that does — a remix reuses the likeness.
+ * (as visibility.ts follows it up, through deleted clips' tombstones), a clip that does — a remix
+ * reuses the likeness. Remixes naming such a clip as their root come too, whole chain or not.
  */
 const FEATURING = `WITH RECURSIVE down(uri, depth) AS (
     SELECT clip_uri, 0 FROM cameos WHERE did = ?1
-    UNION SELECT r.uri, down.depth + 1 FROM clips r JOIN down ON r.parent_uri = down.uri WHERE down.depth < ${MAX_CHAIN})
+    UNION SELECT r.uri, down.depth + 1 FROM clip_index r JOIN down ON r.parent_uri = down.uri WHERE down.depth < ${MAX_CHAIN})
   SELECT uri FROM down
   UNION SELECT r.uri FROM cameos m JOIN clips r ON r.root_uri = m.clip_uri WHERE m.did = ?1`;
 

@@ -2,6 +2,11 @@
  * Who may be shown: the rules every view and feed applies, in SQL over the index, at read time.
  * Nothing is deleted when a rule hides a clip, so re-granting consent brings it back at once.
  *
+ * The rules fail closed: what cannot be evaluated hides. A remix is shown only when its whole chain,
+ * up to a root clip, is in the index (deleted clips count through their tombstones in `clip_index`,
+ * which keep author, parent, remix policy and cameos); a missing, unresolved or looping link, a
+ * chain deeper than MAX_CHAIN or a root that is not the chain's own hides it.
+ *
  * `c` is the clip, `a` its author's account row, unless named otherwise.
  */
 
@@ -18,6 +23,10 @@ export const consentAllows = (person: string, author: string) => `EXISTS (
     OR (k.audience = 'followers' AND ${follows(author, person)})
     OR (k.audience = 'mutuals' AND ${follows(author, person)} AND ${follows(person, author)})))`;
 
+/** Whether `person` has let `remixer` remix clips featuring them: consent covering them, remixes allowed. */
+const remixConsentAllows = (person: string, remixer: string) =>
+	`(${consentAllows(person, remixer)} AND EXISTS (SELECT 1 FROM consents rk WHERE rk.did = ${person} AND rk.allow_remix = 1))`;
+
 /** Whether `remixer` may remix clip `p` under its remix policy. */
 export const remixPolicyAllows = (p: string, remixer: string) => `(
   ${p}.did = ${remixer}
@@ -25,44 +34,57 @@ export const remixPolicyAllows = (p: string, remixer: string) => `(
   OR (${p}.remix_policy = 'followers' AND ${follows(remixer, `${p}.did`)})
   OR (${p}.remix_policy = 'mutuals' AND ${follows(remixer, `${p}.did`)} AND ${follows(`${p}.did`, remixer)}))`;
 
-/** How far along a remix chain the likeness of featured people is followed. */
+/** How many links of a remix chain are followed; a remix further down is hidden. */
 export const MAX_CHAIN = 16;
 
 /**
- * The clips whose likenesses a remix of clip `p` reuses: `p`, its ancestors (up to MAX_CHAIN), and
- * its chain's root (named even where a deleted clip breaks the chain).
+ * `up(uri, did, parent, depth)`: the chain from the clip `anchor` selects (depth 0) up through its
+ * parents, tombstones included, at most MAX_CHAIN links. A loop only repeats until the limit.
  */
-const chainOf = (p: string) => `
-	WITH RECURSIVE up(uri, parent, depth) AS (
-	  SELECT ${p}.uri, ${p}.parent_uri, 0
-	  UNION SELECT k.uri, k.parent_uri, up.depth + 1 FROM clips k JOIN up ON k.uri = up.parent WHERE up.depth < ${MAX_CHAIN})
-	SELECT uri FROM up UNION SELECT ${p}.root_uri`;
+const chainFrom = (anchor: string) => `WITH RECURSIVE up(uri, did, parent, depth) AS (
+    ${anchor}
+    UNION ALL SELECT k.uri, k.did, k.parent_uri, up.depth + 1 FROM clip_index k JOIN up ON k.uri = up.parent WHERE up.depth < ${MAX_CHAIN})`;
+
+const chainAbove = (c: string) => chainFrom(`SELECT ${c}.uri, ${c}.did, ${c}.parent_uri, 0`);
 
 /**
- * FROM … WHERE over the people featured in clip `p` or up its remix chain (`pc`, other than
- * `remixer` and the featuring clip's author) who have not let `remixer` remix them: their consent
- * must be current, include `remixer` in its audience, and allow remixes. A remix reuses their
- * likeness even when it does not name them again, so a revoked or narrowed consent hides it too.
+ * Why `remixer` may not remix the clip at depth 0 of `chain`: one row (kind, who, policy) per clip up
+ * the chain whose remix policy excludes them ('policy', who = that clip's author) and per person
+ * featured up the chain who has not let them remix ('consent', who = that person). A remix reuses
+ * the likeness of everyone featured above it, whether or not it names them again.
  */
-export const remixForbiddenBy = (p: string, remixer: string) =>
-	`cameos pc JOIN clips fc ON fc.uri = pc.clip_uri
-	 WHERE pc.clip_uri IN (${chainOf(p)}) AND pc.did != ${remixer} AND pc.did != fc.did
-	   AND NOT (${consentAllows('pc.did', remixer)} AND EXISTS (SELECT 1 FROM consents rk WHERE rk.did = pc.did AND rk.allow_remix = 1))`;
+const remixRefusals = (chain: string, remixer: string) => `${chain}
+  SELECT 'policy' AS kind, hc.did AS who, hc.remix_policy AS policy FROM up JOIN clip_index hc ON hc.uri = up.uri
+   WHERE NOT ${remixPolicyAllows('hc', remixer)}
+  UNION ALL
+  SELECT 'consent', pc.did, NULL FROM up JOIN cameos pc ON pc.clip_uri = up.uri
+   WHERE pc.did != ${remixer} AND pc.did != up.did AND NOT ${remixConsentAllows('pc.did', remixer)}`;
 
-/** Whether `remixer` may remix clip `p`: its remix policy, and everyone featured in it or up its chain lets them. */
-export const remixAllows = (p: string, remixer: string) =>
-	`(${remixPolicyAllows(p, remixer)} AND NOT EXISTS (SELECT 1 FROM ${remixForbiddenBy(p, remixer)}))`;
+/** The refusals (see remixRefusals) for `remixer` remixing the live clip `?uri`, as rows. */
+export const remixRefusalsOf = (uri: string, remixer: string) =>
+	remixRefusals(chainFrom(`SELECT uri, did, parent_uri, 0 FROM clips WHERE uri = ${uri}`), remixer);
+
+/** Whether `remixer` may remix clip `p`: no clip up its chain refuses them by policy or by consent. */
+export const remixAllows = (p: string, remixer: string) => `NOT EXISTS (${remixRefusals(chainAbove(p), remixer)})`;
 
 /**
  * The rules clip `c` (author account row `a`) must pass to be shown, each named by what failing it
- * means. Every cameo (other than the author) consents; a remix respects its parent's policy and the
- * consent of everyone featured up its chain.
+ * means. Every cameo (other than the author) consents. A remix has a whole chain; every clip in it
+ * was allowed by the remix policy of every clip above it (so a policy holds all the way down); and
+ * everyone featured up the chain lets each remixer below them remix them (and, in their own clip,
+ * consented to its author).
  */
 const rules = (c: string, a: string) => ({
 	authorInactive: `${a}.active = 1`,
 	cameoConsent: `NOT EXISTS (SELECT 1 FROM cameos cm WHERE cm.clip_uri = ${c}.uri AND cm.did != ${c}.did AND NOT ${consentAllows('cm.did', `${c}.did`)})`,
-	remixNotAllowed: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = ${c}.parent_uri AND NOT ${remixPolicyAllows('p', `${c}.did`)})`,
-	remixConsent: `NOT EXISTS (SELECT 1 FROM clips p WHERE p.uri = ${c}.parent_uri AND EXISTS (SELECT 1 FROM ${remixForbiddenBy('p', `${c}.did`)}))`,
+	brokenChain: `(${c}.parent_uri IS NULL OR EXISTS (${chainAbove(c)}
+	  SELECT 1 FROM up WHERE up.parent IS NULL AND up.uri = ${c}.root_uri))`,
+	remixNotAllowed: `(${c}.parent_uri IS NULL OR NOT EXISTS (${chainAbove(c)}
+	  SELECT 1 FROM up lo JOIN up hi ON hi.depth > lo.depth JOIN clip_index hc ON hc.uri = hi.uri WHERE NOT ${remixPolicyAllows('hc', 'lo.did')}))`,
+	remixConsent: `(${c}.parent_uri IS NULL OR NOT EXISTS (${chainAbove(c)}
+	  SELECT 1 FROM up lo JOIN up hi ON hi.depth >= lo.depth AND hi.depth > 0 JOIN cameos pc ON pc.clip_uri = hi.uri
+	   WHERE pc.did != lo.did AND pc.did != hi.did
+	     AND NOT (CASE WHEN hi.depth = lo.depth THEN ${consentAllows('pc.did', 'lo.did')} ELSE ${remixConsentAllows('pc.did', 'lo.did')} END)))`,
 });
 
 const visibleAs = (c: string, a: string) => Object.values(rules(c, a)).join('\n  AND ');
@@ -70,9 +92,25 @@ const RULES = rules('c', 'a');
 
 export const VISIBLE = visibleAs('c', 'a');
 
-/** How many remixes of clip `c` are shown: a hidden remix neither counts nor boosts its parent. */
+/** Counts count people: one account writing more records does not move them. */
+export const LIKERS = (c: string) => `(SELECT COUNT(DISTINCT l.did) FROM likes l WHERE l.subject_uri = ${c}.uri)`;
+export const COMMENTERS = (c: string) => `(SELECT COUNT(DISTINCT m.did) FROM comments m WHERE m.subject_uri = ${c}.uri)`;
+
+/** How many people have a remix of clip `c` shown: a hidden remix neither counts nor boosts its parent. */
 export const visibleRemixCount = (c: string) =>
-	`(SELECT COUNT(*) FROM clips r JOIN actors ra ON ra.did = r.did WHERE r.parent_uri = ${c}.uri AND ${visibleAs('r', 'ra')})`;
+	`(SELECT COUNT(DISTINCT r.did) FROM clips r JOIN actors ra ON ra.did = r.did WHERE r.parent_uri = ${c}.uri AND ${visibleAs('r', 'ra')})`;
+
+/**
+ * Whether the video blob `cid` may be public on our video host: no clip using it is hidden. A clip
+ * that shares the blob of a hidden one must not open its bytes up; the visible one still plays,
+ * from its author's own PDS.
+ */
+export const videoShown = (cid: string) =>
+	`NOT EXISTS (SELECT 1 FROM clips vc JOIN actors va ON va.did = vc.did WHERE vc.video_cid = ${cid} AND NOT (${visibleAs('vc', 'va')}))`;
+
+/** Whether none of `did`'s own clips using the video `cid` is hidden (for what shares their blob elsewhere). */
+export const authorsVideoShown = (did: string, cid: string) =>
+	`NOT EXISTS (SELECT 1 FROM clips vc JOIN actors va ON va.did = vc.did WHERE vc.did = ${did} AND vc.video_cid = ${cid} AND NOT (${visibleAs('vc', 'va')}))`;
 
 /**
  * Why clip `c` is hidden, told to `person` (someone it features): the first rule it fails, or NULL
@@ -85,6 +123,7 @@ export const hiddenReason = (person: string) => `CASE
     THEN COALESCE((SELECT CASE WHEN own.expires_at IS NOT NULL AND own.expires_at <= ${NOW} THEN 'expired' ELSE 'audience' END
                    FROM consents own WHERE own.did = ${person}), 'noConsent')
   WHEN NOT (${RULES.cameoConsent}) THEN 'otherCameo'
+  WHEN NOT (${RULES.brokenChain}) THEN 'brokenChain'
   WHEN NOT (${RULES.remixNotAllowed}) THEN 'remixNotAllowed'
   WHEN NOT (${RULES.remixConsent}) THEN 'remixConsent'
 END`;
