@@ -171,7 +171,7 @@ export async function replay(
 
 /** The index's row counts, named as the generator's model names them; null for a table the schema lacks. */
 export async function countRows(db: D1Database): Promise<Record<keyof ExpectedIndex, number | null>> {
-	const { results } = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+	const { results } = await db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").all<{ name: string }>();
 	const tables = new Set(results.map((row) => row.name));
 	const n = async (sql: string) => {
 		const table = /FROM (\w+)/.exec(sql)![1]!;
@@ -183,7 +183,8 @@ export async function countRows(db: D1Database): Promise<Record<keyof ExpectedIn
 		follows: await n('SELECT COUNT(*) AS n FROM follows'),
 		clips: await n('SELECT COUNT(*) AS n FROM clips WHERE is_remix = 0'),
 		remixes: await n('SELECT COUNT(*) AS n FROM clips WHERE is_remix = 1'),
-		cameos: await n('SELECT COUNT(*) AS n FROM cameos'),
+		// Deleted clips keep their cameos in their tombstones: count those of live clips.
+		cameos: await n('SELECT COUNT(*) AS n FROM cameos WHERE clip_uri IN (SELECT uri FROM clips)'),
 		consents: await n('SELECT COUNT(*) AS n FROM consents'),
 		likes: await n('SELECT COUNT(*) AS n FROM likes'),
 		comments: await n('SELECT COUNT(*) AS n FROM comments'),
