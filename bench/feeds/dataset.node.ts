@@ -156,14 +156,17 @@ export async function seedDataset(pdsUrl: string, options: DatasetOptions, log: 
 			clip.likes++;
 			writes++;
 		}
+		// commentCount counts people: a second comment by the same viewer does not add to it.
+		const commented = new Set<SeededClip>();
 		for (let i = 0; i < options.commentsPerViewer; i++) {
 			const clip = weighted();
 			await create(agent, 'video.dreamreel.comment', { subject: { uri: clip.uri, cid: clip.cid }, text: `comment ${i} from ${agent.session?.handle}`, createdAt: new Date().toISOString() });
-			clip.comments++;
+			if (!commented.has(clip)) clip.comments++;
+			commented.add(clip);
 			writes++;
 		}
 	});
-	log(`  ${clips.reduce((n, c) => n + c.likes, 0)} likes, ${clips.reduce((n, c) => n + c.comments, 0)} comments`);
+	log(`  ${clips.reduce((n, c) => n + c.likes, 0)} likes, ${options.viewers * options.commentsPerViewer} comments`);
 
 	// Cross-posts: Bluesky posts sharing a clip's video (the same blob), by the clip's author.
 	const crossposts: string[] = [];
