@@ -4,7 +4,7 @@ import { advance, finish } from '../worker/jobs/machine.ts';
 import { backoffMs } from '../worker/jobs/retry.ts';
 import { createJobRuntime, type JobRuntime } from '../worker/jobs/runtime.ts';
 import { providerOf, runStep } from '../worker/jobs/steps.ts';
-import { JobStore } from '../worker/jobs/store.ts';
+import { JobStore } from './job-store.ts';
 import { jobView, type JobView } from '../worker/jobs/view.ts';
 
 export interface NewJob {

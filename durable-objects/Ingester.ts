@@ -1,8 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { Mirror } from './Mirror.ts';
 import { migrate } from './migrate.ts';
-import { createContext, type AppContext } from '../worker/context.ts';
+import { readConfig } from '../worker/config.ts';
+import { createIdentity } from '../worker/identity/index.ts';
 import { serialApplier, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
-import { FANOUT_SCHEMA, FanoutQueue } from '../worker/feeds/fanout-queue.ts';
+import { FanoutQueue } from '../worker/feeds/fanout-queue.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
@@ -38,14 +40,25 @@ interface PendingAccount extends Record<string, SqlStorageValue> {
 	generation: number;
 }
 
+/** Numbered: append, never edit (see ./migrate.ts). */
 const SCHEMA = [
 	`CREATE TABLE state (key TEXT PRIMARY KEY, value)`,
 	// Accounts to resolve (and, with backfill = 1, whose repos to read), retried with backoff.
 	// `generation` moves when news arrives mid-sync, so that sync does not clear the newer request.
 	`CREATE TABLE pending (did TEXT PRIMARY KEY, backfill INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
 	   next_at INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0)`,
-	// Timeline changes still to push to followers; kept until done so none is lost.
-	...FANOUT_SCHEMA,
+	// Timeline changes still to push to followers (worker/feeds/fanout-queue.ts); kept until done so none is lost.
+	`CREATE TABLE fanout (id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL)`,
+	// `key`: changes with the same key (one clip, one follow pair) apply in stream order.
+	// `after`: the last follower pushed to. `next_at`: when it may run (backoff, and round robin between steps).
+	`ALTER TABLE fanout ADD COLUMN key TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE fanout ADD COLUMN after TEXT`,
+	`ALTER TABLE fanout ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE fanout ADD COLUMN next_at INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE fanout ADD COLUMN last_error TEXT`,
+	`CREATE INDEX fanout_by_key ON fanout (key, id)`,
+	`CREATE INDEX fanout_by_due ON fanout (next_at, id)`,
+	`CREATE TABLE fanout_failed (id INTEGER PRIMARY KEY, change TEXT NOT NULL, error TEXT NOT NULL, failed_at INTEGER NOT NULL)`,
 ];
 
 /**
@@ -57,7 +70,7 @@ export class Ingester extends DurableObject<Env> {
 	readonly #source: Source;
 	readonly #sync: ActorSync;
 	readonly #fanout: FanoutQueue;
-	readonly #mirror: AppContext['mirror'];
+	readonly #mirror: () => DurableObjectStub<Mirror>;
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
 	#draining = false;
@@ -67,11 +80,13 @@ export class Ingester extends DurableObject<Env> {
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		const app = createContext(env);
-		this.#source = sourceFor(app.config.firehoseUrl);
-		this.#sync = { db: app.db, identity: app.identity, allowLoopbackFetch: app.config.allowLoopbackFetch, apply: serialApplier(app.db, { actors: app.identity.actors }) };
-		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: app.db, timeline: app.timeline, maxFollowers: app.config.fanoutMaxFollowers });
-		this.#mirror = app.mirror;
+		const config = readConfig(env);
+		const identity = createIdentity(config, env.DB);
+		this.#source = sourceFor(config.firehoseUrl);
+		this.#sync = { db: env.DB, identity, allowLoopbackFetch: config.allowLoopbackFetch, apply: serialApplier(env.DB, { actors: identity.actors }) };
+		const timeline = (viewer: string) => env.TIMELINE.getByName(viewer);
+		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: env.DB, timeline, maxFollowers: config.fanoutMaxFollowers });
+		this.#mirror = () => env.MIRROR.getByName('videos');
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
 	}
 

@@ -1,12 +1,19 @@
 import { DurableObject } from 'cloudflare:workers';
-import { createContext } from '../worker/context.ts';
+import { readConfig } from '../worker/config.ts';
 import { mirrorVideo, type MirrorDeps } from '../worker/mirror/mirror-video.ts';
+import { videoHostOf } from '../worker/video/index.ts';
 import { MAX_CHAIN } from '../worker/views/visibility.ts';
+import { migrate } from './migrate.ts';
 
 const MAX_ATTEMPTS = 10;
 const CONCURRENCY = 4;
 /** Clips indexed while a hand-off to this object was lost are found by this sweep. */
 const SWEEP_MS = 5 * 60_000;
+
+const SCHEMA = [
+	// IF NOT EXISTS: objects made before the schema was numbered already have it.
+	`CREATE TABLE IF NOT EXISTS tasks (cid TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, reason TEXT)`,
+];
 
 /**
  * Copies clips' videos from their authors' PDSes to the video host (R2 or Stream), and re-applies
@@ -19,9 +26,9 @@ export class Mirror extends DurableObject<Env> {
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		const app = createContext(env);
-		this.#deps = { db: app.db, host: app.videoHost };
-		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS tasks (cid TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, reason TEXT)`);
+		const config = readConfig(env);
+		this.#deps = { db: env.DB, host: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch) };
+		migrate(ctx.storage.sql, SCHEMA);
 	}
 
 	/** New videos to copy, or videos whose clips' visibility may have changed. */

@@ -1,12 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { TimelineItem } from '../worker/feeds/timeline.ts';
 import type { Position } from '../worker/views/cursor.ts';
 import { migrate } from './migrate.ts';
-
-export interface TimelineItem {
-	uri: string;
-	author: string;
-	sortAt: string;
-}
 
 /** Timelines keep this many recent items; older pages fall back to the index. */
 const MAX_ITEMS = 5000;

@@ -5,8 +5,7 @@ import { ServiceAuth } from './auth.ts';
 import { readConfig, type Config } from './config.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import { lazyJobRuntime, type JobRuntime } from './jobs/runtime.ts';
-import { outboundFetch } from './outbound-fetch.ts';
-import { createVideoHost, readVideoConfig, type VideoHost } from './video/index.ts';
+import { videoHostOf, type VideoHost } from './video/index.ts';
 
 /** The few objects every handler needs, built once per isolate and passed explicitly. */
 export interface AppContext {
@@ -36,12 +35,7 @@ export function createContext(env: Env): AppContext {
 		auth: new ServiceAuth(config, identity.dids),
 		ingester: () => env.INGESTER.getByName('network'),
 		timeline: (viewer) => env.TIMELINE.getByName(viewer),
-		videoHost: createVideoHost(readVideoConfig(env), {
-			bucket: env.VIDEOS,
-			publicUrl: config.publicUrl.origin,
-			fetch: outboundFetch(config.allowLoopbackFetch),
-			cache: caches.default,
-		}),
+		videoHost: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),
 		mirror: () => env.MIRROR.getByName('videos'),
 		jobs: lazyJobRuntime(env),
 	};

@@ -5,21 +5,6 @@ import { fanOutStep, type FanoutDeps } from './fanout.ts';
 export const MAX_FANOUT_ATTEMPTS = 10;
 const MAX_BACKOFF_MS = 600_000;
 
-/** Statements for the owner's numbered schema (see `durable-objects/migrate.ts`). */
-export const FANOUT_SCHEMA = [
-	`CREATE TABLE fanout (id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL)`,
-	// `key`: changes with the same key (one clip, one follow pair) apply in stream order.
-	// `after`: the last follower pushed to. `next_at`: when it may run (backoff, and round robin between steps).
-	`ALTER TABLE fanout ADD COLUMN key TEXT NOT NULL DEFAULT ''`,
-	`ALTER TABLE fanout ADD COLUMN after TEXT`,
-	`ALTER TABLE fanout ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0`,
-	`ALTER TABLE fanout ADD COLUMN next_at INTEGER NOT NULL DEFAULT 0`,
-	`ALTER TABLE fanout ADD COLUMN last_error TEXT`,
-	`CREATE INDEX fanout_by_key ON fanout (key, id)`,
-	`CREATE INDEX fanout_by_due ON fanout (next_at, id)`,
-	`CREATE TABLE fanout_failed (id INTEGER PRIMARY KEY, change TEXT NOT NULL, error TEXT NOT NULL, failed_at INTEGER NOT NULL)`,
-];
-
 interface Row extends Record<string, SqlStorageValue> {
 	id: number;
 	change: string;
@@ -28,7 +13,8 @@ interface Row extends Record<string, SqlStorageValue> {
 }
 
 /**
- * The durable queue of timeline changes still to push to followers, in a Durable Object's SQLite.
+ * The durable queue of timeline changes still to push to followers, in a Durable Object's SQLite
+ * (tables `fanout` and `fanout_failed`, created by its owner's schema: durable-objects/Ingester.ts).
  * A change is worked through a page of followers at a time with its progress saved, so a crash or
  * a failure resumes where it stopped rather than from the first follower; a failing change backs
  * off and never holds up unrelated ones; changes to the same clip or follow keep stream order.

@@ -1,4 +1,5 @@
-import type { Timeline, TimelineItem } from '../../durable-objects/Timeline.ts';
+import type { Timeline } from '../../durable-objects/Timeline.ts';
+import type { TimelineItem } from './timeline.ts';
 import type { FeedChange } from '../ingest/apply.ts';
 
 export interface FanoutDeps {

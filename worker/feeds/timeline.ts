@@ -1,7 +1,13 @@
-import type { TimelineItem } from '../../durable-objects/Timeline.ts';
 import type { AppContext } from '../context.ts';
 import { clipsByUri, type ClipRow } from '../views/clip-rows.ts';
 import type { Position } from '../views/cursor.ts';
+
+/** One clip in a viewer's timeline (a Timeline object's row, or a big creator's clip merged in). */
+export interface TimelineItem {
+	uri: string;
+	author: string;
+	sortAt: string;
+}
 
 /**
  * A page of the viewer's following timeline: what was pushed to their Timeline object, merged with

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundFetch } from '../outbound-fetch.ts';
 import type { VideoHost } from './host.ts';
 import { R2VideoHost } from './r2-host.ts';
 import type { VideoCache } from './serve-video.ts';
@@ -45,6 +46,16 @@ export interface VideoHostDeps {
 	/** For blob URLs (R2 host): `outboundFetch(config.allowLoopbackFetch)`. */
 	fetch: typeof fetch;
 	cache?: VideoCache;
+}
+
+/** The deployment's video host, as its env and config describe it. */
+export function videoHostOf(env: Env, publicUrl: URL, allowLoopbackFetch: boolean): VideoHost {
+	return createVideoHost(readVideoConfig(env), {
+		bucket: env.VIDEOS,
+		publicUrl: publicUrl.origin,
+		fetch: outboundFetch(allowLoopbackFetch),
+		cache: caches.default,
+	});
 }
 
 export function createVideoHost(config: VideoConfig, deps: VideoHostDeps): VideoHost {

@@ -1,5 +1,5 @@
-import { migrate } from '../../durable-objects/migrate.ts';
-import type { Job, JobStatus } from './job.ts';
+import type { Job, JobStatus } from '../worker/jobs/job.ts';
+import { migrate } from './migrate.ts';
 
 const SCHEMA = [
 	// One row: the job. `status` is a column of its own so that every write can be conditional on it.
