@@ -1,7 +1,8 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
-import { authorsVideoShown, COMMENTERS, LIKERS, VISIBLE, visibleRemixCount } from '../views/visibility.ts';
+import { authorsVideoShown, VISIBLE } from '../views/visibility.ts';
+import { candidatesQuery, toCandidate, type CandidateRow } from './candidates.ts';
 import type { FeedKey } from './catalog.ts';
-import { CANDIDATES_PER_AUTHOR, rank, type Candidate } from './ranking.ts';
+import { rank } from './ranking.ts';
 
 export interface SkeletonItem {
 	post: string;
@@ -53,24 +54,12 @@ async function following(db: D1Database, viewer: string | undefined, limit: numb
 async function ranked(db: D1Database, where: string, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
 	const offset = cursor === undefined ? 0 : Number(cursor);
 	if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });
-	// One candidate per clip (its newest cross-post), the newest CANDIDATES_PER_AUTHOR clips per author.
+	// One candidate per clip, served as its newest cross-post.
 	const { results } = await db
-		.prepare(
-			`WITH pool AS (
-			   SELECT uri, post FROM (
-			     SELECT c.uri, c.sort_at, MAX(x.uri) AS post, ROW_NUMBER() OVER (PARTITION BY c.did ORDER BY c.sort_at DESC) AS nth
-			     ${SHARED} WHERE ${SHOWN} ${where}
-			       AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-14 days')
-			     GROUP BY c.uri)
-			   WHERE nth <= ?1 ORDER BY sort_at DESC LIMIT 1000)
-			 SELECT pool.post, c.uri, c.did AS author, c.sort_at AS sortAt, c.is_remix AS isRemix,
-			   ${LIKERS('c')} AS likes, ${COMMENTERS('c')} AS comments, ${visibleRemixCount('c')} AS remixes
-			 FROM pool JOIN clips c ON c.uri = pool.uri`,
-		)
-		.bind(CANDIDATES_PER_AUTHOR)
-		.all<Omit<Candidate, 'isRemix' | 'followedByViewer'> & { post: string; isRemix: number }>();
+		.prepare(candidatesQuery({ from: SHARED, where: `AND ${authorsVideoShown('x.did', 'x.video_cid')} ${where}`, keep: 'MAX(x.uri) AS post' }))
+		.all<CandidateRow & { post: string }>();
 	const posts = new Map(results.map((row) => [row.uri, row.post]));
-	const order = rank(results.map((row) => ({ ...row, isRemix: row.isRemix === 1, followedByViewer: false })), Date.now());
+	const order = rank(results.map(toCandidate), Date.now());
 	const page = order.slice(offset, offset + limit);
 	return {
 		items: page.map((item) => ({ post: posts.get(item.uri)!, feedContext: item.reason })),
