@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { NotFoundError, XRPCError } from '../worker/errors.ts';
 import { isTerminal, newSecret, outputKey, type Job, type JobSpec } from '../worker/jobs/job.ts';
 import { advance, finish } from '../worker/jobs/machine.ts';
 import { backoffMs } from '../worker/jobs/retry.ts';
@@ -216,10 +217,10 @@ export class GenerationJob extends DurableObject<Env> {
 		const requester = new URL(request.url).searchParams.get('requester');
 		const job = this.#store.get();
 		if (!job || job.requester !== requester) {
-			return Response.json({ error: 'JobNotFound', message: 'no such job of yours' }, { status: 404 });
+			return new NotFoundError('JobNotFound', 'no such job of yours').toResponse();
 		}
 		if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-			return Response.json({ error: 'InvalidRequest', message: 'expected a WebSocket upgrade' }, { status: 426 });
+			return new XRPCError({ status: 426, error: 'InvalidRequest', message: 'expected a WebSocket upgrade' }).toResponse();
 		}
 		const { 0: client, 1: server } = new WebSocketPair();
 		// Hibernatable: the object may sleep between progress updates without dropping the socket.

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { createContext, type AppContext } from './context.ts';
 import { didDocument } from './did-document.ts';
+import { errorResponse } from './errors.ts';
 import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
@@ -33,6 +34,9 @@ function isolate(env: Env): Isolate {
 }
 
 const app = new Hono<{ Bindings: Env }>();
+
+// Every route's errors, XRPC or not, answer as XRPC errors (worker/errors.ts).
+app.onError((error, c) => errorResponse(error, c.req.raw));
 
 app.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).ctx.config)));
 // What the web client needs to resolve identities on this deployment's network.

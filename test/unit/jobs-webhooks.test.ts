@@ -3,6 +3,7 @@ import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationJob } from '../../durable-objects/GenerationJob.ts';
 import { overrideJobRuntime, type JobRuntime } from '../../worker/jobs/runtime.ts';
+import { errorResponse } from '../../worker/errors.ts';
 import { providerWebhook } from '../../worker/jobs/webhook-route.ts';
 import { providersFromConfig } from '../../worker/providers/index.ts';
 import { FAL_FAKE_JWKS_URL, FAL_FAKE_URL, FalFake, newEd25519Keys } from '../fixtures/fakes/fal.ts';
@@ -46,16 +47,11 @@ async function waitingFalJob(fake: FalFake, publicUrl?: string) {
 	return { rt, stub, id: job.id, requester };
 }
 
-const post = (rt: JobRuntime, provider: string, query: string, headers: Headers, body: string) =>
-	providerWebhook(
-		new Request(`${PUBLIC}/webhooks/${provider}?${query}`, {
-			method: 'POST',
-			headers,
-			body,
-		}),
-		rt,
-		provider,
-	);
+/** The route as the worker serves it: what it throws is answered by the one error path. */
+const post = (rt: JobRuntime, provider: string, query: string, headers: Headers, body: string) => {
+	const request = new Request(`${PUBLIC}/webhooks/${provider}?${query}`, { method: 'POST', headers, body });
+	return providerWebhook(request, rt, provider).catch((error: unknown) => errorResponse(error, request));
+};
 
 describe('provider webhooks', () => {
 	it('fal is given our webhook URL on an https deployment, and its signed webhook makes the job poll at once', async () => {

@@ -1,5 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { errorResponse } from '../../worker/errors.ts';
 import { streamWebhook } from '../../worker/video/stream-webhook-route.ts';
 import { StreamClient } from '../../worker/video/stream-client.ts';
 import { STREAM_FAKE_ACCOUNT, STREAM_FAKE_API, StreamFake } from '../fixtures/fakes/stream.ts';
@@ -47,7 +48,7 @@ describe('POST /webhooks/stream', () => {
 			.run();
 		const enqueued: string[][] = [];
 		const ctx = { db: env.DB, mirror: () => ({ enqueue: async (cids: string[]) => void enqueued.push(cids) }) as never };
-		const direct = (request: Request) => streamWebhook(request, env, ctx);
+		const direct = (request: Request) => streamWebhook(request, env, ctx).catch((error: unknown) => errorResponse(error, request));
 
 		expect((await post(payload, await fake.signWebhook(payload, now() - 3600), direct)).status).toBe(401);
 		expect(enqueued).toEqual([]);
@@ -59,7 +60,7 @@ describe('POST /webhooks/stream', () => {
 		const { payload } = await delivery();
 		const unconfigured = { ...env, STREAM_WEBHOOK_SECRET: undefined };
 		const response = await post(payload, await fake.signWebhook(payload, now()), (request) =>
-			streamWebhook(request, unconfigured, { db: env.DB, mirror: () => ({}) as never }),
+			streamWebhook(request, unconfigured, { db: env.DB, mirror: () => ({}) as never }).catch((error: unknown) => errorResponse(error, request)),
 		);
 		expect(response.status).toBe(501);
 		expect(await response.json()).toMatchObject({ error: 'MethodNotImplemented' });

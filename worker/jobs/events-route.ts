@@ -1,5 +1,5 @@
-import { XRPCError } from '@atcute/xrpc-server';
 import type { AppContext } from '../context.ts';
+import { NotFoundError, XRPCError } from '../errors.ts';
 import { JOB_ID } from './job.ts';
 
 /**
@@ -11,19 +11,13 @@ import { JOB_ID } from './job.ts';
  */
 export async function jobEvents(request: Request, ctx: AppContext, id: string): Promise<Response> {
 	if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-		return Response.json({ error: 'InvalidRequest', message: 'expected a WebSocket upgrade' }, { status: 426, headers: { upgrade: 'websocket' } });
+		throw new XRPCError({ status: 426, error: 'InvalidRequest', message: 'expected a WebSocket upgrade', headers: { upgrade: 'websocket' } });
 	}
 	const token = new URL(request.url).searchParams.get('token');
 	const authorization = token ? `Bearer ${token}` : request.headers.get('authorization');
-	let requester: string;
-	try {
-		// The verifier reads the Authorization header, so the token is put there for it.
-		requester = await ctx.auth.requireViewer(new Request(request.url, { headers: authorization ? { authorization } : {} }), 'video.dreamreel.getJob');
-	} catch (error) {
-		if (error instanceof XRPCError) return error.toResponse();
-		throw error;
-	}
-	if (!JOB_ID.test(id)) return Response.json({ error: 'JobNotFound', message: `you have no job ${id}` }, { status: 404 });
+	// The verifier reads the Authorization header, so the token is put there for it.
+	const requester = await ctx.auth.requireViewer(new Request(request.url, { headers: authorization ? { authorization } : {} }), 'video.dreamreel.getJob');
+	if (!JOB_ID.test(id)) throw new NotFoundError('JobNotFound', `you have no job ${id}`);
 	// The object trusts `requester` because only this route can reach it, and it builds the URL itself.
 	const internal = new URL('https://job.internal/events');
 	internal.searchParams.set('requester', requester);

@@ -1,4 +1,4 @@
-import { XRPCError } from '@atcute/xrpc-server';
+import { XRPCError } from '../errors.ts';
 import type { VideoDreamreelGenerate } from '../lexicons/index.ts';
 import { aspectRatios, type AspectRatio, type VideoProvider } from '../providers/provider.ts';
 import { jobIdFor, type JobSpec } from './job.ts';

@@ -1,3 +1,4 @@
+import { NotFoundError } from '../errors.ts';
 import { parseRange, resolveRange } from '../video/range.ts';
 import { JOB_ID, outputKey, SECRET } from './job.ts';
 
@@ -37,6 +38,6 @@ export async function jobVideo(request: Request, bucket: R2Bucket, id: string, f
 	return new Response(object.body, { status, headers });
 }
 
-function notFound(): Response {
-	return Response.json({ error: 'NotFound', message: 'no such video' }, { status: 404 });
+function notFound(): never {
+	throw new NotFoundError('NotFound', 'no such video');
 }

@@ -1,8 +1,9 @@
+import { XRPCError } from '../errors.ts';
 import type { ProviderName } from '../providers/provider.ts';
 import { JOB_ID } from './job.ts';
 import type { JobRuntime } from './runtime.ts';
 
-const error = (status: number, name: string, message: string) => Response.json({ error: name, message }, { status });
+const error = (status: number, name: string, message: string) => new XRPCError({ status, error: name, message });
 
 /**
  * `POST /webhooks/:provider?job=<id>`: a provider says the job it runs for our job `id` moved on
@@ -12,11 +13,11 @@ const error = (status: number, name: string, message: string) => Response.json({
  */
 export async function providerWebhook(request: Request, rt: JobRuntime, provider: string): Promise<Response> {
 	const verify = rt.providers.webhooks[provider as ProviderName];
-	if (!verify) return error(404, 'NotFound', `no webhooks are taken for provider ${provider}`);
+	if (!verify) throw error(404, 'NotFound', `no webhooks are taken for provider ${provider}`);
 	const jobId = new URL(request.url).searchParams.get('job');
-	if (!jobId || !JOB_ID.test(jobId)) return error(400, 'InvalidRequest', 'job must name one of our jobs');
+	if (!jobId || !JOB_ID.test(jobId)) throw error(400, 'InvalidRequest', 'job must name one of our jobs');
 	const verdict = await verify(request.headers, await request.arrayBuffer(), rt.now());
-	if (!verdict.ok) return error(401, 'InvalidSignature', verdict.reason);
+	if (!verdict.ok) throw error(401, 'InvalidSignature', verdict.reason);
 	const outcome = await rt.job(jobId).nudge(verdict.jobId);
 	// Providers' create is not idempotent: stop the one nobody follows from running (and billing) on.
 	if (outcome === 'orphan') await rt.providers.byName[provider as ProviderName]?.cancel({ id: verdict.jobId }).catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import { XRPCError } from '../errors.ts';
 import { readVideoConfig } from './index.ts';
 import { verifyStreamWebhook } from './stream-webhook.ts';
 
@@ -9,9 +10,9 @@ import { verifyStreamWebhook } from './stream-webhook.ts';
  */
 export async function streamWebhook(request: Request, env: Env, ctx: Pick<AppContext, 'db' | 'mirror'>): Promise<Response> {
 	const secret = readVideoConfig(env).STREAM_WEBHOOK_SECRET;
-	if (!secret) return Response.json({ error: 'MethodNotImplemented', message: 'Stream webhooks are not configured' }, { status: 501 });
+	if (!secret) throw new XRPCError({ status: 501, error: 'MethodNotImplemented', message: 'Stream webhooks are not configured' });
 	const verified = await verifyStreamWebhook(request.headers.get('webhook-signature'), await request.arrayBuffer(), secret, Math.floor(Date.now() / 1000));
-	if (!verified.ok) return Response.json({ error: 'InvalidSignature', message: verified.reason }, { status: 401 });
+	if (!verified.ok) throw new XRPCError({ status: 401, error: 'InvalidSignature', message: verified.reason });
 	const row = await ctx.db.prepare('SELECT cid FROM videos WHERE ref = ?1').bind(verified.video.uid).first<{ cid: string }>();
 	if (row) await ctx.mirror().enqueue([row.cid]);
 	return new Response(null, { status: 204 });

@@ -1,6 +1,6 @@
 import type { ActorResolver } from '@atcute/identity-resolver';
 import type { ActorIdentifier } from '@atcute/lexicons/syntax';
-import { NotFoundError } from '../xrpc/errors.ts';
+import { NotFoundError } from '../errors.ts';
 
 /**
  * The DID of an indexed, active account named by handle or DID. A handle the index has not verified

@@ -1,6 +1,6 @@
 import { XRPCRouter } from '@atcute/xrpc-server';
 import type { AppContext } from '../context.ts';
-import { handleException, methodNotImplemented } from './errors.ts';
+import { errorResponse, XRPCError } from '../errors.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
 import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
@@ -24,10 +24,16 @@ const methods: Method[] = [
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
 	generate, getJob, cancelJob];
 
+/** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */
+function methodNotImplemented(request: Request): Response {
+	const nsid = new URL(request.url).pathname.slice('/xrpc/'.length);
+	return new XRPCError({ status: 501, error: 'MethodNotImplemented', message: `method not implemented: ${nsid}` }).toResponse();
+}
+
 export function createXrpcRouter(ctx: AppContext): XRPCRouter {
 	const router = new XRPCRouter({
 		handleNotFound: methodNotImplemented,
-		handleException,
+		handleException: errorResponse,
 		handleHealthCheck: async () =>
 			Response.json({ version: ctx.config.version, ingest: await ctx.ingester().status(), mirrorPending: await ctx.mirror().pending() }),
 	});

@@ -1,7 +1,7 @@
 import { json } from '@atcute/xrpc-server';
 import { JOB_ID } from '../../../jobs/job.ts';
 import { VideoDreamreelCancelJob } from '../../../lexicons/index.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
 /** Cancelling a job that already ended is not an error: the answer shows how it ended. */

@@ -2,7 +2,7 @@ import { json } from '@atcute/xrpc-server';
 import { VideoDreamreelGetClip } from '../../../lexicons/index.ts';
 import { clipsByUri } from '../../../views/clip-rows.ts';
 import { clipViews } from '../../../views/clip-view.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
 export const getClip: Method = (router, ctx) =>

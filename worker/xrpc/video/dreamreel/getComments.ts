@@ -3,7 +3,7 @@ import { VideoDreamreelGetComments } from '../../../lexicons/index.ts';
 import { clipsByUri } from '../../../views/clip-rows.ts';
 import { commentPage } from '../../../views/comments.ts';
 import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
 export const getComments: Method = (router, ctx) =>

@@ -1,7 +1,7 @@
 import { json } from '@atcute/xrpc-server';
 import { JOB_ID } from '../../../jobs/job.ts';
 import { VideoDreamreelGetJob } from '../../../lexicons/index.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
 export const getJob: Method = (router, ctx) =>

@@ -3,7 +3,7 @@ import { VideoDreamreelGetLineage } from '../../../lexicons/index.ts';
 import { clipsByUri, clipsWithRoot } from '../../../views/clip-rows.ts';
 import { clipViews } from '../../../views/clip-view.ts';
 import { ancestorsOf, descendantsOf } from '../../../views/lineage.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
 /** A remix family larger than this is shown in part. */

@@ -3,7 +3,7 @@ import { VideoDreamreelGetRemixes } from '../../../lexicons/index.ts';
 import { clipsByUri, remixesOf } from '../../../views/clip-rows.ts';
 import { clipViews } from '../../../views/clip-view.ts';
 import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
 export const getRemixes: Method = (router, ctx) =>
