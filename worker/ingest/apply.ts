@@ -1,6 +1,6 @@
 import type { ActorResolver } from '@atcute/identity-resolver';
 import type { NetworkEvent, RecordOp } from './events.ts';
-import { indexStatements, sharedVideo, sortAt } from './index-record.ts';
+import { indexStatements, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
 
@@ -56,20 +56,13 @@ export async function applyEvents(
 	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [], clips: [] };
 	const ops = events.flatMap((event) =>
 		event.kind === 'commit'
-			? event.ops.flatMap((op) => (isIndexed(op.collection) ? [{ ...op, did: event.did, rev: event.rev } as Op] : []))
+			? event.ops.flatMap((op): Op[] => (isIndexed(op.collection) ? [{ ...op, collection: op.collection, did: event.did, rev: event.rev }] : []))
 			: [],
 	);
-	// References reach the index in one form only (DID authority), so that no rule can be walked
-	// around by naming a record another way.
-	const recordOf = (op: Op) => (op.action !== 'delete' && typeof op.record === 'object' && op.record !== null ? (op.record as Record<string, unknown>) : undefined);
-	const handles = await resolveHandles(db, [...new Set(ops.flatMap((op) => referencedHandles(op.collection, recordOf(op))))], actors);
-	const canonical = (op: Op, record: Record<string, unknown>) => canonicalReferences(op.collection, record, handles);
+	const changes = await validated(db, ops, actors);
 	// Remixes bring in the authors of what they remix: a chain is shown only once it is whole.
-	const named = ops.flatMap((op) => {
-		const record = op.collection === 'video.dreamreel.remix' ? recordOf(op) : undefined;
-		return record ? referencedAuthors(op.collection, canonical(op, record)) : [];
-	});
-	const { revs, known, unfollowed } = await lookups(db, ops, events, named);
+	const named = changes.flatMap(({ write }) => (write.collection === 'video.dreamreel.remix' && write.record ? referencedAuthors(write.collection, write.record) : []));
+	const { revs, known, unfollowed } = await lookups(db, changes, events, named);
 	const indexedAt = now.toISOString();
 	const statements: D1PreparedStatement[] = [];
 	const written = new Map<string, [uri: string, rev: string, deleted: 0 | 1]>();
@@ -79,44 +72,32 @@ export async function applyEvents(
 		result.discovered.push(did);
 	};
 
-	for (const op of ops) {
+	for (const { op, write, rejected, irrelevant } of changes) {
 		const stored = revs.get(op.uri);
 		if (stored !== undefined && stored >= op.rev) {
 			result.stale++;
 			continue;
 		}
-		if (!involvesDreamreel(op, known)) continue;
+		if (irrelevant || !involvesDreamreel(op, write, known)) continue;
 		revs.set(op.uri, op.rev);
 		written.set(op.uri, [op.uri, op.rev, op.action === 'delete' ? 1 : 0]);
-		if (op.action === 'delete') {
-			statements.push(...indexStatements(db, op, null, indexedAt));
-			result.feed.push(...feedChanges(op, null, indexedAt, unfollowed));
-			noteVisibility(result, op, null, unfollowed.get(op.uri));
-			result.applied++;
-			continue;
-		}
-		const validated = validateRecord(op.collection, op.record);
-		if (!validated.ok) {
-			console.warn(`rejected ${op.uri}: ${validated.reason}`);
+		// A rejected record drops what the index had: the repo no longer holds a valid version.
+		statements.push(...indexStatements(db, write, indexedAt));
+		noteVisibility(result, write, unfollowed.get(op.uri));
+		if (rejected) {
+			console.warn(`rejected ${op.uri}: ${rejected}`);
 			result.rejected++;
-			// The repo no longer holds a valid version: drop what the index had.
-			statements.push(...indexStatements(db, op, null, indexedAt));
-			noteVisibility(result, op, null, unfollowed.get(op.uri));
 			statements.push(
-				db
-					.prepare('INSERT INTO rejected_records (uri, cid, reason, seen_at) VALUES (?1, ?2, ?3, ?4)')
-					.bind(op.uri, op.cid, validated.reason, indexedAt),
+				db.prepare('INSERT INTO rejected_records (uri, cid, reason, seen_at) VALUES (?1, ?2, ?3, ?4)').bind(op.uri, write.cid, rejected, indexedAt),
 			);
 			continue;
 		}
-		const record = canonical(op, validated.record);
-		discover(op.did);
-		if (op.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(String(record.subject));
-		if (op.collection === 'video.dreamreel.remix') referencedAuthors(op.collection, record).forEach(discover);
-		statements.push(...indexStatements(db, op, record, indexedAt));
-		result.feed.push(...feedChanges(op, record, indexedAt, unfollowed));
-		noteVisibility(result, op, record);
+		result.feed.push(...feedChanges(op, write, indexedAt, unfollowed));
 		result.applied++;
+		if (!write.record) continue;
+		discover(op.did);
+		if (write.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(write.record.subject);
+		if (write.collection === 'video.dreamreel.remix') referencedAuthors(write.collection, write.record).forEach(discover);
 	}
 
 	// Set-wise statements keep a batch to a few dozen D1 statements. New accounts go first (profile
@@ -148,6 +129,44 @@ export async function applyEvents(
 	return result;
 }
 
+const isRow = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+interface Change {
+	op: Op;
+	write: IndexWrite;
+	/** Why the record was refused (then `write` removes what the index had). */
+	rejected?: string;
+	/** A record of no concern to Dreamreel (a post sharing no video). */
+	irrelevant?: boolean;
+}
+
+/** Whether an unvalidated post embeds a video (alone or beside a quoted record). */
+function embedsVideo(post: Record<string, unknown> | undefined): boolean {
+	const embed = isRow(post?.embed) ? post.embed : undefined;
+	const media = embed?.$type === 'app.bsky.embed.recordWithMedia' && isRow(embed.media) ? embed.media : embed;
+	return media?.$type === 'app.bsky.embed.video';
+}
+
+/**
+ * Each op as what the index must hold: records validated against their lexicon, with every
+ * reference in one form (DID authority), so that no rule can be walked around by naming a record
+ * another way.
+ */
+async function validated(db: D1Database, ops: Op[], actors: ActorResolver | undefined): Promise<Change[]> {
+	const raw = (op: Op) => (op.action !== 'delete' && isRow(op.record) ? op.record : undefined);
+	const handles = await resolveHandles(db, [...new Set(ops.flatMap((op) => referencedHandles(op.collection, raw(op))))], actors);
+	return ops.map((op) => {
+		const target = { uri: op.uri, did: op.did, rkey: op.rkey, ...(op.action === 'delete' ? {} : { cid: op.cid }) };
+		const removed: IndexWrite = { ...target, collection: op.collection, record: null };
+		const record = raw(op);
+		if (op.action === 'delete') return { op, write: removed };
+		// Most of a relay's posts share no video: they are let go without the cost of validating them.
+		if (op.collection === 'app.bsky.feed.post' && !embedsVideo(record)) return { op, write: removed, irrelevant: true };
+		const result = validateRecord(op.collection, record && canonicalReferences(op.collection, record, handles));
+		return result.ok ? { op, write: { ...target, ...result } } : { op, write: removed, rejected: result.reason };
+	});
+}
+
 /**
  * `applyEvents` for one writer with several callers (the stream and backfills): calls run one after
  * another. Each call reads stored revisions before it writes, so two interleaved calls could both
@@ -167,11 +186,12 @@ export function serialApplier(db: D1Database, defaults: ApplyOptions = {}): (eve
  * the stored revisions of its records, which of the accounts it concerns are known, and the subjects
  * of the follows it deletes. Keys travel as JSON arrays: D1 caps bound parameters at 100.
  */
-async function lookups(db: D1Database, ops: Op[], events: NetworkEvent[], named: string[]) {
+async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[], named: string[]) {
+	const ops = changes.map((change) => change.op);
 	const dids = new Set([
 		...named,
 		...ops.map((op) => op.did),
-		...ops.flatMap((op) => (op.action !== 'delete' && op.collection === 'app.bsky.graph.follow' ? [String((op.record as { subject?: unknown }).subject)] : [])),
+		...changes.flatMap(({ write }) => (write.collection === 'app.bsky.graph.follow' && write.record ? [write.record.subject] : [])),
 		...events.flatMap((event) => (event.kind === 'commit' ? [] : [event.did])),
 	]);
 	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === 'app.bsky.graph.follow');
@@ -200,39 +220,36 @@ async function lookups(db: D1Database, ops: Op[], events: NetworkEvent[], named:
  * around people the index knows: a relay sends the whole network's follows, and most of them
  * concern no one here.
  */
-function involvesDreamreel(op: Op, known: Set<string>): boolean {
-	if (op.collection.startsWith('video.dreamreel.')) return true;
-	if (op.collection === 'app.bsky.feed.post') {
-		return known.has(op.did) && (op.action === 'delete' || sharedVideo(op.record as Record<string, unknown>) !== undefined);
+function involvesDreamreel(op: Op, write: IndexWrite, known: Set<string>): boolean {
+	if (write.collection.startsWith('video.dreamreel.')) return true;
+	if (write.collection === 'app.bsky.feed.post') {
+		// A delete, a refused record or a post sharing a video, by someone the index knows.
+		return known.has(op.did) && (write.record === null || sharedVideo(write.record) !== undefined);
 	}
 	if (known.has(op.did)) return true;
-	if (op.collection !== 'app.bsky.graph.follow' || op.action === 'delete') return false;
-	const subject = (op.record as { subject?: unknown } | undefined)?.subject;
-	return typeof subject === 'string' && known.has(subject);
+	return write.collection === 'app.bsky.graph.follow' && write.record !== null && known.has(write.record.subject);
 }
 
-/** What the video mirror must (re)consider after this op. */
-function noteVisibility(result: ApplyResult, op: Op, record: Record<string, unknown> | null, unfollowedSubject?: string): void {
-	if (op.collection === 'video.dreamreel.clip' || op.collection === 'video.dreamreel.remix') {
-		const video = (record?.video as { ref?: { $link?: string } } | undefined)?.ref?.$link;
-		if (video) result.videos.push(video);
-		result.clips.push(op.uri);
-	} else if (op.collection === 'video.dreamreel.consent') {
-		result.people.push(op.did);
-	} else if (op.collection === 'app.bsky.graph.follow') {
-		const subject = record ? String(record.subject) : unfollowedSubject;
-		result.people.push(op.did, ...(subject ? [subject] : []));
+/** What the video mirror must (re)consider after this write. */
+function noteVisibility(result: ApplyResult, write: IndexWrite, unfollowedSubject?: string): void {
+	if (write.collection === 'video.dreamreel.clip' || write.collection === 'video.dreamreel.remix') {
+		if (write.record) result.videos.push(write.record.video.ref.$link);
+		result.clips.push(write.uri);
+	} else if (write.collection === 'video.dreamreel.consent') {
+		result.people.push(write.did);
+	} else if (write.collection === 'app.bsky.graph.follow') {
+		const subject = write.record?.subject ?? unfollowedSubject;
+		result.people.push(write.did, ...(subject ? [subject] : []));
 	}
 }
 
-function feedChanges(op: Op, record: Record<string, unknown> | null, indexedAt: string, unfollowed: Map<string, string>): FeedChange[] {
-	const isClip = op.collection === 'video.dreamreel.clip' || op.collection === 'video.dreamreel.remix';
-	if (isClip && op.action === 'create' && record) {
-		return [{ kind: 'post', uri: op.uri, author: op.did, sortAt: sortAt(record.createdAt, indexedAt) }];
+function feedChanges(op: Op, write: IndexWrite, indexedAt: string, unfollowed: Map<string, string>): FeedChange[] {
+	if (write.collection === 'video.dreamreel.clip' || write.collection === 'video.dreamreel.remix') {
+		if (op.action === 'create' && write.record) return [{ kind: 'post', uri: op.uri, author: op.did, sortAt: sortAt(write.record.createdAt, indexedAt) }];
+		return op.action === 'delete' ? [{ kind: 'unpost', uri: op.uri, author: op.did }] : [];
 	}
-	if (isClip && op.action === 'delete') return [{ kind: 'unpost', uri: op.uri, author: op.did }];
-	if (op.collection !== 'app.bsky.graph.follow') return [];
-	if (op.action === 'create' && record) return [{ kind: 'follow', follower: op.did, subject: String(record.subject) }];
+	if (write.collection !== 'app.bsky.graph.follow') return [];
+	if (op.action === 'create' && write.record) return [{ kind: 'follow', follower: op.did, subject: write.record.subject }];
 	const subject = unfollowed.get(op.uri);
 	return op.action === 'delete' && subject ? [{ kind: 'unfollow', follower: op.did, subject }] : [];
 }

@@ -1,74 +1,76 @@
-import type { RecordOp } from './events.ts';
-import type { IndexedCollection } from './records.ts';
-
-type Op = RecordOp & { did: string; collection: IndexedCollection };
-type Row = Record<string, unknown>;
+import type { AppBskyFeedPost } from '@atcute/bluesky';
+import type { IndexedCollection, IndexedRecord } from './records.ts';
 
 /**
- * The D1 statements that make the index hold `record` at `op.uri`, or nothing there when `record`
- * is null (a delete, or a record that failed validation).
+ * What the index must hold at `uri`: a validated record of `collection`, or nothing (`record: null`:
+ * a delete, or a record that failed validation). Checking `collection` narrows `record`.
  */
-export function indexStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
-	switch (op.collection) {
+export type IndexWrite = { uri: string; did: string; rkey: string; cid?: string } & {
+	[C in IndexedCollection]: { collection: C; record: IndexedRecord<C> | null };
+}[IndexedCollection];
+
+type Write<C extends IndexedCollection> = IndexWrite & { collection: C };
+
+/** The D1 statements that make the index hold what `write` says. */
+export function indexStatements(db: D1Database, write: IndexWrite, indexedAt: string): D1PreparedStatement[] {
+	switch (write.collection) {
 		case 'video.dreamreel.clip':
 		case 'video.dreamreel.remix':
-			return clipStatements(db, op, record, indexedAt);
+			return clipStatements(db, write, indexedAt);
 		case 'video.dreamreel.consent':
-			return consentStatements(db, op, record, indexedAt);
+			return consentStatements(db, write, indexedAt);
 		case 'app.bsky.graph.follow':
-			return record
+			return write.record
 				? [db.prepare(
 						// An upsert, not INSERT OR REPLACE: REPLACE's implicit delete fires no trigger,
 						// and follower_counts is kept by triggers.
 						`INSERT INTO follows (uri, did, subject, created_at) VALUES (?1, ?2, ?3, ?4)
 						 ON CONFLICT (uri) DO UPDATE SET subject = excluded.subject, created_at = excluded.created_at`,
-					).bind(op.uri, op.did, record.subject, record.createdAt)]
-				: [db.prepare('DELETE FROM follows WHERE uri = ?1').bind(op.uri)];
+					).bind(write.uri, write.did, write.record.subject, write.record.createdAt)]
+				: [db.prepare('DELETE FROM follows WHERE uri = ?1').bind(write.uri)];
 		case 'app.bsky.actor.profile':
-			return profileStatements(db, op, record);
+			return profileStatements(db, write);
 		case 'video.dreamreel.like':
-			return record
+			return write.record
 				? [db.prepare('INSERT OR REPLACE INTO likes (uri, did, subject_uri, created_at) VALUES (?1, ?2, ?3, ?4)')
-						.bind(op.uri, op.did, (record.subject as StrongRef).uri, record.createdAt)]
-				: [db.prepare('DELETE FROM likes WHERE uri = ?1').bind(op.uri)];
+						.bind(write.uri, write.did, write.record.subject.uri, write.record.createdAt)]
+				: [db.prepare('DELETE FROM likes WHERE uri = ?1').bind(write.uri)];
 		case 'video.dreamreel.comment':
-			return commentStatements(db, op, record, indexedAt);
+			return commentStatements(db, write, indexedAt);
 		case 'app.bsky.feed.post': {
-			const video = sharedVideo(record);
-			return video
+			const video = write.record && sharedVideo(write.record);
+			return video && write.record
 				? [db.prepare('INSERT OR REPLACE INTO crossposts (uri, did, video_cid, created_at) VALUES (?1, ?2, ?3, ?4)')
-						.bind(op.uri, op.did, video, record!.createdAt)]
-				: [db.prepare('DELETE FROM crossposts WHERE uri = ?1').bind(op.uri)];
+						.bind(write.uri, write.did, video, write.record.createdAt)]
+				: [db.prepare('DELETE FROM crossposts WHERE uri = ?1').bind(write.uri)];
 		}
 	}
 }
 
-type StrongRef = { uri: string; cid: string };
-
 /** The video blob CID of a post with a video embed (alone or beside a quoted record). */
-export function sharedVideo(record: Row | null | undefined): string | undefined {
-	const embed = record?.embed as { $type?: string; video?: { ref?: { $link?: string } }; media?: Row } | undefined;
-	if (embed?.$type === 'app.bsky.embed.video') return embed.video?.ref?.$link;
-	if (embed?.$type === 'app.bsky.embed.recordWithMedia') return sharedVideo({ embed: embed.media });
-	return undefined;
+export function sharedVideo(post: AppBskyFeedPost.Main): string | undefined {
+	const embed = post.embed;
+	const video = embed?.$type === 'app.bsky.embed.recordWithMedia' ? embed.media : embed;
+	if (video?.$type !== 'app.bsky.embed.video') return undefined;
+	// Validation refuses legacy blobs (no `ref`), so a post sharing a clip's video always has one.
+	return 'ref' in video.video ? video.video.ref.$link : undefined;
 }
 
 /** Sorts by the earlier of createdAt and indexedAt: a record cannot jump a list by claiming a future date. */
-export function sortAt(createdAt: unknown, indexedAt: string): string {
-	const claimed = Date.parse(String(createdAt));
+export function sortAt(createdAt: string, indexedAt: string): string {
+	const claimed = Date.parse(createdAt);
 	return claimed < Date.parse(indexedAt) ? new Date(claimed).toISOString() : indexedAt;
 }
 
-function commentStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
-	if (!record || op.action === 'delete') return [db.prepare('DELETE FROM comments WHERE uri = ?1').bind(op.uri)];
-	const thread = (record.reply as { root: StrongRef } | undefined)?.root.uri ?? null;
+function commentStatements(db: D1Database, { uri, did, cid, record }: Write<'video.dreamreel.comment'>, indexedAt: string): D1PreparedStatement[] {
+	if (!record) return [db.prepare('DELETE FROM comments WHERE uri = ?1').bind(uri)];
 	return [
 		db
 			.prepare(
 				`INSERT OR REPLACE INTO comments (uri, cid, did, subject_uri, thread_uri, record, indexed_at, sort_at)
 				 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
 			)
-			.bind(op.uri, op.cid, op.did, (record.subject as StrongRef).uri, thread, JSON.stringify(record), indexedAt, sortAt(record.createdAt, indexedAt)),
+			.bind(uri, cid, did, record.subject.uri, record.reply?.root.uri ?? null, JSON.stringify(record), indexedAt, sortAt(record.createdAt, indexedAt)),
 	];
 }
 
@@ -77,15 +79,12 @@ function commentStatements(db: D1Database, op: Op, record: Row | null, indexedAt
  * rules need of it stays (author, lineage, remix policy, cameos), so a remix below it is judged as if
  * it were still there.
  */
-function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
-	if (!record || op.action === 'delete') {
-		return [db.prepare(`UPDATE clip_index SET deleted = 1, record = '{}' WHERE uri = ?1`).bind(op.uri)];
-	}
-	const parent = record.parent as StrongRef | undefined;
-	const root = record.root as StrongRef | undefined;
-	const createdAt = String(record.createdAt);
+function clipStatements(db: D1Database, write: Write<'video.dreamreel.clip' | 'video.dreamreel.remix'>, indexedAt: string): D1PreparedStatement[] {
+	const { uri, did, cid, record } = write;
+	if (!record) return [db.prepare(`UPDATE clip_index SET deleted = 1, record = '{}' WHERE uri = ?1`).bind(uri)];
+	const lineage = record.$type === 'video.dreamreel.remix' ? record : undefined;
 	const statements = [
-		db.prepare('DELETE FROM cameos WHERE clip_uri = ?1').bind(op.uri),
+		db.prepare('DELETE FROM cameos WHERE clip_uri = ?1').bind(uri),
 		db
 			.prepare(
 				`INSERT INTO clip_index (uri, cid, did, is_remix, record, video_cid, parent_uri, parent_cid, root_uri, root_cid,
@@ -96,22 +95,21 @@ function clipStatements(db: D1Database, op: Op, record: Row | null, indexedAt: s
 				   root_cid = excluded.root_cid, remix_policy = excluded.remix_policy, created_at = excluded.created_at, deleted = 0`,
 			)
 			.bind(
-				op.uri, op.cid, op.did, op.collection === 'video.dreamreel.remix' ? 1 : 0, JSON.stringify(record),
-				(record.video as { ref: { $link: string } }).ref.$link,
-				parent?.uri ?? null, parent?.cid ?? null, root?.uri ?? null, root?.cid ?? null,
-				record.remixPolicy ?? 'everyone', createdAt, indexedAt, sortAt(createdAt, indexedAt),
+				uri, cid, did, lineage ? 1 : 0, JSON.stringify(record), record.video.ref.$link,
+				lineage?.parent.uri ?? null, lineage?.parent.cid ?? null, lineage?.root.uri ?? null, lineage?.root.cid ?? null,
+				record.remixPolicy ?? 'everyone', record.createdAt, indexedAt, sortAt(record.createdAt, indexedAt),
 			),
 	];
-	for (const cameo of new Set((record.cameos as string[] | undefined) ?? [])) {
-		statements.push(db.prepare('INSERT INTO cameos (clip_uri, did) VALUES (?1, ?2)').bind(op.uri, cameo));
+	for (const cameo of new Set(record.cameos ?? [])) {
+		statements.push(db.prepare('INSERT INTO cameos (clip_uri, did) VALUES (?1, ?2)').bind(uri, cameo));
 	}
 	return statements;
 }
 
-function consentStatements(db: D1Database, op: Op, record: Row | null, indexedAt: string): D1PreparedStatement[] {
+function consentStatements(db: D1Database, { uri, did, cid, rkey, record }: Write<'video.dreamreel.consent'>, indexedAt: string): D1PreparedStatement[] {
 	// One consent per person lives at rkey `self`; any other rkey is not a grant.
-	if (op.rkey !== 'self') return [];
-	if (!record || op.action === 'delete') return [db.prepare('DELETE FROM consents WHERE did = ?1').bind(op.did)];
+	if (rkey !== 'self') return [];
+	if (!record) return [db.prepare('DELETE FROM consents WHERE did = ?1').bind(did)];
 	return [
 		db
 			.prepare(
@@ -119,20 +117,17 @@ function consentStatements(db: D1Database, op: Op, record: Row | null, indexedAt
 				 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
 			)
 			.bind(
-				op.did, op.uri, op.cid, record.audience, JSON.stringify(record.allowed ?? []), record.allowRemix === false ? 0 : 1,
+				did, uri, cid, record.audience, JSON.stringify(record.allowed ?? []), record.allowRemix === false ? 0 : 1,
 				// Normalised to UTC ISO so that SQL compares expiry with the current time as text.
-				record.expiresAt ? new Date(String(record.expiresAt)).toISOString() : null,
+				record.expiresAt ? new Date(record.expiresAt).toISOString() : null,
 				JSON.stringify(record), record.createdAt, indexedAt,
 			),
 	];
 }
 
-function profileStatements(db: D1Database, op: Op, record: Row | null): D1PreparedStatement[] {
-	if (op.rkey !== 'self') return [];
-	const avatar = (record?.avatar as { ref?: { $link?: string } } | undefined)?.ref?.$link ?? null;
+function profileStatements(db: D1Database, { did, rkey, record }: Write<'app.bsky.actor.profile'>): D1PreparedStatement[] {
+	if (rkey !== 'self') return [];
 	return [
-		db
-			.prepare('UPDATE actors SET display_name = ?2, avatar_cid = ?3 WHERE did = ?1')
-			.bind(op.did, (record?.displayName as string | undefined) ?? null, avatar),
+		db.prepare('UPDATE actors SET display_name = ?2, avatar_cid = ?3 WHERE did = ?1').bind(did, record?.displayName ?? null, record?.avatar?.ref.$link ?? null),
 	];
 }

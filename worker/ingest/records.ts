@@ -1,5 +1,5 @@
 import { AppBskyActorProfile, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
-import { safeParse } from '@atcute/lexicons/validations';
+import { safeParse, type InferOutput } from '@atcute/lexicons/validations';
 import {
 	VideoDreamreelClip,
 	VideoDreamreelComment,
@@ -27,9 +27,13 @@ export function isIndexed(collection: string): collection is IndexedCollection {
 	return Object.hasOwn(indexedCollections, collection);
 }
 
-export type Validated =
-	| { ok: true; record: Record<string, unknown> }
-	| { ok: false; reason: string };
+/** A record of collection C, as its lexicon types it. */
+export type IndexedRecord<C extends IndexedCollection> = InferOutput<(typeof indexedCollections)[C]>;
+
+/** A collection with a record of it: checking `collection` narrows `record`. */
+export type TypedRecord<C extends IndexedCollection = IndexedCollection> = C extends IndexedCollection ? { collection: C; record: IndexedRecord<C> } : never;
+
+export type Validated<C extends IndexedCollection = IndexedCollection> = ({ ok: true } & TypedRecord<C>) | { ok: false; reason: string };
 
 /**
  * The largest record the index keeps, as JSON characters. Every declared field of our lexicons
@@ -42,7 +46,7 @@ export const MAX_RECORD_CHARS = 64 * 1024;
  * (`strict`), checks that the record names its own collection as `$type`, and keeps only the fields
  * the lexicon declares: anything else a hand-written record carries is neither stored nor served.
  */
-export function validateRecord(collection: IndexedCollection, record: unknown): Validated {
+export function validateRecord<C extends IndexedCollection>(collection: C, record: unknown): Validated<C> {
 	if (typeof record !== 'object' || record === null || (record as { $type?: unknown }).$type !== collection) {
 		return { ok: false, reason: `$type must be ${collection}` };
 	}
@@ -50,7 +54,9 @@ export function validateRecord(collection: IndexedCollection, record: unknown): 
 	if (size > MAX_RECORD_CHARS) return { ok: false, reason: `record too large: ${size} characters of JSON (at most ${MAX_RECORD_CHARS})` };
 	const schema = indexedCollections[collection];
 	const result = safeParse(schema, record, { strict: true });
-	return result.ok ? { ok: true, record: declaredOnly(schema as unknown as Schema, record) as Record<string, unknown> } : { ok: false, reason: result.message };
+	if (!result.ok) return { ok: false, reason: result.message };
+	// The one place the pairing is asserted: the record was just parsed by the schema of `collection`.
+	return { ok: true, collection, record: declaredOnly(schema as unknown as Schema, result.value) } as Validated<C>;
 }
 
 /** The parts of a lexicon schema `declaredOnly` walks (see @atcute/lexicons/validations). */

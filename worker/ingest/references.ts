@@ -14,7 +14,7 @@ const RESOLVE_BUDGET_MS = 3000;
 
 type Row = Record<string, unknown>;
 
-function refsOf(collection: IndexedCollection, record: Row): { uri: string }[] {
+function refsOf(collection: IndexedCollection, record: object): { uri: string }[] {
 	return (REFERENCES[collection] ?? []).flatMap((path) => {
 		const ref = path.reduce<unknown>((node, key) => (node as Row | undefined)?.[key], record) as { uri?: unknown } | undefined;
 		return typeof ref?.uri === 'string' ? [ref as { uri: string }] : [];
@@ -60,9 +60,8 @@ export async function resolveHandles(db: D1Database, handles: string[], actors?:
  * A reference that cannot be put in that form (an unresolved handle, no record key) is left as it
  * is: it matches no indexed record, so whatever depends on it is judged as missing, and hidden.
  */
-export function canonicalReferences(collection: IndexedCollection, record: Row, handles: Map<string, string>): Row {
-	const refs = refsOf(collection, record);
-	if (refs.length === 0) return record;
+export function canonicalReferences<T extends object>(collection: IndexedCollection, record: T, handles: Map<string, string>): T {
+	if (refsOf(collection, record).length === 0) return record;
 	const copy = structuredClone(record);
 	for (const ref of refsOf(collection, copy)) ref.uri = canonicalUri(ref.uri, handles) ?? ref.uri;
 	return copy;
@@ -77,7 +76,7 @@ function canonicalUri(uri: string, handles: Map<string, string>): string | undef
 }
 
 /** The DIDs whose records a record's references name (canonical references only). */
-export function referencedAuthors(collection: IndexedCollection, record: Row): string[] {
+export function referencedAuthors(collection: IndexedCollection, record: object): string[] {
 	return refsOf(collection, record).flatMap(({ uri }) => {
 		const repo = isResourceUri(uri) ? parseResourceUri(uri).repo : undefined;
 		return repo && isDid(repo) ? [repo] : [];
