@@ -2,6 +2,7 @@ import type { AppBskyGraphFollow } from '@atcute/bluesky';
 import type { Config } from './config.ts';
 import * as lexicons from './lexicons/index.ts';
 import type { VideoDreamreelClip, VideoDreamreelComment, VideoDreamreelConsent, VideoDreamreelLike, VideoDreamreelRemix } from './lexicons/index.ts';
+import { CLIP, COMMENT, CONSENT, FOLLOW, LIKE, REMIX } from './nsid.ts';
 
 /** The collections the web client writes to the user's repo, each checked against its lexicon type. */
 const WRITTEN: [
@@ -11,7 +12,7 @@ const WRITTEN: [
 	VideoDreamreelComment.Main['$type'],
 	VideoDreamreelConsent.Main['$type'],
 	AppBskyGraphFollow.Main['$type'],
-] = ['video.dreamreel.clip', 'video.dreamreel.remix', 'video.dreamreel.like', 'video.dreamreel.comment', 'video.dreamreel.consent', 'app.bsky.graph.follow'];
+] = [CLIP, REMIX, LIKE, COMMENT, CONSENT, FOLLOW];
 
 /** Every Dreamreel XRPC method, from the lexicons: a new method is in the scope without a second list. */
 const METHODS = Object.values(lexicons)

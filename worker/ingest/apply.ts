@@ -3,6 +3,7 @@ import type { NetworkEvent, RecordOp } from './events.ts';
 import { indexStatements, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
+import { CLIP, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, POST, REMIX } from '../nsid.ts';
 
 export interface ApplyResult {
 	/** Record operations written to the index. */
@@ -61,7 +62,7 @@ export async function applyEvents(
 	);
 	const changes = await validated(db, ops, actors);
 	// Remixes bring in the authors of what they remix: a chain is shown only once it is whole.
-	const named = changes.flatMap(({ write }) => (write.collection === 'video.dreamreel.remix' && write.record ? referencedAuthors(write.collection, write.record) : []));
+	const named = changes.flatMap(({ write }) => (write.collection === REMIX && write.record ? referencedAuthors(write.collection, write.record) : []));
 	const { revs, known, unfollowed } = await lookups(db, changes, events, named);
 	const indexedAt = now.toISOString();
 	const statements: D1PreparedStatement[] = [];
@@ -96,8 +97,8 @@ export async function applyEvents(
 		result.applied++;
 		if (!write.record) continue;
 		discover(op.did);
-		if (write.collection === 'app.bsky.graph.follow' && discoverFollowed) discover(write.record.subject);
-		if (write.collection === 'video.dreamreel.remix') referencedAuthors(write.collection, write.record).forEach(discover);
+		if (write.collection === FOLLOW && discoverFollowed) discover(write.record.subject);
+		if (write.collection === REMIX) referencedAuthors(write.collection, write.record).forEach(discover);
 	}
 
 	// Set-wise statements keep a batch to a few dozen D1 statements. New accounts go first (profile
@@ -143,8 +144,8 @@ interface Change {
 /** Whether an unvalidated post embeds a video (alone or beside a quoted record). */
 function embedsVideo(post: Record<string, unknown> | undefined): boolean {
 	const embed = isRow(post?.embed) ? post.embed : undefined;
-	const media = embed?.$type === 'app.bsky.embed.recordWithMedia' && isRow(embed.media) ? embed.media : embed;
-	return media?.$type === 'app.bsky.embed.video';
+	const media = embed?.$type === EMBED_RECORD_WITH_MEDIA && isRow(embed.media) ? embed.media : embed;
+	return media?.$type === EMBED_VIDEO;
 }
 
 /**
@@ -161,7 +162,7 @@ async function validated(db: D1Database, ops: Op[], actors: ActorResolver | unde
 		const record = raw(op);
 		if (op.action === 'delete') return { op, write: removed };
 		// Most of a relay's posts share no video: they are let go without the cost of validating them.
-		if (op.collection === 'app.bsky.feed.post' && !embedsVideo(record)) return { op, write: removed, irrelevant: true };
+		if (op.collection === POST && !embedsVideo(record)) return { op, write: removed, irrelevant: true };
 		const result = validateRecord(op.collection, record && canonicalReferences(op.collection, record, handles));
 		return result.ok ? { op, write: { ...target, ...result } } : { op, write: removed, rejected: result.reason };
 	});
@@ -191,10 +192,10 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 	const dids = new Set([
 		...named,
 		...ops.map((op) => op.did),
-		...changes.flatMap(({ write }) => (write.collection === 'app.bsky.graph.follow' && write.record ? [write.record.subject] : [])),
+		...changes.flatMap(({ write }) => (write.collection === FOLLOW && write.record ? [write.record.subject] : [])),
 		...events.flatMap((event) => (event.kind === 'commit' ? [] : [event.did])),
 	]);
-	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === 'app.bsky.graph.follow');
+	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === FOLLOW);
 	const revs = new Map<string, string>();
 	const known = new Set<string>();
 	const unfollowed = new Map<string, string>();
@@ -222,33 +223,33 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
  */
 function involvesDreamreel(op: Op, write: IndexWrite, known: Set<string>): boolean {
 	if (write.collection.startsWith('video.dreamreel.')) return true;
-	if (write.collection === 'app.bsky.feed.post') {
+	if (write.collection === POST) {
 		// A delete, a refused record or a post sharing a video, by someone the index knows.
 		return known.has(op.did) && (write.record === null || sharedVideo(write.record) !== undefined);
 	}
 	if (known.has(op.did)) return true;
-	return write.collection === 'app.bsky.graph.follow' && write.record !== null && known.has(write.record.subject);
+	return write.collection === FOLLOW && write.record !== null && known.has(write.record.subject);
 }
 
 /** What the video mirror must (re)consider after this write. */
 function noteVisibility(result: ApplyResult, write: IndexWrite, unfollowedSubject?: string): void {
-	if (write.collection === 'video.dreamreel.clip' || write.collection === 'video.dreamreel.remix') {
+	if (write.collection === CLIP || write.collection === REMIX) {
 		if (write.record) result.videos.push(write.record.video.ref.$link);
 		result.clips.push(write.uri);
-	} else if (write.collection === 'video.dreamreel.consent') {
+	} else if (write.collection === CONSENT) {
 		result.people.push(write.did);
-	} else if (write.collection === 'app.bsky.graph.follow') {
+	} else if (write.collection === FOLLOW) {
 		const subject = write.record?.subject ?? unfollowedSubject;
 		result.people.push(write.did, ...(subject ? [subject] : []));
 	}
 }
 
 function feedChanges(op: Op, write: IndexWrite, indexedAt: string, unfollowed: Map<string, string>): FeedChange[] {
-	if (write.collection === 'video.dreamreel.clip' || write.collection === 'video.dreamreel.remix') {
+	if (write.collection === CLIP || write.collection === REMIX) {
 		if (op.action === 'create' && write.record) return [{ kind: 'post', uri: op.uri, author: op.did, sortAt: sortAt(write.record.createdAt, indexedAt) }];
 		return op.action === 'delete' ? [{ kind: 'unpost', uri: op.uri, author: op.did }] : [];
 	}
-	if (write.collection !== 'app.bsky.graph.follow') return [];
+	if (write.collection !== FOLLOW) return [];
 	if (op.action === 'create' && write.record) return [{ kind: 'follow', follower: op.did, subject: write.record.subject }];
 	const subject = unfollowed.get(op.uri);
 	return op.action === 'delete' && subject ? [{ kind: 'unfollow', follower: op.did, subject }] : [];

@@ -1,3 +1,4 @@
+import { ComAtprotoRepoListRecords, ComAtprotoSyncGetLatestCommit } from '@atcute/atproto';
 import type { Did } from '@atcute/lexicons';
 import type { Identity } from '../identity/index.ts';
 import { outboundFetch } from '../outbound-fetch.ts';
@@ -44,12 +45,12 @@ export async function backfillRepo(sync: ActorSync, did: string): Promise<Backfi
 		if (!response.ok) throw new Error(`${method} on ${pds} answered ${response.status}`);
 		return response.json<T>();
 	};
-	const { rev } = await xrpc<{ rev: string }>('com.atproto.sync.getLatestCommit', { did });
+	const { rev } = await xrpc<{ rev: string }>(ComAtprotoSyncGetLatestCommit.mainSchema.nsid, { did });
 	for (const collection of Object.keys(indexedCollections)) {
 		let cursor: string | undefined;
 		for (let page = 0; page < MAX_PAGES_PER_COLLECTION; page++) {
 			const listed = await xrpc<{ cursor?: string; records: { uri: string; cid: string; value: unknown }[] }>(
-				'com.atproto.repo.listRecords',
+				ComAtprotoRepoListRecords.mainSchema.nsid,
 				{ repo: did, collection, limit: '100', ...(cursor ? { cursor } : {}) },
 			);
 			// Only records of this repo and collection: a PDS does not speak for other repos.

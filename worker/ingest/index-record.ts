@@ -1,5 +1,6 @@
 import type { AppBskyFeedPost } from '@atcute/bluesky';
 import type { IndexedCollection, IndexedRecord } from './records.ts';
+import { CLIP, COMMENT, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LIKE, POST, PROFILE, REMIX } from '../nsid.ts';
 
 /**
  * What the index must hold at `uri`: a validated record of `collection`, or nothing (`record: null`:
@@ -14,12 +15,12 @@ type Write<C extends IndexedCollection> = IndexWrite & { collection: C };
 /** The D1 statements that make the index hold what `write` says. */
 export function indexStatements(db: D1Database, write: IndexWrite, indexedAt: string): D1PreparedStatement[] {
 	switch (write.collection) {
-		case 'video.dreamreel.clip':
-		case 'video.dreamreel.remix':
+		case CLIP:
+		case REMIX:
 			return clipStatements(db, write, indexedAt);
-		case 'video.dreamreel.consent':
+		case CONSENT:
 			return consentStatements(db, write, indexedAt);
-		case 'app.bsky.graph.follow':
+		case FOLLOW:
 			return write.record
 				? [db.prepare(
 						// An upsert, not INSERT OR REPLACE: REPLACE's implicit delete fires no trigger,
@@ -28,16 +29,16 @@ export function indexStatements(db: D1Database, write: IndexWrite, indexedAt: st
 						 ON CONFLICT (uri) DO UPDATE SET subject = excluded.subject, created_at = excluded.created_at`,
 					).bind(write.uri, write.did, write.record.subject, write.record.createdAt)]
 				: [db.prepare('DELETE FROM follows WHERE uri = ?1').bind(write.uri)];
-		case 'app.bsky.actor.profile':
+		case PROFILE:
 			return profileStatements(db, write);
-		case 'video.dreamreel.like':
+		case LIKE:
 			return write.record
 				? [db.prepare('INSERT OR REPLACE INTO likes (uri, did, subject_uri, created_at) VALUES (?1, ?2, ?3, ?4)')
 						.bind(write.uri, write.did, write.record.subject.uri, write.record.createdAt)]
 				: [db.prepare('DELETE FROM likes WHERE uri = ?1').bind(write.uri)];
-		case 'video.dreamreel.comment':
+		case COMMENT:
 			return commentStatements(db, write, indexedAt);
-		case 'app.bsky.feed.post': {
+		case POST: {
 			const video = write.record && sharedVideo(write.record);
 			return video && write.record
 				? [db.prepare('INSERT OR REPLACE INTO crossposts (uri, did, video_cid, created_at) VALUES (?1, ?2, ?3, ?4)')
@@ -50,8 +51,8 @@ export function indexStatements(db: D1Database, write: IndexWrite, indexedAt: st
 /** The video blob CID of a post with a video embed (alone or beside a quoted record). */
 export function sharedVideo(post: AppBskyFeedPost.Main): string | undefined {
 	const embed = post.embed;
-	const video = embed?.$type === 'app.bsky.embed.recordWithMedia' ? embed.media : embed;
-	if (video?.$type !== 'app.bsky.embed.video') return undefined;
+	const video = embed?.$type === EMBED_RECORD_WITH_MEDIA ? embed.media : embed;
+	if (video?.$type !== EMBED_VIDEO) return undefined;
 	// Validation refuses legacy blobs (no `ref`), so a post sharing a clip's video always has one.
 	return 'ref' in video.video ? video.video.ref.$link : undefined;
 }
@@ -62,7 +63,7 @@ export function sortAt(createdAt: string, indexedAt: string): string {
 	return claimed < Date.parse(indexedAt) ? new Date(claimed).toISOString() : indexedAt;
 }
 
-function commentStatements(db: D1Database, { uri, did, cid, record }: Write<'video.dreamreel.comment'>, indexedAt: string): D1PreparedStatement[] {
+function commentStatements(db: D1Database, { uri, did, cid, record }: Write<typeof COMMENT>, indexedAt: string): D1PreparedStatement[] {
 	if (!record) return [db.prepare('DELETE FROM comments WHERE uri = ?1').bind(uri)];
 	return [
 		db
@@ -79,10 +80,10 @@ function commentStatements(db: D1Database, { uri, did, cid, record }: Write<'vid
  * rules need of it stays (author, lineage, remix policy, cameos), so a remix below it is judged as if
  * it were still there.
  */
-function clipStatements(db: D1Database, write: Write<'video.dreamreel.clip' | 'video.dreamreel.remix'>, indexedAt: string): D1PreparedStatement[] {
+function clipStatements(db: D1Database, write: Write<typeof CLIP | typeof REMIX>, indexedAt: string): D1PreparedStatement[] {
 	const { uri, did, cid, record } = write;
 	if (!record) return [db.prepare(`UPDATE clip_index SET deleted = 1, record = '{}' WHERE uri = ?1`).bind(uri)];
-	const lineage = record.$type === 'video.dreamreel.remix' ? record : undefined;
+	const lineage = record.$type === REMIX ? record : undefined;
 	const statements = [
 		db.prepare('DELETE FROM cameos WHERE clip_uri = ?1').bind(uri),
 		db
@@ -106,7 +107,7 @@ function clipStatements(db: D1Database, write: Write<'video.dreamreel.clip' | 'v
 	return statements;
 }
 
-function consentStatements(db: D1Database, { uri, did, cid, rkey, record }: Write<'video.dreamreel.consent'>, indexedAt: string): D1PreparedStatement[] {
+function consentStatements(db: D1Database, { uri, did, cid, rkey, record }: Write<typeof CONSENT>, indexedAt: string): D1PreparedStatement[] {
 	// One consent per person lives at rkey `self`; any other rkey is not a grant.
 	if (rkey !== 'self') return [];
 	if (!record) return [db.prepare('DELETE FROM consents WHERE did = ?1').bind(did)];
@@ -125,7 +126,7 @@ function consentStatements(db: D1Database, { uri, did, cid, rkey, record }: Writ
 	];
 }
 
-function profileStatements(db: D1Database, { did, rkey, record }: Write<'app.bsky.actor.profile'>): D1PreparedStatement[] {
+function profileStatements(db: D1Database, { did, rkey, record }: Write<typeof PROFILE>): D1PreparedStatement[] {
 	if (rkey !== 'self') return [];
 	return [
 		db.prepare('UPDATE actors SET display_name = ?2, avatar_cid = ?3 WHERE did = ?1').bind(did, record?.displayName ?? null, record?.avatar?.ref.$link ?? null),

@@ -7,18 +7,19 @@ import {
 	VideoDreamreelLike,
 	VideoDreamreelRemix,
 } from '../lexicons/index.ts';
+import { CLIP, COMMENT, CONSENT, FOLLOW, LIKE, POST, PROFILE, REMIX } from '../nsid.ts';
 
 /** The collections the index keeps, each with the lexicon schema its records must satisfy. */
 export const indexedCollections = {
-	'video.dreamreel.clip': VideoDreamreelClip.mainSchema,
-	'video.dreamreel.remix': VideoDreamreelRemix.mainSchema,
-	'video.dreamreel.consent': VideoDreamreelConsent.mainSchema,
-	'video.dreamreel.like': VideoDreamreelLike.mainSchema,
-	'video.dreamreel.comment': VideoDreamreelComment.mainSchema,
-	'app.bsky.graph.follow': AppBskyGraphFollow.mainSchema,
-	'app.bsky.actor.profile': AppBskyActorProfile.mainSchema,
+	[CLIP]: VideoDreamreelClip.mainSchema,
+	[REMIX]: VideoDreamreelRemix.mainSchema,
+	[CONSENT]: VideoDreamreelConsent.mainSchema,
+	[LIKE]: VideoDreamreelLike.mainSchema,
+	[COMMENT]: VideoDreamreelComment.mainSchema,
+	[FOLLOW]: AppBskyGraphFollow.mainSchema,
+	[PROFILE]: AppBskyActorProfile.mainSchema,
 	// Only posts that share a clip's video are kept (cross-posts, served by the feed generator).
-	'app.bsky.feed.post': AppBskyFeedPost.mainSchema,
+	[POST]: AppBskyFeedPost.mainSchema,
 } as const;
 
 export type IndexedCollection = keyof typeof indexedCollections;

@@ -1,12 +1,13 @@
 import type { ActorResolver } from '@atcute/identity-resolver';
 import { isDid, isHandle, isResourceUri, parseResourceUri, type Handle } from '@atcute/lexicons/syntax';
 import type { IndexedCollection } from './records.ts';
+import { COMMENT, LIKE, REMIX } from '../nsid.ts';
 
 /** Where each collection's records name other records: paths to strongRefs, whose `uri` is a reference. */
 const REFERENCES: Partial<Record<IndexedCollection, string[][]>> = {
-	'video.dreamreel.remix': [['parent'], ['root']],
-	'video.dreamreel.like': [['subject']],
-	'video.dreamreel.comment': [['subject'], ['reply', 'root'], ['reply', 'parent']],
+	[REMIX]: [['parent'], ['root']],
+	[LIKE]: [['subject']],
+	[COMMENT]: [['subject'], ['reply', 'root'], ['reply', 'parent']],
 };
 
 /** How long one batch may wait for handles the index does not know: the stream must not stall on them. */

@@ -2,6 +2,7 @@ import type { NetworkEvent } from './events.ts';
 import { decodeFirehoseFrame, FirehoseFrameError } from './firehose.ts';
 import { decodeJetstreamMessage, jetstreamUrl } from './jetstream.ts';
 import { isIndexed } from './records.ts';
+import { CLIP, FOLLOW, POST, PROFILE } from '../nsid.ts';
 
 /** What a network stream hands the ingester per message. */
 export type Decoded = { events: NetworkEvent[] } | { fatal: string } | { skipped: string };
@@ -14,7 +15,7 @@ export interface Source {
 }
 
 /** Jetstream's own filter syntax: our namespace plus the parts of the social graph we keep. */
-const WANTED_COLLECTIONS = ['video.dreamreel.*', 'app.bsky.graph.follow', 'app.bsky.actor.profile', 'app.bsky.feed.post'];
+const WANTED_COLLECTIONS = [`${CLIP.slice(0, CLIP.lastIndexOf('.'))}.*`, FOLLOW, PROFILE, POST];
 /** Jetstream cursors are per instance; rewinding a few seconds covers the gap, idempotency the overlap. */
 const JETSTREAM_REWIND_US = 5_000_000;
 

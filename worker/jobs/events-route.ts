@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { NotFoundError, XRPCError } from '../errors.ts';
+import { VideoDreamreelGetJob } from '../lexicons/index.ts';
 import { JOB_ID } from './job.ts';
 
 /**
@@ -16,7 +17,7 @@ export async function jobEvents(request: Request, ctx: AppContext, id: string): 
 	const token = new URL(request.url).searchParams.get('token');
 	const authorization = token ? `Bearer ${token}` : request.headers.get('authorization');
 	// The verifier reads the Authorization header, so the token is put there for it.
-	const requester = await ctx.auth.requireViewer(new Request(request.url, { headers: authorization ? { authorization } : {} }), 'video.dreamreel.getJob');
+	const requester = await ctx.auth.requireViewer(new Request(request.url, { headers: authorization ? { authorization } : {} }), VideoDreamreelGetJob.mainSchema.nsid);
 	if (!JOB_ID.test(id)) throw new NotFoundError('JobNotFound', `you have no job ${id}`);
 	// The object trusts `requester` because only this route can reach it, and it builds the URL itself.
 	const internal = new URL('https://job.internal/events');

@@ -8,7 +8,7 @@ import type { Method } from '../../method.ts';
 export const cancelJob: Method = (router, ctx) =>
 	router.addProcedure(VideoDreamreelCancelJob, {
 		async handler({ input, request }) {
-			const requester = await ctx.auth.requireViewer(request, 'video.dreamreel.cancelJob');
+			const requester = await ctx.auth.requireViewer(request, VideoDreamreelCancelJob.mainSchema.nsid);
 			const job = JOB_ID.test(input.id) ? await ctx.jobs().job(input.id).cancel(requester) : null;
 			if (!job) throw new NotFoundError('JobNotFound', `you have no job ${input.id}`);
 			return json({ job });

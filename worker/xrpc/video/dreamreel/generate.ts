@@ -6,7 +6,7 @@ import type { Method } from '../../method.ts';
 export const generate: Method = (router, ctx) =>
 	router.addProcedure(VideoDreamreelGenerate, {
 		async handler({ input, request }) {
-			const requester = await ctx.auth.requireViewer(request, 'video.dreamreel.generate');
+			const requester = await ctx.auth.requireViewer(request, VideoDreamreelGenerate.mainSchema.nsid);
 			return json({ job: await submitJob(ctx.jobs(), requester, input) });
 		},
 	});

@@ -9,7 +9,7 @@ import type { Method } from '../../method.ts';
 export const getAuthorFeed: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetAuthorFeed, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getAuthorFeed');
+			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetAuthorFeed.mainSchema.nsid);
 			const did = await resolveIndexedActor(ctx.db, ctx.identity.actors, params.actor);
 			const limit = params.limit ?? 30;
 			const filter = (['clips', 'remixes'].includes(params.filter ?? '') ? params.filter : 'all') as AuthorFilter;

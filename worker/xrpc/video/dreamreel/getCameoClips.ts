@@ -14,7 +14,7 @@ type CameoClip = VideoDreamreelGetCameoClips.CameoClip;
 export const getCameoClips: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetCameoClips, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.requireViewer(request, 'video.dreamreel.getCameoClips');
+			const viewer = await ctx.auth.requireViewer(request, VideoDreamreelGetCameoClips.mainSchema.nsid);
 			const limit = params.limit ?? 50;
 			const rows = await clipsFeaturing(ctx.db, viewer, limit, decodeCursor(params.cursor));
 			const views = await clipViews(ctx.db, rows, viewer);

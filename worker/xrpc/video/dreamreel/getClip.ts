@@ -8,7 +8,7 @@ import type { Method } from '../../method.ts';
 export const getClip: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetClip, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getClip');
+			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetClip.mainSchema.nsid);
 			const [row] = await clipsByUri(ctx.db, [params.uri]);
 			if (!row) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			return json({ clip: (await clipViews(ctx.db, [row], viewer))[0]! });

@@ -7,7 +7,7 @@ import type { Method } from '../../method.ts';
 export const getClips: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetClips, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getClips');
+			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetClips.mainSchema.nsid);
 			const rows = await clipsByUri(ctx.db, params.uris);
 			return json({ clips: await clipViews(ctx.db, rows, viewer) });
 		},

@@ -15,7 +15,7 @@ interface ConsentRow {
 export const getConsent: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetConsent, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getConsent');
+			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetConsent.mainSchema.nsid);
 			const did = await resolveIndexedActor(ctx.db, ctx.identity.actors, params.actor);
 			const row = await ctx.db
 				.prepare(

@@ -8,7 +8,7 @@ import type { Method } from '../../method.ts';
 export const getForYou: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetForYou, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getForYou');
+			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetForYou.mainSchema.nsid);
 			if (viewer) await ensureKnownViewer(ctx, viewer);
 			const offset = params.cursor === undefined ? 0 : Number(params.cursor);
 			if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });

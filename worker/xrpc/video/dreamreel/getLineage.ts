@@ -12,7 +12,7 @@ const MAX_FAMILY = 2000;
 export const getLineage: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetLineage, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getLineage');
+			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetLineage.mainSchema.nsid);
 			const [clip] = await clipsByUri(ctx.db, [params.uri]);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			// Every clip of a remix chain names the same root, so one query brings the whole family.

@@ -9,7 +9,7 @@ import type { Method } from '../../method.ts';
 export const getRemixes: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetRemixes, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, 'video.dreamreel.getRemixes');
+			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetRemixes.mainSchema.nsid);
 			const [clip] = await clipsByUri(ctx.db, [params.uri]);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			const limit = params.limit ?? 30;

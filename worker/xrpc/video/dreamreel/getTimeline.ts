@@ -9,7 +9,7 @@ import type { Method } from '../../method.ts';
 export const getTimeline: Method = (router, ctx) =>
 	router.addQuery(VideoDreamreelGetTimeline, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.requireViewer(request, 'video.dreamreel.getTimeline');
+			const viewer = await ctx.auth.requireViewer(request, VideoDreamreelGetTimeline.mainSchema.nsid);
 			await ensureKnownViewer(ctx, viewer);
 			const { rows, last } = await timelinePage(ctx, viewer, params.limit ?? 30, decodeCursor(params.cursor));
 			return json({ clips: await clipViews(ctx.db, rows, viewer), ...(last ? { cursor: encodeCursor(last) } : {}) });

@@ -3,6 +3,7 @@ import type { ResourceUri } from '@atcute/lexicons/syntax';
 import { json, XRPCError } from '@atcute/xrpc-server';
 import { algorithms } from '../../../../feeds/skeleton.ts';
 import type { Method } from '../../../method.ts';
+import { FEED_GENERATOR } from '../../../../nsid.ts';
 
 /**
  * The standard feed-generator method, so any Bluesky app can show Dreamreel feeds. Personalised
@@ -13,10 +14,10 @@ export const getFeedSkeleton: Method = (router, ctx) =>
 		async handler({ params, request }) {
 			const [, , publisher, collection, rkey] = params.feed.split('/');
 			const algorithm = rkey && Object.hasOwn(algorithms, rkey) ? algorithms[rkey as keyof typeof algorithms] : undefined;
-			if (publisher !== ctx.config.feedPublisherDid || collection !== 'app.bsky.feed.generator' || !algorithm) {
+			if (publisher !== ctx.config.feedPublisherDid || collection !== FEED_GENERATOR || !algorithm) {
 				throw new XRPCError({ status: 400, error: 'UnknownFeed', message: `unknown feed ${params.feed}` });
 			}
-			const viewer = await ctx.auth.optionalViewer(request, 'app.bsky.feed.getFeedSkeleton');
+			const viewer = await ctx.auth.optionalViewer(request, AppBskyFeedGetFeedSkeleton.mainSchema.nsid);
 			const { items, cursor } = await algorithm(ctx.db, viewer, params.limit ?? 50, params.cursor);
 			return json({ feed: items.map((item) => ({ post: item.post as ResourceUri, ...(item.feedContext ? { feedContext: item.feedContext } : {}) })), cursor });
 		},
