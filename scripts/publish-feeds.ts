@@ -8,16 +8,17 @@
 // then set FEED_PUBLISHER_DID to the publisher's DID in the deployment's vars.
 import { AtpAgent } from '@atproto/api';
 import { feedCatalog } from '../worker/feeds/catalog.ts';
+import { FEED_GENERATOR } from '../worker/nsid.ts';
 
 export async function publishFeeds(agent: AtpAgent, serviceDid: string): Promise<string[]> {
 	const uris: string[] = [];
 	for (const [rkey, feed] of Object.entries(feedCatalog)) {
 		const { data } = await agent.com.atproto.repo.putRecord({
 			repo: agent.assertDid,
-			collection: 'app.bsky.feed.generator',
+			collection: FEED_GENERATOR,
 			rkey,
 			record: {
-				$type: 'app.bsky.feed.generator',
+				$type: FEED_GENERATOR,
 				did: serviceDid,
 				displayName: feed.displayName,
 				description: feed.description,

@@ -2,14 +2,11 @@
 // all written through the real XRPC API so the AppView ingests them from the firehose like any
 // other network data. Safe to rerun: every record is looked up before it is written.
 import { AtpAgent, XRPCError } from '@atproto/api';
+import { CLIP, CONSENT, FOLLOW, REMIX } from '../worker/nsid.ts';
 import { SAMPLE_VIDEO, readSampleVideo, type SampleVideoName } from './sample-video.ts';
 
 export const DEMO_PASSWORD = 'dreamreel-demo';
 
-const CLIP = 'video.dreamreel.clip';
-const REMIX = 'video.dreamreel.remix';
-const CONSENT = 'video.dreamreel.consent';
-const FOLLOW = 'app.bsky.graph.follow';
 
 export type AccountName = 'alice' | 'bob' | 'carol';
 export type ClipName = 'aliceDream' | 'aliceTestcard' | 'bobLife' | 'carolGradients' | 'carolRemix' | 'bobRemix';

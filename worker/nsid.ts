@@ -1,25 +1,22 @@
-import { AppBskyActorProfile, AppBskyEmbedRecordWithMedia, AppBskyEmbedVideo, AppBskyFeedGenerator, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
-import { VideoDreamreelClip, VideoDreamreelComment, VideoDreamreelConsent, VideoDreamreelLike, VideoDreamreelRemix } from './lexicons/index.ts';
-
-/** A record schema's NSID, typed as its literal: taken from the generated schema, never typed by hand. */
-const nsidOf = <T extends string>(schema: { object: { shape: { $type: { expected: T } } } }): T => schema.object.shape.$type.expected;
-
-/** An object schema's `$type`, typed as its literal. */
-const typeOf = <T extends string>(schema: { shape: { $type: { wrapped: { expected: T } } } }): T => schema.shape.$type.wrapped.expected;
+// The NSIDs of the records and embeds Dreamreel names, one module for the worker, the web client and
+// the scripts. Each is checked against the generated lexicon types (a typo or a renamed record fails
+// the type-check), and the imports are type-only, so no validator reaches the web bundle.
+import type { AppBskyActorProfile, AppBskyEmbedRecordWithMedia, AppBskyEmbedVideo, AppBskyFeedGenerator, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
+import type { VideoDreamreelClip, VideoDreamreelComment, VideoDreamreelConsent, VideoDreamreelLike, VideoDreamreelRemix } from './lexicons/index.ts';
 
 /** The records Dreamreel defines (lexicons/video/dreamreel/). */
-export const CLIP = nsidOf(VideoDreamreelClip.mainSchema);
-export const REMIX = nsidOf(VideoDreamreelRemix.mainSchema);
-export const CONSENT = nsidOf(VideoDreamreelConsent.mainSchema);
-export const LIKE = nsidOf(VideoDreamreelLike.mainSchema);
-export const COMMENT = nsidOf(VideoDreamreelComment.mainSchema);
+export const CLIP: VideoDreamreelClip.Main['$type'] = 'video.dreamreel.clip';
+export const REMIX: VideoDreamreelRemix.Main['$type'] = 'video.dreamreel.remix';
+export const CONSENT: VideoDreamreelConsent.Main['$type'] = 'video.dreamreel.consent';
+export const LIKE: VideoDreamreelLike.Main['$type'] = 'video.dreamreel.like';
+export const COMMENT: VideoDreamreelComment.Main['$type'] = 'video.dreamreel.comment';
 
-/** Bluesky's records it shares: one social graph, profiles, posts that share clips, feed generators. */
-export const FOLLOW = nsidOf(AppBskyGraphFollow.mainSchema);
-export const PROFILE = nsidOf(AppBskyActorProfile.mainSchema);
-export const POST = nsidOf(AppBskyFeedPost.mainSchema);
-export const FEED_GENERATOR = nsidOf(AppBskyFeedGenerator.mainSchema);
+/** Bluesky's records Dreamreel shares: one social graph, profiles, posts that share clips, feed generators. */
+export const FOLLOW: AppBskyGraphFollow.Main['$type'] = 'app.bsky.graph.follow';
+export const PROFILE: AppBskyActorProfile.Main['$type'] = 'app.bsky.actor.profile';
+export const POST: AppBskyFeedPost.Main['$type'] = 'app.bsky.feed.post';
+export const FEED_GENERATOR: AppBskyFeedGenerator.Main['$type'] = 'app.bsky.feed.generator';
 
 /** The embeds through which a Bluesky post shares a clip's video. */
-export const EMBED_VIDEO = typeOf(AppBskyEmbedVideo.mainSchema);
-export const EMBED_RECORD_WITH_MEDIA = typeOf(AppBskyEmbedRecordWithMedia.mainSchema);
+export const EMBED_VIDEO: NonNullable<AppBskyEmbedVideo.Main['$type']> = 'app.bsky.embed.video';
+export const EMBED_RECORD_WITH_MEDIA: NonNullable<AppBskyEmbedRecordWithMedia.Main['$type']> = 'app.bsky.embed.recordWithMedia';

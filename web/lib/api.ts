@@ -1,5 +1,5 @@
 import type { AppConfig } from './config.ts';
-import { COMMENT, CONSENT, FOLLOW, LIKE } from './nsid.ts';
+import { COMMENT, CONSENT, FOLLOW, LIKE } from '../../worker/nsid.ts';
 import type { Session } from './session.ts';
 import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, StrongRef } from './types.ts';
 import { xrpc, XrpcError, type Params } from './xrpc.ts';

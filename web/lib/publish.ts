@@ -4,8 +4,10 @@
  * user's credentials. Dreamreel only held the file for them; the network then indexes the record
  * like any other.
  *
- * Plain browser TypeScript (fetch, no Node APIs, no imports): the web client and the tests share it.
+ * Plain browser TypeScript (fetch, no Node APIs, nothing imported but NSIDs): the web client and the
+ * tests share it.
  */
+import { CLIP, REMIX } from '../../worker/nsid.ts';
 
 export interface StrongRef {
 	uri: string;
@@ -83,7 +85,7 @@ export async function publishJob(agent: PublishAgent, job: PublishableJob, optio
 /** The record a job publishes as, around an uploaded blob: a remix when the job remixed a clip. */
 export function recordForJob(job: PublishableJob, blob: unknown, options: Omit<PublishOptions, 'fetch' | 'signal'> = {}) {
 	const remix = job.remixOf && job.root ? { parent: strongRef(job.remixOf), root: strongRef(job.root) } : undefined;
-	const collection = remix ? 'video.dreamreel.remix' : 'video.dreamreel.clip';
+	const collection = remix ? REMIX : CLIP;
 	const seconds = job.durationSeconds ?? 5;
 	const record: Record<string, unknown> = {
 		$type: collection,
