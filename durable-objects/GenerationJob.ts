@@ -35,7 +35,7 @@ const MAX_CLEANUP_ATTEMPTS = 10;
  */
 export class GenerationJob extends DurableObject<Env> {
 	readonly #store: JobStore;
-	readonly #rt: JobRuntime;
+	readonly #runtime: JobRuntime;
 	#running: Promise<void> | undefined;
 	/** The last state sent to sockets: cleanup writes change nothing a watcher sees. */
 	#lastSent = '';
@@ -43,7 +43,7 @@ export class GenerationJob extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#store = new JobStore(ctx.storage.sql);
-		this.#rt = createJobRuntime(env);
+		this.#runtime = createJobRuntime(env);
 		// Keep-alives are answered without waking the object.
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
 	}
@@ -55,7 +55,7 @@ export class GenerationJob extends DurableObject<Env> {
 			if (existing.requester !== input.requester) return { ok: false, reason: 'job id taken by another requester' };
 			return { ok: true, created: false, job: this.#view(existing) };
 		}
-		const now = this.#rt.now();
+		const now = this.#runtime.now();
 		const job: Job = {
 			...input,
 			secret: newSecret(),
@@ -64,7 +64,7 @@ export class GenerationJob extends DurableObject<Env> {
 			attempts: 0,
 			createdAt: now,
 			updatedAt: now,
-			deadlineAt: now + this.#rt.config.timeoutMs,
+			deadlineAt: now + this.#runtime.config.timeoutMs,
 			cleanup: { quota: false, provider: false, video: false },
 		};
 		this.#store.insert(job);
@@ -82,7 +82,7 @@ export class GenerationJob extends DurableObject<Env> {
 		const job = this.#store.get();
 		if (!job || job.requester !== requester) return null;
 		if (isTerminal(job.status)) return this.#view(job);
-		const cancelled = finish(job, 'cancelled', 'cancelled by the requester', this.#rt.now(), true);
+		const cancelled = finish(job, 'cancelled', 'cancelled by the requester', this.#runtime.now(), true);
 		this.#save(job, cancelled);
 		// The slot is given back before answering, so the requester can start another job at once.
 		const released = await this.#releaseQuota(cancelled);
@@ -121,20 +121,20 @@ export class GenerationJob extends DurableObject<Env> {
 			const job = this.#store.get();
 			if (!job) return;
 			if (isTerminal(job.status)) return this.#afterEnd(job);
-			const now = this.#rt.now();
+			const now = this.#runtime.now();
 			if (now >= job.deadlineAt) {
-				const seconds = Math.round(this.#rt.config.timeoutMs / 1000);
+				const seconds = Math.round(this.#runtime.config.timeoutMs / 1000);
 				this.#save(job, finish(job, 'failed', `timed out: not finished within ${seconds} s`, now, true));
 				continue;
 			}
-			const outcome = await runStep(job, this.#rt).catch((error: unknown) => ({ error }));
-			const next = advance(job, outcome, this.#rt.now());
+			const outcome = await runStep(job, this.#runtime).catch((error: unknown) => ({ error }));
+			const next = advance(job, outcome, this.#runtime.now());
 			if (!this.#save(job, next.job)) {
 				this.#adopt(next.job);
 				continue;
 			}
 			if (next.after === undefined || next.after === 0) continue;
-			await this.ctx.storage.setAlarm(Date.now() + Math.max(0, Math.min(next.after, next.job.deadlineAt - this.#rt.now())));
+			await this.ctx.storage.setAlarm(Date.now() + Math.max(0, Math.min(next.after, next.job.deadlineAt - this.#runtime.now())));
 			return;
 		}
 		await this.ctx.storage.setAlarm(Date.now());
@@ -158,19 +158,19 @@ export class GenerationJob extends DurableObject<Env> {
 		let failed = next.cleanup.quota;
 		if (next.cleanup.provider && next.providerJob) {
 			try {
-				await providerOf(next, this.#rt).cancel(next.providerJob);
+				await providerOf(next, this.#runtime).cancel(next.providerJob);
 				next = { ...next, cleanup: { ...next.cleanup, provider: false } };
 			} catch (error) {
 				console.warn('cancelling at the provider failed', job.id, String(error));
 				failed = true;
 			}
 		}
-		const retainedUntil = (next.finishedAt ?? next.updatedAt) + this.#rt.config.retentionMs;
-		const retentionOver = next.status === 'ready' && !next.expired && this.#rt.now() >= retainedUntil;
+		const retainedUntil = (next.finishedAt ?? next.updatedAt) + this.#runtime.config.retentionMs;
+		const retentionOver = next.status === 'ready' && !next.expired && this.#runtime.now() >= retainedUntil;
 		if (next.cleanup.video || retentionOver) {
 			try {
 				// By its key, which is known even when the write recording the output lost to a cancel.
-				await this.#rt.bucket.delete(outputKey(next.id, next.secret));
+				await this.#runtime.bucket.delete(outputKey(next.id, next.secret));
 				next = { ...next, expired: next.status === 'ready' || next.expired, cleanup: { ...next.cleanup, video: false } };
 			} catch (error) {
 				console.warn('deleting a job video failed', job.id, String(error));
@@ -181,7 +181,7 @@ export class GenerationJob extends DurableObject<Env> {
 		if (next !== job || attempts !== job.attempts) this.#save(job, { ...next, attempts });
 		if (failed && attempts < MAX_CLEANUP_ATTEMPTS) await this.ctx.storage.setAlarm(Date.now() + backoffMs(attempts));
 		else if (next.status === 'ready' && !next.expired && next.output) {
-			await this.ctx.storage.setAlarm(Date.now() + Math.max(0, retainedUntil - this.#rt.now()));
+			await this.ctx.storage.setAlarm(Date.now() + Math.max(0, retainedUntil - this.#runtime.now()));
 		} else {
 			await this.ctx.storage.deleteAlarm(); // nothing left to do, not even the run's guard
 		}
@@ -190,7 +190,7 @@ export class GenerationJob extends DurableObject<Env> {
 	async #releaseQuota(job: Job): Promise<Job> {
 		if (!job.cleanup.quota) return job;
 		try {
-			await this.#rt.quota(job.requester).release(job.id);
+			await this.#runtime.quota(job.requester).release(job.id);
 			return { ...job, cleanup: { ...job.cleanup, quota: false } };
 		} catch (error) {
 			// The quota object also takes back slots older than the job timeout.
@@ -207,7 +207,7 @@ export class GenerationJob extends DurableObject<Env> {
 	}
 
 	#view(job: Job): JobView {
-		return jobView(job, this.#rt.publicUrl);
+		return jobView(job, this.#runtime.publicUrl);
 	}
 
 	// --- progress over WebSockets -------------------------------------------------------------

@@ -17,7 +17,7 @@ export { Mirror } from '../durable-objects/Mirror.ts';
 export { Timeline } from '../durable-objects/Timeline.ts';
 
 interface Isolate {
-	ctx: AppContext;
+	app: AppContext;
 	xrpc: ReturnType<typeof createXrpcRouter>;
 }
 
@@ -26,38 +26,38 @@ const isolates = new WeakMap<Env, Isolate>();
 function isolate(env: Env): Isolate {
 	let built = isolates.get(env);
 	if (!built) {
-		const ctx = createContext(env);
-		built = { ctx, xrpc: createXrpcRouter(ctx) };
+		const app = createContext(env);
+		built = { app, xrpc: createXrpcRouter(app) };
 		isolates.set(env, built);
 	}
 	return built;
 }
 
-const app = new Hono<{ Bindings: Env }>();
+const routes = new Hono<{ Bindings: Env }>();
 
 // Every route's errors, XRPC or not, answer as XRPC errors (worker/errors.ts).
-app.onError((error, c) => errorResponse(error, c.req.raw));
+routes.onError((error, c) => errorResponse(error, c.req.raw));
 
-app.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).ctx.config)));
+routes.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).app.config)));
 // What the web client needs to resolve identities on this deployment's network.
-app.get('/.well-known/dreamreel-client.json', (c) => {
-	const { plcUrl, handleResolverUrl } = isolate(c.env).ctx.config;
+routes.get('/.well-known/dreamreel-client.json', (c) => {
+	const { plcUrl, handleResolverUrl } = isolate(c.env).app.config;
 	return c.json({ plcUrl, ...(handleResolverUrl ? { handleResolver: handleResolverUrl } : {}) });
 });
-app.get('/oauth/client-metadata.json', (c) => c.json(oauthClientMetadata(isolate(c.env).ctx.config)));
-app.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
-app.on(['GET', 'HEAD'], '/video/:cid', (c) =>
+routes.get('/oauth/client-metadata.json', (c) => c.json(oauthClientMetadata(isolate(c.env).app.config)));
+routes.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
+routes.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );
-app.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).ctx));
-app.post('/webhooks/:provider', (c) => providerWebhook(c.req.raw, isolate(c.env).ctx.jobs(), c.req.param('provider')));
-app.get('/jobs/:id/events', (c) => jobEvents(c.req.raw, isolate(c.env).ctx, c.req.param('id')));
-app.on(['GET', 'HEAD'], '/jobs/:id/video/:file', (c) => jobVideo(c.req.raw, c.env.VIDEOS, c.req.param('id'), c.req.param('file')));
+routes.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).app));
+routes.post('/webhooks/:provider', (c) => providerWebhook(c.req.raw, isolate(c.env).app.jobs(), c.req.param('provider')));
+routes.get('/jobs/:id/events', (c) => jobEvents(c.req.raw, isolate(c.env).app, c.req.param('id')));
+routes.on(['GET', 'HEAD'], '/jobs/:id/video/:file', (c) => jobVideo(c.req.raw, c.env.VIDEOS, c.req.param('id'), c.req.param('file')));
 
 export default {
-	fetch: app.fetch,
+	fetch: routes.fetch,
 	// Every minute: keeps the ingester running after a deploy or an eviction (`npm start` triggers it once).
 	async scheduled(_controller, env) {
-		await isolate(env).ctx.ingester().start();
+		await isolate(env).app.ingester().start();
 	},
 } satisfies ExportedHandler<Env>;

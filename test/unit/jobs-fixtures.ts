@@ -45,8 +45,8 @@ export function key(label = 'job'): string {
 	return `${label}-${counter}-${crypto.randomUUID()}`;
 }
 
-export async function submit(rt: JobRuntime, requester: string, fields: Partial<Parameters<typeof submitJob>[2]> = {}): Promise<JobView> {
-	return submitJob(rt, requester, { prompt: 'a lighthouse made of glass at dusk', idempotencyKey: key(), ...fields });
+export async function submit(runtime: JobRuntime, requester: string, fields: Partial<Parameters<typeof submitJob>[2]> = {}): Promise<JobView> {
+	return submitJob(runtime, requester, { prompt: 'a lighthouse made of glass at dusk', idempotencyKey: key(), ...fields });
 }
 
 /** Runs the job's alarms (advancing the clock by `stepMs` each time) until `done` holds. */

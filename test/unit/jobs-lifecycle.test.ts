@@ -26,14 +26,14 @@ async function watch(stub: DurableObjectStub<GenerationJob>, requester: string) 
 
 describe('a generation job', () => {
 	it('runs queued → consent_checked → submitted → rendering → stored → ready, offering a real MP4', async () => {
-		const rt = useRuntime(demoProviders(8_000));
+		const runtime = useRuntime(demoProviders(8_000));
 		const did = newDid();
-		const job = await submit(rt, did, { durationSeconds: 4, aspectRatio: '9:16' });
+		const job = await submit(runtime, did, { durationSeconds: 4, aspectRatio: '9:16' });
 		expect(job).toMatchObject({ status: 'queued', progress: 0, provider: 'demo', model: 'demo-samples-1', durationSeconds: 4, aspectRatio: '9:16', cameos: [] });
 		expect(job.id).toMatch(/^[0-9a-f]{32}$/);
 		expectValidView(job);
 
-		const stub = rt.job(job.id);
+		const stub = runtime.job(job.id);
 		const ready = await until(stub, did, isStatus('ready'));
 		expectValidView(ready);
 		expect(ready).toMatchObject({ progress: 100, result: { mimeType: 'video/mp4', durationMs: 3000, aspectRatio: { width: 9, height: 16 } } });
@@ -46,14 +46,14 @@ describe('a generation job', () => {
 		expect(bytes.byteLength).toBe(ready.result!.size);
 		expect(String.fromCharCode(...bytes.subarray(4, 8))).toBe('ftyp');
 		// Finished: the concurrency slot is free again, the day's count keeps it.
-		expect(await rt.quota(did).usage(clock.now)).toEqual({ active: 0, today: 1 });
+		expect(await runtime.quota(did).usage(clock.now)).toEqual({ active: 0, today: 1 });
 	});
 
 	it('streams every change to a WebSocket, progress never going back, up to 100 %, then closes', async () => {
-		const rt = useRuntime(demoProviders(8_000));
+		const runtime = useRuntime(demoProviders(8_000));
 		const did = newDid();
-		const job = await submit(rt, did);
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did);
+		const stub = runtime.job(job.id);
 		const { seen, closed } = await watch(stub, did);
 		await until(stub, did, isStatus('ready'));
 		expect(await closed).toBe(1000);
@@ -69,10 +69,10 @@ describe('a generation job', () => {
 	});
 
 	it('resumes after an eviction mid-render, hibernated sockets included', async () => {
-		const rt = useRuntime(demoProviders(8_000));
+		const runtime = useRuntime(demoProviders(8_000));
 		const did = newDid();
-		const job = await submit(rt, did);
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did);
+		const stub = runtime.job(job.id);
 		const { seen, closed } = await watch(stub, did);
 		await until(stub, did, isStatus('rendering'));
 		await evictDurableObject(stub);
@@ -83,10 +83,10 @@ describe('a generation job', () => {
 	});
 
 	it('answers a socket opened after the end with the final state, then closes it', async () => {
-		const rt = useRuntime(demoProviders(0));
+		const runtime = useRuntime(demoProviders(0));
 		const did = newDid();
-		const job = await submit(rt, did);
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did);
+		const stub = runtime.job(job.id);
 		await until(stub, did, isStatus('ready'));
 		const { seen, closed } = await watch(stub, did);
 		expect(await closed).toBe(1000);
@@ -94,26 +94,26 @@ describe('a generation job', () => {
 	});
 
 	it('fails when not done within the timeout, with the reason', async () => {
-		const rt = useRuntime(demoProviders(600_000), { timeoutMs: 60_000 });
+		const runtime = useRuntime(demoProviders(600_000), { timeoutMs: 60_000 });
 		const did = newDid();
-		const job = await submit(rt, did);
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did);
+		const stub = runtime.job(job.id);
 		const failed = await until(stub, did, isStatus('failed'), 10_000);
 		expect(failed.error).toBe('timed out: not finished within 60 s');
 		expect(failed.result).toBeUndefined();
-		expect(await rt.quota(did).usage(clock.now)).toMatchObject({ active: 0 });
+		expect(await runtime.quota(did).usage(clock.now)).toMatchObject({ active: 0 });
 		expectValidView(failed);
 	});
 
 	it('cancels: the slot is free at once, the job stays cancelled, cancelling again changes nothing', async () => {
-		const rt = useRuntime(demoProviders(8_000));
+		const runtime = useRuntime(demoProviders(8_000));
 		const did = newDid();
-		const job = await submit(rt, did);
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did);
+		const stub = runtime.job(job.id);
 		await until(stub, did, isStatus('rendering'));
 		const cancelled = await stub.cancel(did);
 		expect(cancelled).toMatchObject({ status: 'cancelled', error: 'cancelled by the requester' });
-		expect(await rt.quota(did).usage(clock.now)).toMatchObject({ active: 0 });
+		expect(await runtime.quota(did).usage(clock.now)).toMatchObject({ active: 0 });
 		clock.now += 60_000;
 		await runDurableObjectAlarm(stub);
 		await runDurableObjectAlarm(stub);
@@ -122,10 +122,10 @@ describe('a generation job', () => {
 	});
 
 	it('is invisible to anyone but its requester', async () => {
-		const rt = useRuntime(demoProviders(8_000));
+		const runtime = useRuntime(demoProviders(8_000));
 		const did = newDid();
-		const job = await submit(rt, did);
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did);
+		const stub = runtime.job(job.id);
 		expect(await stub.view(newDid())).toBeNull();
 		expect(await stub.cancel(newDid())).toBeNull();
 		const response = await stub.fetch(`https://job.internal/events?requester=${newDid()}`, { headers: { upgrade: 'websocket' } });
@@ -133,8 +133,8 @@ describe('a generation job', () => {
 	});
 
 	it('a lookup of an id that names no job stores nothing', async () => {
-		const rt = useRuntime(demoProviders());
-		const stub = rt.job('f'.repeat(32));
+		const runtime = useRuntime(demoProviders());
+		const stub = runtime.job('f'.repeat(32));
 		expect(await stub.view(newDid())).toBeNull();
 		expect(await stub.cancel(newDid())).toBeNull();
 		const tables = await runInDurableObject(stub, (_instance, state) =>
@@ -145,10 +145,10 @@ describe('a generation job', () => {
 	});
 
 	it('deletes the video once the retention time has passed', async () => {
-		const rt = useRuntime(demoProviders(0), { retentionMs: 3_600_000 });
+		const runtime = useRuntime(demoProviders(0), { retentionMs: 3_600_000 });
 		const did = newDid();
-		const job = await submit(rt, did);
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did);
+		const stub = runtime.job(job.id);
 		const ready = await until(stub, did, isStatus('ready'));
 		const key = new URL(ready.result!.url).pathname.replace(/^\/jobs\/([0-9a-f]+)\/video\//, 'jobs/$1/');
 		expect(await env.VIDEOS.head(key)).not.toBeNull();

@@ -39,11 +39,11 @@ const submits = (fake: FalFake) => fake.requests.filter((r) => r.method === 'POS
 describe('jobs over the fal queue', () => {
 	it('follow the queue to ready and copy the output into R2 at once', async () => {
 		const fake = new FalFake();
-		const rt = useRuntime(falProviders(fake));
+		const runtime = useRuntime(falProviders(fake));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'fal' });
+		const job = await submit(runtime, did, { provider: 'fal' });
 		expect(job).toMatchObject({ provider: 'fal', model: 'bytedance/seedance-2.0/text-to-video' });
-		const ready = await until(rt.job(job.id), did, isStatus('ready'));
+		const ready = await until(runtime.job(job.id), did, isStatus('ready'));
 		expectValidView(ready);
 		const key = `jobs/${job.id}/${ready.result!.url.split('/').pop()}`;
 		expect(await (await env.VIDEOS.get(key))?.text()).toBe('fake video /files/req-1.mp4');
@@ -56,10 +56,10 @@ describe('jobs over the fal queue', () => {
 	it('wait as long as a 429 says, then submit once', async () => {
 		const fake = new FalFake();
 		fake.rateLimitNext('30');
-		const rt = useRuntime(falProviders(fake));
+		const runtime = useRuntime(falProviders(fake));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'fal' });
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did, { provider: 'fal' });
+		const stub = runtime.job(job.id);
 		await vi.waitFor(async () => expect(await alarmIn(stub)).toBeGreaterThan(25_000));
 		expect(await stub.view(did)).toMatchObject({ status: 'consent_checked' });
 		const ready = await until(stub, did, isStatus('ready'));
@@ -70,10 +70,10 @@ describe('jobs over the fal queue', () => {
 	it('retry a retryable provider error with backoff', async () => {
 		const fake = new FalFake();
 		fake.failNext(503, 'overloaded');
-		const rt = useRuntime(falProviders(fake));
+		const runtime = useRuntime(falProviders(fake));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'fal' });
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did, { provider: 'fal' });
+		const stub = runtime.job(job.id);
 		await vi.waitFor(async () => expect(await alarmIn(stub)).toBeGreaterThan(500));
 		expect(await alarmIn(stub)).toBeLessThan(2_000);
 		expect(await until(stub, did, isStatus('ready'))).toMatchObject({ status: 'ready' });
@@ -81,10 +81,10 @@ describe('jobs over the fal queue', () => {
 
 	it('give up after repeated retryable errors, cancelling at the provider', async () => {
 		const fake = new FalFake();
-		const rt = useRuntime(falProviders(fake));
+		const runtime = useRuntime(falProviders(fake));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'fal' });
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did, { provider: 'fal' });
+		const stub = runtime.job(job.id);
 		await until(stub, did, isStatus('submitted', 'rendering'));
 		for (let i = 0; i < 6; i++) fake.failNext(502, 'bad gateway');
 		const failed = await until(stub, did, isStatus('failed'));
@@ -95,36 +95,36 @@ describe('jobs over the fal queue', () => {
 	it('fail at once on a non-retryable error, with the provider’s reason', async () => {
 		const fake = new FalFake();
 		fake.failNext(422, 'prompt too long for this model');
-		const rt = useRuntime(falProviders(fake));
+		const runtime = useRuntime(falProviders(fake));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'fal' });
-		const failed = await until(rt.job(job.id), did, isStatus('failed'));
+		const job = await submit(runtime, did, { provider: 'fal' });
+		const failed = await until(runtime.job(job.id), did, isStatus('failed'));
 		expect(failed.error).toBe('fal: HTTP 422: prompt too long for this model');
-		expect(await rt.quota(did).usage(clock.now)).toMatchObject({ active: 0 });
+		expect(await runtime.quota(did).usage(clock.now)).toMatchObject({ active: 0 });
 	});
 
 	it('fail when the provider fails the generation', async () => {
 		const fake = new FalFake();
 		fake.plan = { queuedPolls: 0, runningPolls: 1, fail: 'content policy violation' };
-		const rt = useRuntime(falProviders(fake));
+		const runtime = useRuntime(falProviders(fake));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'fal' });
-		const failed = await until(rt.job(job.id), did, isStatus('failed'));
+		const job = await submit(runtime, did, { provider: 'fal' });
+		const failed = await until(runtime.job(job.id), did, isStatus('failed'));
 		expect(failed.error).toContain('content policy violation');
 	});
 
 	it('cancel at the provider when the job is cancelled or times out', async () => {
 		const fake = new FalFake();
 		fake.plan = { queuedPolls: 1000, runningPolls: 0 };
-		const rt = useRuntime(falProviders(fake), { timeoutMs: 30_000 });
+		const runtime = useRuntime(falProviders(fake), { timeoutMs: 30_000 });
 		const [a, b] = [newDid(), newDid()];
-		const cancelled = await submit(rt, a, { provider: 'fal' });
-		await until(rt.job(cancelled.id), a, isStatus('submitted'));
-		await rt.job(cancelled.id).cancel(a);
-		await runDurableObjectAlarm(rt.job(cancelled.id));
-		const timedOut = await submit(rt, b, { provider: 'fal' });
-		expect(await until(rt.job(timedOut.id), b, isStatus('failed'), 5_000)).toMatchObject({ error: 'timed out: not finished within 30 s' });
-		await runDurableObjectAlarm(rt.job(timedOut.id));
+		const cancelled = await submit(runtime, a, { provider: 'fal' });
+		await until(runtime.job(cancelled.id), a, isStatus('submitted'));
+		await runtime.job(cancelled.id).cancel(a);
+		await runDurableObjectAlarm(runtime.job(cancelled.id));
+		const timedOut = await submit(runtime, b, { provider: 'fal' });
+		expect(await until(runtime.job(timedOut.id), b, isStatus('failed'), 5_000)).toMatchObject({ error: 'timed out: not finished within 30 s' });
+		await runDurableObjectAlarm(runtime.job(timedOut.id));
 		const cancels = fake.requests.filter((r) => r.method === 'PUT').map((r) => r.url.pathname.split('/').at(-2));
 		expect(cancels.sort()).toEqual(['req-1', 'req-2']);
 	});
@@ -133,14 +133,14 @@ describe('jobs over the fal queue', () => {
 		const fake = new FalFake();
 		// Held: the first status poll, right after the submission was written.
 		const held = gate(fake, (request) => request.method === 'GET' && request.url.endsWith('/status'));
-		const rt = useRuntime(falProviders(fake, { fetch: held.fetch }));
+		const runtime = useRuntime(falProviders(fake, { fetch: held.fetch }));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'fal' });
+		const job = await submit(runtime, did, { provider: 'fal' });
 		await vi.waitFor(() => expect(held.state.reached).toBe(true));
-		expect(await rt.job(job.id).view(did)).toMatchObject({ status: 'submitted' });
+		expect(await runtime.job(job.id).view(did)).toMatchObject({ status: 'submitted' });
 		await abortAllDurableObjects(); // the process dies mid-step
 		held.release();
-		const ready = await until(rt.job(job.id), did, isStatus('ready'));
+		const ready = await until(runtime.job(job.id), did, isStatus('ready'));
 		expect(ready.progress).toBe(100);
 		expect(submits(fake)).toBe(1);
 	});
@@ -150,10 +150,10 @@ describe('jobs over Replicate', () => {
 	it('report the model’s own progress while rendering', async () => {
 		const fake = new ReplicateFake();
 		fake.plan = { startingPolls: 1, processingPolls: 4 };
-		const rt = useRuntime(replicateProviders(fake));
+		const runtime = useRuntime(replicateProviders(fake));
 		const did = newDid();
-		const job = await submit(rt, did, { provider: 'replicate' });
-		const stub = rt.job(job.id);
+		const job = await submit(runtime, did, { provider: 'replicate' });
+		const stub = runtime.job(job.id);
 		const progress: number[] = [];
 		await until(stub, did, (view) => {
 			if (view.status === 'rendering') progress.push(view.progress);

@@ -6,10 +6,10 @@ import { demoProviders, isStatus, newDid, submit, until, useRuntime } from './jo
 afterEach(() => overrideJobRuntime(undefined));
 
 async function readyVideo() {
-	const rt = useRuntime(demoProviders(0));
+	const runtime = useRuntime(demoProviders(0));
 	const did = newDid();
-	const job = await submit(rt, did);
-	const ready = await until(rt.job(job.id), did, isStatus('ready'));
+	const job = await submit(runtime, did);
+	const ready = await until(runtime.job(job.id), did, isStatus('ready'));
 	return { url: ready.result!.url, size: ready.result!.size, id: job.id };
 }
 

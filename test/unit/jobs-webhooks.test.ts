@@ -28,35 +28,35 @@ function falRuntime(fake: FalFake, publicUrl = PUBLIC): JobRuntime {
 		},
 		{ fetch: fake.fetch, now: () => clock.now },
 	);
-	const rt = useRuntime(providers);
-	overrideJobRuntime(() => ({ ...rt, publicUrl }));
-	return { ...rt, publicUrl };
+	const runtime = useRuntime(providers);
+	overrideJobRuntime(() => ({ ...runtime, publicUrl }));
+	return { ...runtime, publicUrl };
 }
 
 /** A job submitted to fal and waiting in its queue, with its next poll scheduled seconds away. */
 async function waitingFalJob(fake: FalFake, publicUrl?: string) {
 	fake.plan = { queuedPolls: 50, runningPolls: 1 };
-	const rt = falRuntime(fake, publicUrl);
+	const runtime = falRuntime(fake, publicUrl);
 	const requester = newDid();
-	const job = await submit(rt, requester);
-	const stub = rt.job(job.id);
+	const job = await submit(runtime, requester);
+	const stub = runtime.job(job.id);
 	await until(stub, requester, isStatus('submitted'), 0);
 	// Minutes into the queue, polls are 5 s apart.
 	clock.now += 200_000;
 	await runDurableObjectAlarm(stub);
-	return { rt, stub, id: job.id, requester };
+	return { runtime, stub, id: job.id, requester };
 }
 
 /** The route as the worker serves it: what it throws is answered by the one error path. */
-const post = (rt: JobRuntime, provider: string, query: string, headers: Headers, body: string) => {
+const post = (runtime: JobRuntime, provider: string, query: string, headers: Headers, body: string) => {
 	const request = new Request(`${PUBLIC}/webhooks/${provider}?${query}`, { method: 'POST', headers, body });
-	return providerWebhook(request, rt, provider).catch((error: unknown) => errorResponse(error, request));
+	return providerWebhook(request, runtime, provider).catch((error: unknown) => errorResponse(error, request));
 };
 
 describe('provider webhooks', () => {
 	it('fal is given our webhook URL on an https deployment, and its signed webhook makes the job poll at once', async () => {
 		const fake = new FalFake();
-		const { rt, stub, id } = await waitingFalJob(fake);
+		const { runtime, stub, id } = await waitingFalJob(fake);
 		const submitted = fake.requests.find((request) => request.method === 'POST')!;
 		expect(submitted.url.searchParams.get('fal_webhook')).toBe(`${PUBLIC}/webhooks/fal?job=${id}`);
 		expect(await alarmIn(stub)).toBeGreaterThan(3000);
@@ -67,7 +67,7 @@ describe('provider webhooks', () => {
 			payload: {},
 		});
 		const response = await post(
-			rt,
+			runtime,
 			'fal',
 			`job=${id}`,
 			await fake.signWebhook(body, {
@@ -82,7 +82,7 @@ describe('provider webhooks', () => {
 
 	it('refuses forged, stale and misdirected fal webhooks without touching the job', async () => {
 		const fake = new FalFake();
-		const { rt, stub, id } = await waitingFalJob(fake);
+		const { runtime, stub, id } = await waitingFalJob(fake);
 		const body = JSON.stringify({
 			request_id: 'req-1',
 			status: 'OK',
@@ -98,7 +98,7 @@ describe('provider webhooks', () => {
 			timestamp: seconds() - 3600,
 		});
 		for (const headers of [forged, stale, new Headers()]) {
-			const response = await post(rt, 'fal', `job=${id}`, headers, body);
+			const response = await post(runtime, 'fal', `job=${id}`, headers, body);
 			expect(response.status).toBe(401);
 			expect(await response.json()).toMatchObject({
 				error: 'InvalidSignature',
@@ -109,25 +109,25 @@ describe('provider webhooks', () => {
 			requestId: 'req-999',
 			timestamp: seconds(),
 		});
-		expect((await post(rt, 'fal', `job=${id}`, other, body)).status).toBe(204);
+		expect((await post(runtime, 'fal', `job=${id}`, other, body)).status).toBe(204);
 		expect(await alarmIn(stub)).toBeGreaterThan(3000);
-		expect((await post(rt, 'fal', 'job=not-a-job', other, body)).status).toBe(400);
+		expect((await post(runtime, 'fal', 'job=not-a-job', other, body)).status).toBe(400);
 	});
 
 	it('cancels a provider job the job started but does not follow (a submit replayed after a crash)', async () => {
 		const fake = new FalFake();
 		fake.plan = { queuedPolls: 50, runningPolls: 1 };
-		const rt = falRuntime(fake);
+		const runtime = falRuntime(fake);
 		// The first submit's answer was lost: fal runs req-1, the job only knows the replay's req-2.
-		await rt.providers.byName.fal!.create({ prompt: 'a lighthouse made of glass at dusk', durationSeconds: 5, aspectRatio: '9:16' });
+		await runtime.providers.byName.fal!.create({ prompt: 'a lighthouse made of glass at dusk', durationSeconds: 5, aspectRatio: '9:16' });
 		const requester = newDid();
-		const job = await submit(rt, requester);
-		await until(rt.job(job.id), requester, isStatus('submitted'), 0);
-		expect((await rt.job(job.id).view(requester))?.status).toBe('submitted');
+		const job = await submit(runtime, requester);
+		await until(runtime.job(job.id), requester, isStatus('submitted'), 0);
+		expect((await runtime.job(job.id).view(requester))?.status).toBe('submitted');
 
 		const body = JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} });
 		const headers = await fake.signWebhook(body, { requestId: 'req-1', timestamp: seconds() });
-		expect((await post(rt, 'fal', `job=${job.id}`, headers, body)).status).toBe(204);
+		expect((await post(runtime, 'fal', `job=${job.id}`, headers, body)).status).toBe(204);
 		expect(fake.jobs.get('req-1')?.cancelled).toBe(true);
 		expect(fake.jobs.get('req-2')?.cancelled).toBe(false);
 	});

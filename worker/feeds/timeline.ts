@@ -15,17 +15,17 @@ export interface TimelineItem {
  * (consent, remix policy, deleted, deactivated) are dropped when the page is hydrated.
  */
 export async function timelinePage(
-	ctx: Pick<AppContext, 'db' | 'timeline' | 'config'>,
+	app: Pick<AppContext, 'db' | 'timeline' | 'config'>,
 	viewer: string,
 	limit: number,
 	after?: Position,
 ): Promise<{ rows: ClipRow[]; last?: Position }> {
 	const [pushed, pulled] = await Promise.all([
-		ctx.timeline(viewer).page(limit, after),
-		bigCreatorsClips(ctx.db, viewer, ctx.config.fanoutMaxFollowers, limit, after),
+		app.timeline(viewer).page(limit, after),
+		bigCreatorsClips(app.db, viewer, app.config.fanoutMaxFollowers, limit, after),
 	]);
 	const merged = dedupe([...pushed, ...pulled].sort(newestFirst)).slice(0, limit);
-	const rows = await clipsByUri(ctx.db, merged.map((item) => item.uri));
+	const rows = await clipsByUri(app.db, merged.map((item) => item.uri));
 	return { rows, last: merged.length === limit ? merged.at(-1) : undefined };
 }
 

@@ -9,9 +9,9 @@ const known = new IsolateCache<true>(60_000, 10_000);
  * here) is brought in on their first visit: their follows are read from their repo, so their
  * timeline fills without waiting for them to follow anyone anew.
  */
-export async function ensureKnownViewer(ctx: Pick<AppContext, 'db' | 'ingester'>, viewer: string, now = Date.now()): Promise<void> {
+export async function ensureKnownViewer(app: Pick<AppContext, 'db' | 'ingester'>, viewer: string, now = Date.now()): Promise<void> {
 	if (known.get(viewer, now)) return;
-	const indexed = await ctx.db.prepare('SELECT 1 FROM actors WHERE did = ?1').bind(viewer).first();
-	if (!indexed) await ctx.ingester().discover(viewer);
+	const indexed = await app.db.prepare('SELECT 1 FROM actors WHERE did = ?1').bind(viewer).first();
+	if (!indexed) await app.ingester().discover(viewer);
 	known.set(viewer, true, now);
 }

@@ -2,7 +2,7 @@ import type { Job, JobStatus } from './job.ts';
 import { verdictFor } from './retry.ts';
 
 /** What a step decided. `after` is the wait before the next step (0: go on at once). */
-export type Outcome =
+export type StepOutcome =
 	| { to: JobStatus; progress?: number; patch?: Partial<Job>; after: number }
 	| { fail: string; cancelProvider?: boolean }
 	| { cancelled: string }
@@ -17,7 +17,7 @@ export function renderProgress(providerPercent: number | undefined, previous: nu
 }
 
 /** The job after an outcome, and when its next step is due (undefined once it has ended). */
-export function advance(job: Job, outcome: Outcome, now: number): { job: Job; after?: number } {
+export function advance(job: Job, outcome: StepOutcome, now: number): { job: Job; after?: number } {
 	if ('to' in outcome) {
 		const moved = outcome.to !== job.status;
 		const next: Job = {

@@ -1,7 +1,7 @@
 import type { Providers } from '../providers/index.ts';
 import type { VideoProvider } from '../providers/provider.ts';
 import { outputKey, type Job } from './job.ts';
-import { PROGRESS, renderProgress, type Outcome } from './machine.ts';
+import { PROGRESS, renderProgress, type StepOutcome } from './machine.ts';
 import { describeOutput, storeOutput } from './output.ts';
 import { checkPermissions } from './permissions.ts';
 import { planFor } from './plan.ts';
@@ -12,27 +12,27 @@ import type { JobRuntime } from './runtime.ts';
  * One step of a job from the status it is in. Each step is safe to run again from the start: the
  * job object persists the outcome before the next step, and replays a step cut short.
  */
-export async function runStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+export async function runStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 	switch (job.status) {
 		case 'queued':
-			return checkStep(job, rt);
+			return checkStep(job, runtime);
 		case 'consent_checked':
-			return submitStep(job, rt);
+			return submitStep(job, runtime);
 		case 'submitted':
 		case 'rendering':
-			return pollStep(job, rt);
+			return pollStep(job, runtime);
 		case 'stored':
-			return describeStep(job, rt);
+			return describeStep(job, runtime);
 		default:
 			throw new Error(`no step runs in status ${job.status}`);
 	}
 }
 
 /** Checked again here, not only at submit: consent may be withdrawn while a job waits to be retried. */
-async function checkStep(job: Job, rt: JobRuntime): Promise<Outcome> {
-	const permission = await checkPermissions(rt.db, job.requester, job.spec.cameos, job.spec.remixOf);
+async function checkStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
+	const permission = await checkPermissions(runtime.db, job.requester, job.spec.cameos, job.spec.remixOf);
 	if (!permission.ok) return { fail: `${permission.error}: ${permission.message}` };
-	const plan = planFor(job.spec, providerOf(job, rt).capabilities, permission.parent);
+	const plan = planFor(job.spec, providerOf(job, runtime).capabilities, permission.parent);
 	return { to: 'consent_checked', progress: PROGRESS.consent_checked, patch: { plan }, after: 0 };
 }
 
@@ -41,17 +41,17 @@ async function checkStep(job: Job, rt: JobRuntime): Promise<Outcome> {
  * write below, the replay submits again (at least once, possibly twice; the lost one is never
  * polled). Where the provider has our webhook, its webhook for the lost one has it cancelled.
  */
-async function submitStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+async function submitStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 	if (!job.plan) throw new JobError('no plan recorded before submission', false);
-	const providerJob = await providerOf(job, rt).create(job.plan.request, { webhookUrl: webhookUrl(job, rt) });
-	return { to: 'submitted', progress: PROGRESS.submitted, patch: { providerJob, submittedAt: rt.now() }, after: 0 };
+	const providerJob = await providerOf(job, runtime).create(job.plan.request, { webhookUrl: webhookUrl(job, runtime) });
+	return { to: 'submitted', progress: PROGRESS.submitted, patch: { providerJob, submittedAt: runtime.now() }, after: 0 };
 }
 
-async function pollStep(job: Job, rt: JobRuntime): Promise<Outcome> {
-	const provider = providerOf(job, rt);
+async function pollStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
+	const provider = providerOf(job, runtime);
 	if (!job.providerJob) throw new JobError('no provider job recorded', false);
 	const status = await provider.status(job.providerJob);
-	const after = pollDelay(rt.now() - (job.submittedAt ?? job.createdAt));
+	const after = pollDelay(runtime.now() - (job.submittedAt ?? job.createdAt));
 	switch (status.state) {
 		case 'queued':
 			return { to: job.status, patch: { queuePosition: status.queuePosition }, after };
@@ -64,15 +64,15 @@ async function pollStep(job: Job, rt: JobRuntime): Promise<Outcome> {
 		case 'succeeded': {
 			const result = await provider.result(job.providerJob);
 			if (result.mimeType !== 'video/mp4') return { fail: `the provider made a ${result.mimeType} video; clips are MP4` };
-			const output = await storeOutput(rt.bucket, outputKey(job.id, job.secret), await provider.download(result), job.id);
+			const output = await storeOutput(runtime.bucket, outputKey(job.id, job.secret), await provider.download(result), job.id);
 			return { to: 'stored', progress: PROGRESS.stored, patch: { output, queuePosition: undefined }, after: 0 };
 		}
 	}
 }
 
-async function describeStep(job: Job, rt: JobRuntime): Promise<Outcome> {
+async function describeStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 	if (!job.output) throw new JobError('no stored video recorded', false);
-	return { to: 'ready', progress: PROGRESS.ready, patch: { output: await describeOutput(rt.bucket, job.output) }, after: 0 };
+	return { to: 'ready', progress: PROGRESS.ready, patch: { output: await describeOutput(runtime.bucket, job.output) }, after: 0 };
 }
 
 /** Often at first (short clips finish in seconds), then less: a long render should not cost hundreds of calls. */
@@ -86,14 +86,14 @@ export function pollDelay(sinceSubmitMs: number): number {
  * Where the provider may tell us the job moved on, so it is polled at once rather than at its next
  * poll: only for providers whose webhooks we can verify, and only on a public https deployment.
  */
-function webhookUrl(job: Job, rt: JobRuntime): string | undefined {
-	if (!rt.providers.webhooks[job.spec.provider as keyof Providers['webhooks']] || !rt.publicUrl.startsWith('https://')) return undefined;
-	return `${rt.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}`;
+function webhookUrl(job: Job, runtime: JobRuntime): string | undefined {
+	if (!runtime.providers.webhooks[job.spec.provider as keyof Providers['webhooks']] || !runtime.publicUrl.startsWith('https://')) return undefined;
+	return `${runtime.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}`;
 }
 
 /** The provider that took the job; one removed from the configuration since cannot finish it. */
-export function providerOf(job: Job, rt: JobRuntime): VideoProvider {
-	const provider = rt.providers.byName[job.spec.provider as keyof typeof rt.providers.byName];
+export function providerOf(job: Job, runtime: JobRuntime): VideoProvider {
+	const provider = runtime.providers.byName[job.spec.provider as keyof typeof runtime.providers.byName];
 	if (!provider) throw new JobError(`provider ${job.spec.provider} is no longer configured`, false);
 	return provider;
 }

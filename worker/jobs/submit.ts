@@ -16,24 +16,24 @@ const STALE_SLOT_MARGIN_MS = 5 * 60_000;
  * first (it must neither be refused by the limits nor counted again), then consent and remix
  * policy, then the per-user limits, and only then is the job object started.
  */
-export async function submitJob(rt: JobRuntime, requester: string, input: Input): Promise<JobView> {
+export async function submitJob(runtime: JobRuntime, requester: string, input: Input): Promise<JobView> {
 	const id = await jobIdFor(requester, input.idempotencyKey);
-	const job = rt.job(id);
+	const job = runtime.job(id);
 	const existing = await job.view(requester);
 	if (existing) return existing;
 
-	const provider = chooseProvider(rt, input.provider);
+	const provider = chooseProvider(runtime, input.provider);
 	const cameos = [...new Set(input.cameos ?? [])];
-	const permission = await checkPermissions(rt.db, requester, cameos, input.remixOf);
+	const permission = await checkPermissions(runtime.db, requester, cameos, input.remixOf);
 	if (!permission.ok) throw new XRPCError({ status: permission.status, error: permission.error, message: permission.message });
 
-	const quota = rt.quota(requester);
-	const { config } = rt;
+	const quota = runtime.quota(requester);
+	const { config } = runtime;
 	const slot = await quota.reserve(id, {
 		maxActive: config.maxActive,
 		dailyQuota: config.dailyQuota,
 		staleAfterMs: config.timeoutMs + STALE_SLOT_MARGIN_MS,
-		now: rt.now(),
+		now: runtime.now(),
 	});
 	if (!slot.ok) {
 		const retryAfter = String(Math.ceil(slot.retryAfterMs / 1000));
@@ -62,11 +62,11 @@ export async function submitJob(rt: JobRuntime, requester: string, input: Input)
 	return created.job;
 }
 
-function chooseProvider(rt: JobRuntime, name: string | undefined): VideoProvider {
-	if (name === undefined) return rt.providers.preferred;
-	const provider = rt.providers.byName[name as keyof typeof rt.providers.byName];
+function chooseProvider(runtime: JobRuntime, name: string | undefined): VideoProvider {
+	if (name === undefined) return runtime.providers.preferred;
+	const provider = runtime.providers.byName[name as keyof typeof runtime.providers.byName];
 	if (!provider) {
-		const configured = Object.keys(rt.providers.byName).join(', ');
+		const configured = Object.keys(runtime.providers.byName).join(', ');
 		throw new XRPCError({ status: 400, error: 'ProviderUnavailable', message: `provider ${name} is not configured here; try one of: ${configured}` });
 	}
 	return provider;

@@ -11,15 +11,15 @@ const error = (status: number, name: string, message: string) => new XRPCError({
  * and even then the webhook only makes the job poll the provider now (the poll reads the state), or
  * cancels a provider job that this job started but no longer follows.
  */
-export async function providerWebhook(request: Request, rt: JobRuntime, provider: string): Promise<Response> {
-	const verify = rt.providers.webhooks[provider as ProviderName];
+export async function providerWebhook(request: Request, runtime: JobRuntime, provider: string): Promise<Response> {
+	const verify = runtime.providers.webhooks[provider as ProviderName];
 	if (!verify) throw error(404, 'NotFound', `no webhooks are taken for provider ${provider}`);
 	const jobId = new URL(request.url).searchParams.get('job');
 	if (!jobId || !JOB_ID.test(jobId)) throw error(400, 'InvalidRequest', 'job must name one of our jobs');
-	const verdict = await verify(request.headers, await request.arrayBuffer(), rt.now());
+	const verdict = await verify(request.headers, await request.arrayBuffer(), runtime.now());
 	if (!verdict.ok) throw error(401, 'InvalidSignature', verdict.reason);
-	const outcome = await rt.job(jobId).nudge(verdict.jobId);
+	const outcome = await runtime.job(jobId).nudge(verdict.jobId);
 	// Providers' create is not idempotent: stop the one nobody follows from running (and billing) on.
-	if (outcome === 'orphan') await rt.providers.byName[provider as ProviderName]?.cancel({ id: verdict.jobId }).catch(() => undefined);
+	if (outcome === 'orphan') await runtime.providers.byName[provider as ProviderName]?.cancel({ id: verdict.jobId }).catch(() => undefined);
 	return new Response(null, { status: 204 });
 }

@@ -8,7 +8,7 @@ export interface MirrorDeps {
 }
 
 /** What became of one attempt: done, try again later (with why), or given up for good. */
-export type Outcome = { done: true } | { done: false; retryInMs: number; reason: string };
+export type MirrorOutcome = { done: true } | { done: false; retryInMs: number; reason: string };
 
 /** Stream encodes asynchronously: ask again this soon while it is pending. */
 const POLL_MS = 5000;
@@ -28,7 +28,7 @@ interface Source {
  * be public. The canonical blob stays on the author's PDS; the host refuses bytes that do not hash
  * to the CID or exceed the declared size (R2), so the copy is the author's video or nothing.
  */
-export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Outcome> {
+export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<MirrorOutcome> {
 	const source = await deps.db
 		.prepare(
 			`SELECT c.did, a.pds, json_extract(c.record, '$.video.mimeType') AS mime, json_extract(c.record, '$.video.size') AS size,
@@ -61,7 +61,7 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Outcom
 	}
 }
 
-async function record(deps: MirrorDeps, cid: string, ref: string, restricted: boolean): Promise<Outcome> {
+async function record(deps: MirrorDeps, cid: string, ref: string, restricted: boolean): Promise<MirrorOutcome> {
 	const status = await deps.host.status(ref);
 	if (status.state === 'failed') {
 		await save(deps, cid, { state: 'failed', ref, reason: status.reason, restricted });

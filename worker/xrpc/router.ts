@@ -30,13 +30,13 @@ function methodNotImplemented(request: Request): Response {
 	return new XRPCError({ status: 501, error: 'MethodNotImplemented', message: `method not implemented: ${nsid}` }).toResponse();
 }
 
-export function createXrpcRouter(ctx: AppContext): XRPCRouter {
+export function createXrpcRouter(app: AppContext): XRPCRouter {
 	const router = new XRPCRouter({
 		handleNotFound: methodNotImplemented,
 		handleException: errorResponse,
 		handleHealthCheck: async () =>
-			Response.json({ version: ctx.config.version, ingest: await ctx.ingester().status(), mirrorPending: await ctx.mirror().pending() }),
+			Response.json({ version: app.config.version, ingest: await app.ingester().status(), mirrorPending: await app.mirror().pending() }),
 	});
-	for (const method of methods) method(router, ctx);
+	for (const method of methods) method(router, app);
 	return router;
 }

@@ -11,13 +11,13 @@ type CameoClip = VideoDreamreelGetCameoClips.CameoClip;
  * The requester's own view of the clips that feature them: hidden ones too (nobody else sees those),
  * with the rule that hides each, so they can tell what their consent does.
  */
-export const getCameoClips: Method = (router, ctx) =>
+export const getCameoClips: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetCameoClips, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.requireViewer(request, VideoDreamreelGetCameoClips.mainSchema.nsid);
+			const viewer = await app.auth.requireViewer(request, VideoDreamreelGetCameoClips.mainSchema.nsid);
 			const limit = params.limit ?? 50;
-			const rows = await clipsFeaturing(ctx.db, viewer, limit, decodeCursor(params.cursor));
-			const views = await clipViews(ctx.db, rows, viewer);
+			const rows = await clipsFeaturing(app.db, viewer, limit, decodeCursor(params.cursor));
+			const views = await clipViews(app.db, rows, viewer);
 			const clips = rows.map((row, i): CameoClip => {
 				const reason = row.hidden_reason;
 				return reason === null

@@ -5,12 +5,12 @@ import { clipViews } from '../../../views/clip-view.ts';
 import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
-export const getClip: Method = (router, ctx) =>
+export const getClip: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetClip, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetClip.mainSchema.nsid);
-			const [row] = await clipsByUri(ctx.db, [params.uri]);
+			const viewer = await app.auth.optionalViewer(request, VideoDreamreelGetClip.mainSchema.nsid);
+			const [row] = await clipsByUri(app.db, [params.uri]);
 			if (!row) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
-			return json({ clip: (await clipViews(ctx.db, [row], viewer))[0]! });
+			return json({ clip: (await clipViews(app.db, [row], viewer))[0]! });
 		},
 	});

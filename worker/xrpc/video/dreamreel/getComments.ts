@@ -6,13 +6,13 @@ import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
 import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
-export const getComments: Method = (router, ctx) =>
+export const getComments: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetComments, {
 		async handler({ params }) {
-			const [clip] = await clipsByUri(ctx.db, [params.uri]);
+			const [clip] = await clipsByUri(app.db, [params.uri]);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			const limit = params.limit ?? 30;
-			const { rows, comments } = await commentPage(ctx.db, params.uri, limit, decodeCursor(params.cursor));
+			const { rows, comments } = await commentPage(app.db, params.uri, limit, decodeCursor(params.cursor));
 			return json({ comments, cursor: nextCursor(rows, limit) });
 		},
 	});

@@ -12,12 +12,12 @@ interface ConsentRow {
 	allows_viewer: number;
 }
 
-export const getConsent: Method = (router, ctx) =>
+export const getConsent: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetConsent, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetConsent.mainSchema.nsid);
-			const did = await resolveIndexedActor(ctx.db, ctx.identity.actors, params.actor);
-			const row = await ctx.db
+			const viewer = await app.auth.optionalViewer(request, VideoDreamreelGetConsent.mainSchema.nsid);
+			const did = await resolveIndexedActor(app.db, app.identity.actors, params.actor);
+			const row = await app.db
 				.prepare(
 					`SELECT k.uri, k.cid, k.record, a.handle, (?2 IS NOT NULL AND (?2 = ?1 OR ${consentAllows('?1', '?2')})) AS allows_viewer
 					 FROM actors a LEFT JOIN consents k ON k.did = a.did WHERE a.did = ?1`,

@@ -4,12 +4,12 @@ import { VideoDreamreelGetJob } from '../../../lexicons/index.ts';
 import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
-export const getJob: Method = (router, ctx) =>
+export const getJob: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetJob, {
 		async handler({ params, request }) {
-			const requester = await ctx.auth.requireViewer(request, VideoDreamreelGetJob.mainSchema.nsid);
+			const requester = await app.auth.requireViewer(request, VideoDreamreelGetJob.mainSchema.nsid);
 			// A malformed id names no job; checking it first spares creating an empty object for it.
-			const job = JOB_ID.test(params.id) ? await ctx.jobs().job(params.id).view(requester) : null;
+			const job = JOB_ID.test(params.id) ? await app.jobs().job(params.id).view(requester) : null;
 			if (!job) throw new NotFoundError('JobNotFound', `you have no job ${params.id}`);
 			return json({ job });
 		},

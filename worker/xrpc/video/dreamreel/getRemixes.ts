@@ -6,14 +6,14 @@ import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
 import { NotFoundError } from '../../../errors.ts';
 import type { Method } from '../../method.ts';
 
-export const getRemixes: Method = (router, ctx) =>
+export const getRemixes: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetRemixes, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.optionalViewer(request, VideoDreamreelGetRemixes.mainSchema.nsid);
-			const [clip] = await clipsByUri(ctx.db, [params.uri]);
+			const viewer = await app.auth.optionalViewer(request, VideoDreamreelGetRemixes.mainSchema.nsid);
+			const [clip] = await clipsByUri(app.db, [params.uri]);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			const limit = params.limit ?? 30;
-			const rows = await remixesOf(ctx.db, params.uri, limit, decodeCursor(params.cursor));
-			return json({ clips: await clipViews(ctx.db, rows, viewer), cursor: nextCursor(rows, limit) });
+			const rows = await remixesOf(app.db, params.uri, limit, decodeCursor(params.cursor));
+			return json({ clips: await clipViews(app.db, rows, viewer), cursor: nextCursor(rows, limit) });
 		},
 	});

@@ -6,12 +6,12 @@ import { clipViews } from '../../../views/clip-view.ts';
 import { decodeCursor, encodeCursor } from '../../../views/cursor.ts';
 import type { Method } from '../../method.ts';
 
-export const getTimeline: Method = (router, ctx) =>
+export const getTimeline: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetTimeline, {
 		async handler({ params, request }) {
-			const viewer = await ctx.auth.requireViewer(request, VideoDreamreelGetTimeline.mainSchema.nsid);
-			await ensureKnownViewer(ctx, viewer);
-			const { rows, last } = await timelinePage(ctx, viewer, params.limit ?? 30, decodeCursor(params.cursor));
-			return json({ clips: await clipViews(ctx.db, rows, viewer), ...(last ? { cursor: encodeCursor(last) } : {}) });
+			const viewer = await app.auth.requireViewer(request, VideoDreamreelGetTimeline.mainSchema.nsid);
+			await ensureKnownViewer(app, viewer);
+			const { rows, last } = await timelinePage(app, viewer, params.limit ?? 30, decodeCursor(params.cursor));
+			return json({ clips: await clipViews(app.db, rows, viewer), ...(last ? { cursor: encodeCursor(last) } : {}) });
 		},
 	});

@@ -4,13 +4,13 @@ import { json } from '@atcute/xrpc-server';
 import { feedCatalog } from '../../../../feeds/catalog.ts';
 import type { Method } from '../../../method.ts';
 
-export const describeFeedGenerator: Method = (router, ctx) =>
+export const describeFeedGenerator: Method = (router, app) =>
 	router.addQuery(AppBskyFeedDescribeFeedGenerator, {
 		async handler() {
 			return json({
-				did: ctx.config.serviceDid,
+				did: app.config.serviceDid,
 				feeds: Object.keys(feedCatalog).map((rkey) => ({
-					uri: `at://${ctx.config.feedPublisherDid}/app.bsky.feed.generator/${rkey}` as ResourceUri,
+					uri: `at://${app.config.feedPublisherDid}/app.bsky.feed.generator/${rkey}` as ResourceUri,
 				})),
 			});
 		},

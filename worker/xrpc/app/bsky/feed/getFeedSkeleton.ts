@@ -9,16 +9,16 @@ import { FEED_GENERATOR } from '../../../../nsid.ts';
  * The standard feed-generator method, so any Bluesky app can show Dreamreel feeds. Personalised
  * when the requester's AppView sends a service JWT addressed to us; the public version otherwise.
  */
-export const getFeedSkeleton: Method = (router, ctx) =>
+export const getFeedSkeleton: Method = (router, app) =>
 	router.addQuery(AppBskyFeedGetFeedSkeleton, {
 		async handler({ params, request }) {
 			const [, , publisher, collection, rkey] = params.feed.split('/');
 			const algorithm = rkey && Object.hasOwn(algorithms, rkey) ? algorithms[rkey as keyof typeof algorithms] : undefined;
-			if (publisher !== ctx.config.feedPublisherDid || collection !== FEED_GENERATOR || !algorithm) {
+			if (publisher !== app.config.feedPublisherDid || collection !== FEED_GENERATOR || !algorithm) {
 				throw new XRPCError({ status: 400, error: 'UnknownFeed', message: `unknown feed ${params.feed}` });
 			}
-			const viewer = await ctx.auth.optionalViewer(request, AppBskyFeedGetFeedSkeleton.mainSchema.nsid);
-			const { items, cursor } = await algorithm(ctx.db, viewer, params.limit ?? 50, params.cursor);
+			const viewer = await app.auth.optionalViewer(request, AppBskyFeedGetFeedSkeleton.mainSchema.nsid);
+			const { items, cursor } = await algorithm(app.db, viewer, params.limit ?? 50, params.cursor);
 			return json({ feed: items.map((item) => ({ post: item.post as ResourceUri, ...(item.feedContext ? { feedContext: item.feedContext } : {}) })), cursor });
 		},
 	});
