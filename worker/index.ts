@@ -7,7 +7,7 @@ import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { serveVideo } from './video/index.ts';
-import { streamWebhook } from './video/stream-webhook-route.ts';
+import { streamWebhook } from './video/stream/webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
 export { GenerationJob } from '../durable-objects/GenerationJob.ts';

@@ -3,13 +3,13 @@ import { outboundFetch } from '../outbound-fetch.ts';
 import type { VideoHost } from './host.ts';
 import { R2VideoHost } from './r2-host.ts';
 import type { VideoCache } from './serve-video.ts';
-import { StreamClient } from './stream-client.ts';
-import { StreamVideoHost } from './stream-host.ts';
+import { StreamClient } from './stream/client.ts';
+import { StreamVideoHost } from './stream/host.ts';
 
 export type { HostedVideo, PlaybackUrls, PutOptions, VideoBlob, VideoHost, VideoHostName, VideoStatus } from './host.ts';
 export { VideoHostError } from './host.ts';
 export { serveVideo, videoCacheKey } from './serve-video.ts';
-export { verifyStreamWebhook } from './stream-webhook.ts';
+export { verifyStreamWebhook } from './stream/webhook.ts';
 
 const optional = z
 	.string()

@@ -1,0 +1,79 @@
+import { env } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applyEvents, serialApplier } from '../../../worker/ingest/apply.ts';
+import type { NetworkEvent } from '../../../worker/ingest/events.ts';
+
+const did = 'did:plc:applyapplyapplyapplyappl';
+const rkey = '3kapplyclip22';
+const uri = `at://${did}/video.dreamreel.clip/${rkey}`;
+const clip = (caption: string) => ({
+	$type: 'video.dreamreel.clip',
+	caption,
+	video: { $type: 'blob', ref: { $link: 'bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy' }, mimeType: 'video/mp4', size: 10 },
+	createdAt: '2026-11-25T07:00:00.000Z',
+});
+const create = (rev: string, caption: string, action: 'create' | 'update' = 'create', record: object = clip(caption)): NetworkEvent => ({
+	kind: 'commit',
+	cursor: 1,
+	did,
+	rev,
+	ops: [{ action, uri, collection: 'video.dreamreel.clip', rkey, cid: `bafyrei${rev}`, record }],
+});
+const remove = (rev: string): NetworkEvent => ({ kind: 'commit', cursor: 1, did, rev, ops: [{ action: 'delete', uri, collection: 'video.dreamreel.clip', rkey }] });
+
+async function indexed(): Promise<string | null> {
+	const row = await env.DB.prepare('SELECT record FROM clips WHERE uri = ?1').bind(uri).first<{ record: string }>();
+	return row ? (JSON.parse(row.record) as { caption: string }).caption : null;
+}
+
+describe('applying events', () => {
+	beforeEach(async () => {
+		await env.DB.batch(['clip_index', 'record_revs', 'actors', 'cameos'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+	});
+
+	it('applying the same event twice leaves the same state', async () => {
+		const first = await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		const again = await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		expect([first.applied, again.applied, again.stale]).toEqual([1, 0, 1]);
+		expect(await indexed()).toBe('one');
+	});
+
+	it('an older update arriving after a newer one changes nothing', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'newer', 'update')]);
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2b', 'older', 'update')]);
+		expect(await indexed()).toBe('newer');
+	});
+
+	it('a create replayed after its delete does not bring the record back', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one'), remove('3kaaaaaaaaa2b')]);
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		expect(await indexed()).toBeNull();
+	});
+
+	it('a deleted clip leaves a tombstone with what the chain rules need, and none of its content', async () => {
+		const featured = { ...clip('gone'), cameos: ['did:plc:featuredfeaturedfeatured'], remixPolicy: 'none' };
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', '', 'create', featured)]);
+		await applyEvents(env.DB, [remove('3kaaaaaaaaa2b')]);
+		expect(await indexed()).toBeNull();
+		const tombstone = await env.DB.prepare('SELECT did, record, remix_policy, deleted FROM clip_index WHERE uri = ?1').bind(uri).first();
+		expect(tombstone).toEqual({ did, record: '{}', remix_policy: 'none', deleted: 1 });
+		const cameos = await env.DB.prepare('SELECT did FROM cameos WHERE clip_uri = ?1').bind(uri).all();
+		expect(cameos.results).toEqual([{ did: 'did:plc:featuredfeaturedfeatured' }]);
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'back')]);
+		expect(await indexed()).toBe('back');
+	});
+
+	it('a takedown in the same batch as the account’s first record still applies', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one'), { kind: 'account', cursor: 2, did, active: false, status: 'takendown' }]);
+		const actor = await env.DB.prepare('SELECT active, status FROM actors WHERE did = ?1').bind(did).first();
+		expect(actor).toEqual({ active: 0, status: 'takendown' });
+	});
+
+	it('a backfill applied concurrently with the stream’s newer delete does not resurrect the record', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		const apply = serialApplier(env.DB);
+		// The stream deletes at rev 2c while a backfill, having read the repo at rev 2b, re-creates it.
+		await Promise.all([apply([remove('3kaaaaaaaaa2c')]), apply([create('3kaaaaaaaaa2b', 'one')], { discoverFollowed: false })]);
+		expect(await indexed()).toBeNull();
+	});
+});
