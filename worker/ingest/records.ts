@@ -60,6 +60,14 @@ export function validateRecord<C extends IndexedCollection>(collection: C, recor
 	return { ok: true, collection, record: declaredOnly(schema as unknown as Schema, result.value) } as Validated<C>;
 }
 
+/**
+ * A record as the index stores it (`record` columns): validated at ingest and reduced to its declared
+ * fields, so reading it back needs no second validation. The one place a stored record is typed.
+ */
+export function storedRecord<C extends IndexedCollection>(_collection: C | readonly C[], json: string): IndexedRecord<C> {
+	return JSON.parse(json) as IndexedRecord<C>;
+}
+
 /** The parts of a lexicon schema `declaredOnly` walks (see @atcute/lexicons/validations). */
 interface Schema {
 	type: string;

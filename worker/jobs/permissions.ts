@@ -1,6 +1,8 @@
 import { clipsByUri, type ClipRow } from '../views/clip-rows.ts';
 import { clipView } from '../views/clip-view.ts';
 import { consentAllows, remixRefusalsOf } from '../views/visibility.ts';
+import { storedRecord } from '../ingest/records.ts';
+import { CLIP, REMIX } from '../nsid.ts';
 
 /** The parent of a remix, as the index shows it. */
 export interface ParentClip {
@@ -74,14 +76,14 @@ function name(row: CameoRow): string {
 }
 
 function parentOf(row: ClipRow): ParentClip {
-	const record = JSON.parse(row.record) as { prompt?: unknown };
+	const { prompt } = storedRecord([CLIP, REMIX], row.record);
 	const mp4 = clipView(row).playback.mp4;
 	return {
 		uri: row.uri,
 		cid: row.cid,
 		// A clip is its own root; a remix carries its chain's root.
 		root: row.root_uri && row.root_cid ? { uri: row.root_uri, cid: row.root_cid } : { uri: row.uri, cid: row.cid },
-		...(typeof record.prompt === 'string' && record.prompt ? { prompt: record.prompt } : {}),
+		...(prompt ? { prompt } : {}),
 		...(mp4 ? { mp4 } : {}),
 	};
 }

@@ -3,6 +3,8 @@ import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { ClipRow } from './clip-rows.ts';
 import { blobUrl, profileView } from './profile-view.ts';
 import { remixAllows } from './visibility.ts';
+import { storedRecord, type IndexedRecord } from '../ingest/records.ts';
+import { CLIP, REMIX } from '../nsid.ts';
 
 type ClipView = VideoDreamreelDefs.ClipView;
 type ViewerState = VideoDreamreelDefs.ViewerState;
@@ -55,7 +57,7 @@ export function withheldClipView(view: $type.enforce<ClipView>, authorInactive: 
 
 /** Turns an indexed row into the lexicon's clipView. */
 export function clipView(row: ClipRow): $type.enforce<ClipView> {
-	const record = JSON.parse(row.record) as Record<string, unknown>;
+	const record = storedRecord([CLIP, REMIX], row.record);
 	return {
 		$type: 'video.dreamreel.defs#clipView',
 		uri: row.uri as ClipView['uri'],
@@ -83,9 +85,7 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
  * the author's PDS plays; a video that could not be mirrored says why instead of giving a broken URL.
  * Hidden clips never reach this point: views only show visible clips, and `withheldClipView` replaces it.
  */
-function playback(row: ClipRow, record: Record<string, unknown>): VideoDreamreelDefs.Playback {
-	const durationMs = typeof record.durationMs === 'number' ? record.durationMs : undefined;
-	const aspectRatio = record.aspectRatio as VideoDreamreelDefs.AspectRatio | undefined;
+function playback(row: ClipRow, { durationMs, aspectRatio }: IndexedRecord<typeof CLIP | typeof REMIX>): VideoDreamreelDefs.Playback {
 	const shape = { ...(durationMs ? { durationMs } : {}), ...(aspectRatio ? { aspectRatio } : {}) };
 	if (row.video_state === 'failed') return { state: 'failed', reason: (row.video_reason ?? 'the video could not be copied').slice(0, 300), ...shape };
 	if (row.video_state === 'ready' && (row.video_hls || row.video_mp4)) {

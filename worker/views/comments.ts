@@ -2,6 +2,8 @@ import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { Position } from './cursor.ts';
 import { profileView } from './profile-view.ts';
+import { storedRecord } from '../ingest/records.ts';
+import { COMMENT } from '../nsid.ts';
 
 type CommentView = $type.enforce<VideoDreamreelDefs.CommentView>;
 
@@ -55,7 +57,7 @@ function commentView(row: CommentRow): CommentView {
 		uri: row.uri as CommentView['uri'],
 		cid: row.cid,
 		author: profileView(row),
-		record: JSON.parse(row.record) as Record<string, unknown>,
+		record: storedRecord(COMMENT, row.record),
 		replies: [],
 		indexedAt: row.indexed_at as CommentView['indexedAt'],
 	};

@@ -3,6 +3,8 @@ import { VideoDreamreelGetConsent, type VideoDreamreelDefs } from '../../../lexi
 import { resolveIndexedActor } from '../../../views/actors.ts';
 import { consentAllows } from '../../../views/visibility.ts';
 import type { Method } from '../../method.ts';
+import { storedRecord } from '../../../ingest/records.ts';
+import { CONSENT } from '../../../nsid.ts';
 
 interface ConsentRow {
 	uri: string;
@@ -24,7 +26,7 @@ export const getConsent: Method = (router, app) =>
 				)
 				.bind(did, viewer ?? null)
 				.first<ConsentRow>();
-			const record = row?.record ? (JSON.parse(row.record) as Omit<VideoDreamreelDefs.ConsentView, 'uri' | 'cid'>) : undefined;
+			const record = row?.record ? storedRecord(CONSENT, row.record) : undefined;
 			return json({
 				actor: { did: did as `did:${string}:${string}`, handle: (row?.handle ?? 'handle.invalid') as `${string}.${string}` },
 				...(row?.uri && record
