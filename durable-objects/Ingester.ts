@@ -3,7 +3,7 @@ import type { Mirror } from './Mirror.ts';
 import { migrate } from './migrate.ts';
 import { readConfig } from '../worker/config.ts';
 import { createIdentity } from '../worker/identity/index.ts';
-import { serialApplier, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
+import { applyIsolatingPoison, serialApplier, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
 import { FanoutQueue } from '../worker/feeds/fanout-queue.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
@@ -24,7 +24,6 @@ export interface IngesterStatus {
 	applied: number;
 	rejected: number;
 	stale: number;
-	skippedFrames: number;
 	pendingAccounts: number;
 	/** Timeline changes not yet pushed to followers. */
 	fanoutPending: number;
@@ -113,7 +112,6 @@ export class Ingester extends DurableObject<Env> {
 			applied: this.#get<number>('applied') ?? 0,
 			rejected: this.#get<number>('rejected') ?? 0,
 			stale: this.#get<number>('stale') ?? 0,
-			skippedFrames: this.#get<number>('skippedFrames') ?? 0,
 			pendingAccounts: this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n,
 			fanoutPending: fanout.pending,
 			fanoutFailed: fanout.failed,
@@ -155,15 +153,21 @@ export class Ingester extends DurableObject<Env> {
 	#receive(data: ArrayBuffer | string): void {
 		const decoded = this.#source.decode(data);
 		if ('fatal' in decoded) return this.#disconnected(this.#socket!, decoded.fatal);
-		if ('skipped' in decoded) {
-			console.error('skipping undecodable frame:', decoded.skipped);
-			this.#add('skippedFrames', 1);
-			return;
-		}
 		this.#failures = 0;
-		this.#queue.push(...decoded.events);
+		if ('rejected' in decoded) {
+			// Kept with its reason in the same write as its neighbours, and skipped: it cannot stall the stream.
+			const { rejected: reason, cursor = this.#lastCursor(), did } = decoded;
+			this.#queue.push({ kind: 'rejected', cursor, reason, ...(did ? { did } : {}) });
+		} else {
+			this.#queue.push(...decoded.events);
+		}
 		if (this.#queue.length > MAX_QUEUE && this.#socket) this.#disconnected(this.#socket, 'falling behind; will resume from cursor');
 		void this.#drain();
+	}
+
+	/** Where the stream stands: the newest event waiting, else the saved cursor. */
+	#lastCursor(): number {
+		return this.#queue.at(-1)?.cursor ?? this.#get<number>('cursor') ?? 0;
 	}
 
 	/** One batch at a time, in stream order; the cursor moves only after its batch is in D1. */
@@ -173,12 +177,12 @@ export class Ingester extends DurableObject<Env> {
 		try {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
-				const result = await this.#sync.apply(batch);
+				const result = await applyIsolatingPoison(this.#sync.apply, batch);
 				this.#queue.splice(0, batch.length);
 				this.#record(result, batch.at(-1)!.cursor);
 			}
 		} catch (error) {
-			// D1 unavailable or a bug: drop the socket, keep the cursor, retry from it.
+			// D1 unavailable or a bug in every event: drop the socket, keep the cursor, retry from it.
 			console.error('applying a batch failed', error);
 			this.#queue = [];
 			if (this.#socket) this.#disconnected(this.#socket, `apply failed: ${String(error)}`);

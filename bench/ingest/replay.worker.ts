@@ -152,7 +152,7 @@ export async function replay(
 				queue.push(...decoded.events);
 				out.decodedEvents += decoded.events.length;
 			} else {
-				out.undecodable.push('fatal' in decoded ? decoded.fatal : decoded.skipped);
+				out.undecodable.push('fatal' in decoded ? decoded.fatal : decoded.rejected);
 			}
 			if (queue.length >= BATCH_SIZE) {
 				await flush(decodeStart);

@@ -50,6 +50,11 @@ export class FakeJetstream {
 		return stamped;
 	}
 
+	/** Sends a frame as is, to every subscriber (e.g. one that is not JSON). */
+	emitRaw(text: string): void {
+		for (const socket of this.#clients.keys()) socket.send(text);
+	}
+
 	async close(): Promise<void> {
 		for (const socket of this.#clients.keys()) socket.terminate();
 		await new Promise((resolve) => this.server.close(resolve));

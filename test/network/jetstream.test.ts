@@ -55,3 +55,17 @@ it('resumes from its cursor (rewound a few seconds) after a crash, missing nothi
 	expect(cursor).toBeGreaterThan(0);
 	expect(cursor).toBeLessThan(jetstream.events.find((event) => (event.commit as { rkey: string }).rkey === during.uri.split('/').pop())!.time_us);
 });
+
+it('a malformed event is counted, kept with its reason and skipped: the stream goes on past it', async () => {
+	const health = async () => (await xrpc<{ ingest: { rejected: number; cursor: number | null } }>(stack.worker.url, '_health')).body.ingest;
+	const before = (await health()).rejected;
+	// A commit Jetstream's schema refuses (a CID that is not one), then a message that is not JSON at all.
+	const poison = jetstream.emit({ did: author.assertDid, kind: 'commit', commit: { rev: '3kpoison', operation: 'create', collection: 'video.dreamreel.clip', rkey: '3kpoison', cid: 'not-a-cid', record: {} } });
+	jetstream.emitRaw('{"did": "did:plc:broken", "time_us": ');
+	const after = await postClip(author, { caption: 'after the poison' });
+	await relay(after);
+	await eventually(async () => expect(await status(after.uri)).toBe(200), 15_000);
+	const now = await health();
+	expect(now.rejected).toBeGreaterThanOrEqual(before + 2);
+	expect(now.cursor).toBeGreaterThan(poison.time_us);
+});

@@ -54,7 +54,7 @@ export async function applyEvents(
 	events: NetworkEvent[],
 	{ discoverFollowed = true, actors, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
-	const result: ApplyResult = { applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [], clips: [] };
+	const result = emptyResult();
 	const ops = events.flatMap((event) =>
 		event.kind === 'commit'
 			? event.ops.flatMap((op): Op[] => (isIndexed(op.collection) ? [{ ...op, collection: op.collection, did: event.did, rev: event.rev }] : []))
@@ -117,7 +117,15 @@ export async function applyEvents(
 		);
 	}
 	for (const event of events) {
-		if (event.kind === 'account') {
+		if (event.kind === 'rejected') {
+			console.warn(`rejected event at ${event.cursor}: ${event.reason}`);
+			result.rejected++;
+			statements.push(
+				db
+					.prepare('INSERT INTO rejected_events (source_cursor, did, reason, seen_at) VALUES (?1, ?2, ?3, ?4)')
+					.bind(event.cursor, event.did ?? null, event.reason.slice(0, 1000), indexedAt),
+			);
+		} else if (event.kind === 'account') {
 			result.people.push(event.did);
 			statements.push(
 				db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null),
@@ -131,6 +139,48 @@ export async function applyEvents(
 }
 
 const isRow = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/**
+ * Applies a batch; if its write fails, applies its events one at a time: an event that fails alone
+ * while others go through is poison, kept in `rejected_events` with the error and skipped. If none
+ * goes through, the store itself is failing: that is thrown, for the caller to retry later.
+ */
+export async function applyIsolatingPoison(apply: (events: NetworkEvent[]) => Promise<ApplyResult>, batch: NetworkEvent[]): Promise<ApplyResult> {
+	try {
+		return await apply(batch);
+	} catch (batchError) {
+		const results: ApplyResult[] = [];
+		const rejected: NetworkEvent[] = [];
+		for (const event of batch) {
+			try {
+				results.push(await apply([event]));
+			} catch (error) {
+				rejected.push({ kind: 'rejected', cursor: event.cursor, did: event.did, reason: `could not be applied: ${String(error)}` });
+			}
+		}
+		if (results.length === 0) throw batchError;
+		if (rejected.length > 0) results.push(await apply(rejected));
+		return mergeResults(results);
+	}
+}
+
+function mergeResults(results: ApplyResult[]): ApplyResult {
+	const merged = emptyResult();
+	for (const result of results) {
+		merged.applied += result.applied;
+		merged.rejected += result.rejected;
+		merged.stale += result.stale;
+		merged.discovered.push(...result.discovered);
+		merged.refresh.push(...result.refresh);
+		merged.feed.push(...result.feed);
+		merged.videos.push(...result.videos);
+		merged.people.push(...result.people);
+		merged.clips.push(...result.clips);
+	}
+	return merged;
+}
+
+const emptyResult = (): ApplyResult => ({ applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [], clips: [] });
 
 interface Change {
 	op: Op;
@@ -193,7 +243,7 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 		...named,
 		...ops.map((op) => op.did),
 		...changes.flatMap(({ write }) => (write.collection === FOLLOW && write.record ? [write.record.subject] : [])),
-		...events.flatMap((event) => (event.kind === 'commit' ? [] : [event.did])),
+		...events.flatMap((event) => (event.kind === 'commit' || event.kind === 'rejected' ? [] : [event.did])),
 	]);
 	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === FOLLOW);
 	const revs = new Map<string, string>();

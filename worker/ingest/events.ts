@@ -20,7 +20,9 @@ export type NetworkEvent =
 	| { kind: 'commit'; cursor: number; did: string; rev: string; ops: RecordOp[] }
 	| { kind: 'identity'; cursor: number; did: string; handle?: string }
 	| { kind: 'account'; cursor: number; did: string; active: boolean; status?: string }
-	| { kind: 'sync'; cursor: number; did: string; rev: string };
+	| { kind: 'sync'; cursor: number; did: string; rev: string }
+	/** An event that could not be decoded (or applied): kept with its reason, then skipped. */
+	| { kind: 'rejected'; cursor: number; did?: string; reason: string };
 
 /** Decides which collections' records are worth decoding; checked before any record block is read. */
 export type CollectionFilter = (collection: string) => boolean;

@@ -37,20 +37,39 @@ const commit = z.discriminatedUnion('operation', [
 const identity = z.object({ handle: z.string().nullish() });
 const account = z.object({ active: z.boolean(), status: z.string().nullish() });
 
+/** A message Jetstream's contract refuses; `cursor` and `did` when its envelope could be read. */
+export class JetstreamMessageError extends Error {
+	constructor(
+		message: string,
+		readonly cursor?: number,
+		readonly did?: string,
+	) {
+		super(message);
+	}
+}
+
 /**
  * Decodes one Jetstream text frame. Unknown `kind`s give `null` (ignored); a commit to an unwanted
- * collection gives a commit with no ops, so the cursor still advances. Throws on malformed input.
+ * collection gives a commit with no ops, so the cursor still advances. Malformed input throws a
+ * JetstreamMessageError, carrying where in the stream it came when that much could be read.
  */
 export function decodeJetstreamMessage(text: string, wanted: CollectionFilter): NetworkEvent | null {
 	let json: unknown;
 	try {
 		json = JSON.parse(text);
-	} catch (err) {
-		throw new Error('jetstream message is not JSON', { cause: err });
+	} catch {
+		throw new JetstreamMessageError('jetstream message is not JSON');
 	}
 	const head = parse(envelope, json, 'message');
+	try {
+		return decodeBody(head, (json as Record<string, unknown>)[head.kind], wanted);
+	} catch (error) {
+		throw new JetstreamMessageError(error instanceof Error ? error.message : String(error), head.time_us, head.did);
+	}
+}
+
+function decodeBody(head: z.output<typeof envelope>, body: unknown, wanted: CollectionFilter): NetworkEvent | null {
 	const cursor = head.time_us;
-	const body = (json as Record<string, unknown>)[head.kind];
 	switch (head.kind) {
 		case 'commit': {
 			const c = parse(commit, body, 'commit');
@@ -78,7 +97,7 @@ export function decodeJetstreamMessage(text: string, wanted: CollectionFilter): 
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 	const result = schema.safeParse(value);
-	if (!result.success) throw new Error(`jetstream ${what} is malformed: ${z.prettifyError(result.error)}`);
+	if (!result.success) throw new JetstreamMessageError(`jetstream ${what} is malformed: ${z.prettifyError(result.error)}`);
 	return result.data;
 }
 

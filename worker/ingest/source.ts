@@ -1,11 +1,15 @@
 import type { NetworkEvent } from './events.ts';
 import { decodeFirehoseFrame, FirehoseFrameError } from './firehose.ts';
-import { decodeJetstreamMessage, jetstreamUrl } from './jetstream.ts';
+import { decodeJetstreamMessage, JetstreamMessageError, jetstreamUrl } from './jetstream.ts';
 import { isIndexed } from './records.ts';
 import { CLIP, FOLLOW, POST, PROFILE } from '../nsid.ts';
 
 /** What a network stream hands the ingester per message. */
-export type Decoded = { events: NetworkEvent[] } | { fatal: string } | { skipped: string };
+/**
+ * What one frame gave: events; a failure of the source itself (`fatal`: reconnect); or a frame that
+ * could not be decoded (`rejected`: kept with its reason and skipped, never a reason to reconnect).
+ */
+export type Decoded = { events: NetworkEvent[] } | { fatal: string } | { rejected: string; cursor?: number; did?: string };
 
 /** A network stream: where to connect for a cursor, and how to read its messages. */
 export interface Source {
@@ -27,8 +31,13 @@ export function sourceFor(streamUrl: string): Source {
 			kind: 'jetstream',
 			url: (cursor) => jetstreamUrl(base, WANTED_COLLECTIONS, cursor === undefined ? undefined : Math.max(0, cursor - JETSTREAM_REWIND_US)),
 			decode: (data) => {
-				const event = decodeJetstreamMessage(typeof data === 'string' ? data : new TextDecoder().decode(data), isIndexed);
-				return { events: event ? [event] : [] };
+				try {
+					const event = decodeJetstreamMessage(typeof data === 'string' ? data : new TextDecoder().decode(data), isIndexed);
+					return { events: event ? [event] : [] };
+				} catch (error) {
+					if (!(error instanceof JetstreamMessageError)) throw error;
+					return { rejected: error.message, ...(error.cursor === undefined ? {} : { cursor: error.cursor }), ...(error.did ? { did: error.did } : {}) };
+				}
 			},
 		};
 	}
@@ -37,14 +46,14 @@ export function sourceFor(streamUrl: string): Source {
 		// A new index replays the whole stream the PDS or relay still holds.
 		url: (cursor) => `${streamUrl.replace(/\/$/, '')}/xrpc/com.atproto.sync.subscribeRepos?cursor=${cursor ?? 0}`,
 		decode: (data) => {
-			if (typeof data === 'string') return { skipped: 'text frame on a binary stream' };
+			if (typeof data === 'string') return { rejected: 'text frame on a binary stream' };
 			try {
 				const message = decodeFirehoseFrame(new Uint8Array(data), isIndexed);
 				if (message === null) return { events: [] };
 				if (message.kind === 'error') return { fatal: `${message.error}: ${message.message ?? ''}` };
 				return { events: [message] };
 			} catch (error) {
-				if (error instanceof FirehoseFrameError) return { skipped: error.message };
+				if (error instanceof FirehoseFrameError) return { rejected: error.message };
 				throw error;
 			}
 		},

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyEvents, serialApplier } from '../../../worker/ingest/apply.ts';
+import { applyEvents, applyIsolatingPoison, serialApplier } from '../../../worker/ingest/apply.ts';
 import type { NetworkEvent } from '../../../worker/ingest/events.ts';
 
 const did = 'did:plc:applyapplyapplyapplyappl';
@@ -75,5 +75,41 @@ describe('applying events', () => {
 		// The stream deletes at rev 2c while a backfill, having read the repo at rev 2b, re-creates it.
 		await Promise.all([apply([remove('3kaaaaaaaaa2c')]), apply([create('3kaaaaaaaaa2b', 'one')], { discoverFollowed: false })]);
 		expect(await indexed()).toBeNull();
+	});
+});
+
+describe('poison events', () => {
+	const like = (rkey: string, rev: string): NetworkEvent => ({
+		kind: 'commit',
+		cursor: Number.parseInt(rev.slice(-3), 36),
+		did,
+		rev,
+		ops: [{ action: 'create', uri: `at://${did}/video.dreamreel.like/${rkey}`, collection: 'video.dreamreel.like', rkey, cid: `bafyrei${rkey}`, record: { $type: 'video.dreamreel.like', subject: { uri, cid: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' }, createdAt: '2026-11-25T07:00:00.000Z' } }],
+	});
+	const poisonTrigger = `CREATE TRIGGER poison BEFORE INSERT ON likes WHEN NEW.uri LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`;
+
+	beforeEach(async () => {
+		await env.DB.batch(['likes', 'rejected_events'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+		await env.DB.prepare('DROP TRIGGER IF EXISTS poison').run();
+	});
+
+	it('an event whose write fails alone is kept with the error and skipped; the rest of its batch is applied', async () => {
+		await env.DB.prepare(poisonTrigger).run();
+		const batch = [like('3kgoodone0001', '3kaaaaaaaaa2a'), like('3kpoison00001', '3kaaaaaaaaa2b'), like('3kgoodtwo0001', '3kaaaaaaaaa2c')];
+		const result = await applyIsolatingPoison((events) => applyEvents(env.DB, events), batch);
+		expect([result.applied, result.rejected]).toEqual([2, 1]);
+		const { results: likes } = await env.DB.prepare('SELECT uri FROM likes ORDER BY uri').all<{ uri: string }>();
+		expect(likes.map((row) => row.uri.split('/').pop())).toEqual(['3kgoodone0001', '3kgoodtwo0001']);
+		const { results: rejected } = await env.DB.prepare('SELECT source_cursor, did, reason FROM rejected_events').all();
+		expect(rejected).toEqual([{ source_cursor: batch[1]!.cursor, did, reason: expect.stringContaining('poisoned row') }]);
+		await env.DB.prepare('DROP TRIGGER poison').run();
+	});
+
+	it('when no event of a batch can be written, the failure is thrown (the store is down) and nothing is rejected', async () => {
+		await env.DB.prepare(poisonTrigger).run();
+		const batch = [like('3kpoison00002', '3kaaaaaaaaa2d'), like('3kpoison00003', '3kaaaaaaaaa2e')];
+		await expect(applyIsolatingPoison((events) => applyEvents(env.DB, events), batch)).rejects.toThrow(/poisoned row/);
+		expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM rejected_events').first<{ n: number }>())!.n).toBe(0);
+		await env.DB.prepare('DROP TRIGGER poison').run();
 	});
 });
