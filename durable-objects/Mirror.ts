@@ -1,10 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../worker/config.ts';
-import { mirrorVideo, type MirrorDeps } from '../worker/mirror/mirror-video.ts';
+import { mirrorVideo, SLOW_RETRY_MS, type MirrorDeps } from '../worker/mirror/mirror-video.ts';
 import { videoHostOf } from '../worker/video/index.ts';
 import { MAX_CHAIN } from '../worker/views/visibility.ts';
 import { migrate } from './migrate.ts';
 
+/** After this many attempts a copy is marked failed (and still retried, slowly). */
 const MAX_ATTEMPTS = 10;
 const CONCURRENCY = 4;
 /** Clips indexed while a hand-off to this object was lost are found by this sweep. */
@@ -84,22 +85,28 @@ export class Mirror extends DurableObject<Env> {
 		}
 	}
 
+	/**
+	 * One attempt. A copy that keeps failing is marked failed (playback then offers the author's PDS)
+	 * but never dropped: it is tried again on a slow schedule, as a PDS or the host may mend.
+	 */
 	async #run(cid: string, attempts: number): Promise<void> {
 		const outcome = await mirrorVideo(this.#deps, cid).catch((error: unknown) => ({ done: false as const, retryInMs: 0, reason: String(error) }));
 		if (outcome.done) {
 			this.ctx.storage.sql.exec('DELETE FROM tasks WHERE cid = ?', cid);
 			return;
 		}
-		if (attempts + 1 >= MAX_ATTEMPTS) {
-			console.error(`giving up mirroring ${cid}: ${outcome.reason}`);
+		if (attempts + 1 === MAX_ATTEMPTS) {
+			console.error(`mirroring ${cid} keeps failing, retrying slowly: ${outcome.reason}`);
 			await this.#deps.db
-				.prepare(`INSERT OR REPLACE INTO videos (cid, host, state, reason, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)`)
+				.prepare(`UPDATE videos SET state = 'failed', reason = ?2, updated_at = ?3 WHERE cid = ?1 AND state != 'ready'`)
+				.bind(cid, outcome.reason, new Date().toISOString())
+				.run();
+			await this.#deps.db
+				.prepare(`INSERT OR IGNORE INTO videos (cid, host, state, reason, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)`)
 				.bind(cid, this.#deps.host.name, outcome.reason, new Date().toISOString())
 				.run();
-			this.ctx.storage.sql.exec('DELETE FROM tasks WHERE cid = ?', cid);
-			return;
 		}
-		const backoff = Math.max(outcome.retryInMs, Math.min(3_600_000, 1000 * 2 ** attempts));
+		const backoff = Math.max(outcome.retryInMs, Math.min(SLOW_RETRY_MS, 1000 * 2 ** attempts));
 		this.ctx.storage.sql.exec('UPDATE tasks SET attempts = attempts + 1, next_at = ?, reason = ? WHERE cid = ?', Date.now() + backoff, outcome.reason, cid);
 	}
 

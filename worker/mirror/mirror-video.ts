@@ -12,6 +12,8 @@ export type MirrorOutcome = { done: true } | { done: false; retryInMs: number; r
 
 /** Stream encodes asynchronously: ask again this soon while it is pending. */
 const POLL_MS = 5000;
+/** A copy that failed for good is still tried again this often: a PDS or host may mend. */
+export const SLOW_RETRY_MS = 6 * 3_600_000;
 
 interface Source {
 	did: string;
@@ -41,7 +43,6 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 	if (!source) return { done: true }; // every clip using it was deleted
 	const restricted = source.visible === 0;
 	const current = await deps.db.prepare('SELECT state, ref, restricted FROM videos WHERE cid = ?1').bind(cid).first<{ state: string; ref: string | null; restricted: number }>();
-	if (current?.state === 'failed') return { done: true };
 	if (current?.ref && current.state === 'ready') {
 		if ((current.restricted === 1) !== restricted) await deps.host.setRestricted(current.ref, restricted);
 		return record(deps, cid, current.ref, restricted);
@@ -55,7 +56,7 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 	} catch (error) {
 		if (error instanceof VideoHostError && !error.retryable) {
 			await save(deps, cid, { state: 'failed', reason: error.message, restricted });
-			return { done: true };
+			return { done: false, retryInMs: SLOW_RETRY_MS, reason: error.message };
 		}
 		return { done: false, retryInMs: 0, reason: String(error) };
 	}
@@ -65,7 +66,7 @@ async function record(deps: MirrorDeps, cid: string, ref: string, restricted: bo
 	const status = await deps.host.status(ref);
 	if (status.state === 'failed') {
 		await save(deps, cid, { state: 'failed', ref, reason: status.reason, restricted });
-		return { done: true };
+		return { done: false, retryInMs: SLOW_RETRY_MS, reason: status.reason };
 	}
 	if (status.state === 'pending') {
 		await save(deps, cid, { state: 'pending', ref, restricted });

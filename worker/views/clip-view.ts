@@ -81,12 +81,17 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 }
 
 /**
- * The hosted copy when it is ready (HLS from Stream, MP4 from R2). Until then the canonical blob on
- * the author's PDS plays; a video that could not be mirrored says why instead of giving a broken URL.
+ * The hosted copy when it is ready (HLS from Stream, MP4 from R2). Until then, and while a failed
+ * copy is retried, the canonical blob on the author's PDS plays.
  * Hidden clips never reach this point: views only show visible clips, and `withheldClipView` replaces it.
  */
 function playback(row: ClipRow, { durationMs, aspectRatio }: IndexedRecord<typeof CLIP | typeof REMIX>): VideoDreamreelDefs.Playback {
 	const shape = { ...(durationMs ? { durationMs } : {}), ...(aspectRatio ? { aspectRatio } : {}) };
+	// A copy that failed is retried slowly; meanwhile the clip plays from its author's PDS.
+	if (row.video_state === 'failed' && row.pds) {
+		const reason = `not hosted (${row.video_reason ?? 'the copy failed'}); playing from the author’s PDS`;
+		return { state: 'pending', reason: reason.slice(0, 300), mp4: blobUrl(row.pds, row.did, row.video_cid), ...shape };
+	}
 	if (row.video_state === 'failed') return { state: 'failed', reason: (row.video_reason ?? 'the video could not be copied').slice(0, 300), ...shape };
 	if (row.video_state === 'ready' && (row.video_hls || row.video_mp4)) {
 		return {

@@ -34,10 +34,11 @@ describe('playback in clip views', () => {
 		expect(await video('ready', { mp4: `http://localhost:8787/video/${cid}` })).toEqual({ state: 'ready', mp4: `http://localhost:8787/video/${cid}` });
 	});
 
-	it('says why when the video could not be mirrored, and offers no URL', async () => {
+	it('says why when the video could not be mirrored, and plays it from the author’s PDS meanwhile', async () => {
 		expect(await video('failed', { reason: 'r2: the blob is 11 bytes, not the declared 10' })).toEqual({
-			state: 'failed',
-			reason: 'r2: the blob is 11 bytes, not the declared 10',
+			state: 'pending',
+			reason: 'not hosted (r2: the blob is 11 bytes, not the declared 10); playing from the author’s PDS',
+			mp4: `http://localhost:2583/xrpc/com.atproto.sync.getBlob?did=${encodeURIComponent(did)}&cid=${cid}`,
 		});
 	});
 });
