@@ -130,8 +130,11 @@ export async function applyEvents(
 			statements.push(
 				db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null),
 			);
-		} else if ((event.kind === 'identity' || event.kind === 'sync') && known.has(event.did)) {
-			result.refresh.push(event.did);
+		} else if (event.kind === 'identity' || event.kind === 'sync') {
+			// A changed identity may be a rotated key: the shared DID cache forgets the old document at once
+			// (each isolate's one-minute memory of it still runs out on its own).
+			if (event.kind === 'identity') statements.push(db.prepare('DELETE FROM did_cache WHERE did = ?1').bind(event.did));
+			if (known.has(event.did)) result.refresh.push(event.did);
 		}
 	}
 	if (statements.length > 0) await db.batch(statements);

@@ -113,3 +113,12 @@ describe('poison events', () => {
 		await env.DB.prepare('DROP TRIGGER poison').run();
 	});
 });
+
+describe('identity events', () => {
+	it('drop the cached DID document at once, so a rotated key is not trusted from the cache', async () => {
+		const other = 'did:plc:identityidentityidentity';
+		await env.DB.prepare(`INSERT OR REPLACE INTO did_cache (did, document, fetched_at) VALUES (?1, '{}', ?2)`).bind(other, Date.now()).run();
+		await applyEvents(env.DB, [{ kind: 'identity', cursor: 7, did: other }]);
+		expect(await env.DB.prepare('SELECT did FROM did_cache WHERE did = ?1').bind(other).first()).toBeNull();
+	});
+});
