@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { ConfigError } from './config.ts';
 import { createContext, type AppContext } from './context.ts';
 import { didDocument } from './did-document.ts';
 import { jobEvents } from './jobs/events-route.ts';
@@ -33,6 +34,19 @@ function isolate(env: Env): Isolate {
 }
 
 const app = new Hono<{ Bindings: Env }>();
+
+// A deployment whose config fails (local values in production, say) serves nothing but this 503;
+// the reason goes to its logs (`wrangler tail`), not to callers.
+app.use(async (c, next) => {
+	try {
+		isolate(c.env);
+	} catch (error) {
+		if (!(error instanceof ConfigError)) throw error;
+		console.error(`dreamreel is misconfigured: ${error.message}`);
+		return c.json({ error: 'ServiceUnavailable', message: 'this deployment is misconfigured' }, 503);
+	}
+	await next();
+});
 
 app.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).ctx.config)));
 // What the web client needs to resolve identities on this deployment's network.
