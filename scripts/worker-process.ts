@@ -22,7 +22,8 @@ export interface WorkerOptions {
 }
 
 export async function startWorker({ port = 8787, persistTo, vars = {}, quiet = false }: WorkerOptions): Promise<WorkerProcess> {
-	const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+	// No metrics, and no fetch of Request.cf data from workers.cloudflare.com (fails offline, loudly; the fallback is fine locally).
+	const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 	// `--env dev`: wrangler.toml's defaults are production's; the local values live in [env.dev].
 	const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--env', 'dev', '--persist-to', persistTo], { env, encoding: 'utf8' });
 	if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);

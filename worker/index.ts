@@ -8,6 +8,7 @@ import { providerWebhook } from './jobs/webhook-route.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { serveVideo } from './video/index.ts';
 import { streamWebhook } from './video/stream-webhook-route.ts';
+import { conventionalError } from './xrpc/errors.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
 export { GenerationJob } from '../durable-objects/GenerationJob.ts';
@@ -55,7 +56,7 @@ app.get('/.well-known/dreamreel-client.json', (c) => {
 	return c.json({ plcUrl, ...(handleResolverUrl ? { handleResolver: handleResolverUrl } : {}) });
 });
 app.get('/oauth/client-metadata.json', (c) => c.json(oauthClientMetadata(isolate(c.env).ctx.config)));
-app.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
+app.all('/xrpc/*', async (c) => conventionalError(await isolate(c.env).xrpc.fetch(c.req.raw)));
 app.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );
