@@ -42,8 +42,10 @@ const prebuilt = spawnSync(process.execPath, [require.resolve('prebuild-install/
 if (prebuilt.status !== 0 || loads().status !== 0) {
 	const nodeGyp = process.env.npm_config_node_gyp ?? require.resolve('node-gyp/bin/node-gyp.js');
 	const args = [nodeGyp, 'rebuild', '--release', ...(localHeaders ? [`--nodedir=${prefix}`] : [])];
-	const built = spawnSync(process.execPath, args, { cwd: addonDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+	// The compiler's warnings are not ours to fix: shown only when the build fails.
+	const built = spawnSync(process.execPath, args, { cwd: addonDir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 	if (built.status !== 0) {
+		console.error(built.stderr);
 		console.error('building better-sqlite3 failed: a C++ toolchain and Python are needed (Xcode command line tools on macOS, build-essential on Debian)');
 		process.exit(1);
 	}
