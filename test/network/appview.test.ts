@@ -11,6 +11,9 @@ import { startWorker, type WorkerProcess } from '../../scripts/worker-process.ts
 import { createAccount, eventually, postClip, xrpc } from './harness.ts';
 import { findServers, startReferenceNetwork, type ReferenceNetwork } from './reference-appview.ts';
 
+// The reference AppView's pg client warns of its own concurrent queries (pg@9 deprecation): not ours.
+process.noDeprecation = true;
+
 const PORTS = { plc: 4582, pds: 4583, bsky: 4584, ozone: 4585, postgres: 4586, redis: 4587, worker: 8799 };
 const serviceDid = `did:web:localhost%3A${PORTS.worker}`;
 const servers = findServers();
