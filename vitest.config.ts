@@ -9,7 +9,8 @@ export default defineConfig({
 			{
 				plugins: [
 					cloudflareTest({
-						wrangler: { configPath: './wrangler.toml' },
+						// [env.dev]: the local values; the top level is production's.
+						wrangler: { configPath: './wrangler.toml', environment: 'dev' },
 						miniflare: {
 							bindings: {
 								TEST_MIGRATIONS: await readD1Migrations('./worker/db/migrations'),

@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { startDevNetwork } from './dev-network.ts';
 import { AtpAgent } from '@atproto/api';
-import { publishFeeds } from './publish-feeds.ts';
+import { publishFeeds, publishLexicons } from './publish-feeds.ts';
 import { DEMO_PASSWORD, seed } from './seed.ts';
 import { startWorker } from './worker-process.ts';
 
@@ -13,10 +13,11 @@ await rm(persistTo, { recursive: true, force: true });
 
 const network = await startDevNetwork();
 const demo = await seed(network.pdsUrl);
-// alice publishes the demo deployment's feed-generator records.
+// alice publishes the demo deployment's feed-generator records and lexicons.
 const publisher = new AtpAgent({ service: network.pdsUrl });
 await publisher.login({ identifier: demo.accounts.alice.handle, password: DEMO_PASSWORD });
 const feeds = await publishFeeds(publisher, 'did:web:localhost%3A8787');
+await publishLexicons(publisher);
 const worker = await startWorker({
 	port: Number(process.env.WORKER_PORT ?? 8787),
 	persistTo,

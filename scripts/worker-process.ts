@@ -22,13 +22,15 @@ export interface WorkerOptions {
 }
 
 export async function startWorker({ port = 8787, persistTo, vars = {}, quiet = false }: WorkerOptions): Promise<WorkerProcess> {
-	const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
-	const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo], { env, encoding: 'utf8' });
+	// No metrics, and no fetch of Request.cf data from workers.cloudflare.com (fails offline, loudly; the fallback is fine locally).
+	const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+	// `--env dev`: wrangler.toml's defaults are production's; the local values live in [env.dev].
+	const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--env', 'dev', '--persist-to', persistTo], { env, encoding: 'utf8' });
 	if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);
 	const varArgs = Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]);
 	const child = spawn(
 		wrangler,
-		['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo, '--test-scheduled', '--show-interactive-dev-session=false', ...varArgs],
+		['dev', '--env', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo, '--test-scheduled', '--show-interactive-dev-session=false', ...varArgs],
 		{ env, stdio: quiet ? 'ignore' : 'inherit', detached: true },
 	);
 	const url = `http://localhost:${port}`;

@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { isLoopback, isPrivate } from './outbound-fetch.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const configSchema = z.object({
-	PUBLIC_URL: z.url(),
+	// Production unless a local environment says otherwise (wrangler.toml's [env.dev]).
+	DEPLOYMENT: z.enum(['production', 'development']).default('production'),
+	PUBLIC_URL: z.url({ error: 'must be the public origin of this deployment, e.g. https://dreamreel.example' }),
 	FIREHOSE_URL: z.string().regex(/^(jetstream\+)?wss?:\/\//, 'must be ws(s):// or jetstream+ws(s)://'),
 	PLC_URL: z.url(),
 	ALLOW_LOOPBACK_FETCH: flag.default(false),
@@ -31,9 +34,28 @@ export interface Config {
 
 export const VERSION = '0.1.0';
 
-/** Parses the deployment's vars once; a misconfiguration fails loudly at the first request. */
-export function readConfig(env: Env): Config {
-	const vars = configSchema.parse(env);
+/** A deployment that must not serve: its vars are invalid, or local values in production. */
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}
+
+/**
+ * Parses the deployment's vars once. Production refuses the values of a local network, so that a
+ * deploy carrying them (say, a copied [env.dev]) fails at boot rather than fetching loopback
+ * addresses or naming itself did:web:localhost. `npm run deploy` runs the same check first.
+ */
+export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema>, unknown>>): Config {
+	const parsed = configSchema.safeParse(env);
+	if (!parsed.success) {
+		throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+	}
+	const vars = parsed.data;
+	if (vars.DEPLOYMENT === 'production') {
+		const problems = productionProblems(vars);
+		if (problems.length > 0) {
+			throw new ConfigError(`refusing to serve a production deployment with local settings: ${problems.join('; ')} (local development runs with --env dev)`);
+		}
+	}
 	const publicUrl = new URL(vars.PUBLIC_URL);
 	const serviceDid = `did:web:${encodeURIComponent(publicUrl.host)}` as const;
 	return {
@@ -47,4 +69,20 @@ export function readConfig(env: Env): Config {
 		feedPublisherDid: vars.FEED_PUBLISHER_DID ?? serviceDid,
 		version: VERSION,
 	};
+}
+
+function productionProblems(vars: z.output<typeof configSchema>): string[] {
+	const problems: string[] = [];
+	const local = (url: string) => {
+		const host = new URL(url.replace(/^jetstream\+/, '')).hostname;
+		return isLoopback(host) || isPrivate(host);
+	};
+	const publicUrl = new URL(vars.PUBLIC_URL);
+	if (publicUrl.protocol !== 'https:') problems.push(`PUBLIC_URL ${vars.PUBLIC_URL} must be https (did:web and OAuth need it)`);
+	if (local(vars.PUBLIC_URL)) problems.push(`PUBLIC_URL ${vars.PUBLIC_URL} is a local address`);
+	if (vars.ALLOW_LOOPBACK_FETCH) problems.push('ALLOW_LOOPBACK_FETCH is "true"; it must be "false"');
+	for (const name of ['FIREHOSE_URL', 'PLC_URL', 'HANDLE_RESOLVER_URL'] as const) {
+		if (vars[name] && local(vars[name])) problems.push(`${name} ${vars[name]} is a local address`);
+	}
+	return problems;
 }

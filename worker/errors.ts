@@ -20,3 +20,20 @@ export function errorResponse(error: unknown, request: Request): Response {
 	console.error('request failed', request.method, new URL(request.url).pathname, error);
 	return new XRPCError({ status: 500, error: 'InternalServerError', message: 'internal server error' }).toResponse();
 }
+
+/**
+ * XRPC error bodies are exactly `{error, message}`, as the reference server sends them. The XRPC
+ * router adds its own key to validation errors (the list of issues, already summed up in `message`);
+ * other keys would be new API surface, so they are dropped. Status and headers (WWW-Authenticate,
+ * Retry-After) are kept.
+ */
+export async function conventionalError(response: Response): Promise<Response> {
+	if (response.status < 400 || !response.headers.get('content-type')?.startsWith('application/json')) return response;
+	const body: unknown = await response.clone().json().catch(() => undefined);
+	if (typeof body !== 'object' || body === null || !('error' in body)) return response;
+	const { error, message } = body as { error: unknown; message?: unknown };
+	if (Object.keys(body).every((key) => key === 'error' || key === 'message')) return response;
+	const headers = new Headers(response.headers);
+	headers.delete('content-length');
+	return Response.json({ error, ...(message === undefined ? {} : { message }) }, { status: response.status, headers });
+}

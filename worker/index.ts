@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { ConfigError } from './config.ts';
 import { createContext, type AppContext } from './context.ts';
 import { didDocument } from './did-document.ts';
-import { errorResponse } from './errors.ts';
+import { conventionalError, errorResponse } from './errors.ts';
 import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
@@ -38,6 +39,19 @@ const routes = new Hono<{ Bindings: Env }>();
 // Every route's errors, XRPC or not, answer as XRPC errors (worker/errors.ts).
 routes.onError((error, c) => errorResponse(error, c.req.raw));
 
+// A deployment whose config fails (local values in production, say) serves nothing but this 503;
+// the reason goes to its logs (`wrangler tail`), not to callers.
+routes.use(async (c, next) => {
+	try {
+		isolate(c.env);
+	} catch (error) {
+		if (!(error instanceof ConfigError)) throw error;
+		console.error(`dreamreel is misconfigured: ${error.message}`);
+		return c.json({ error: 'ServiceUnavailable', message: 'this deployment is misconfigured' }, 503);
+	}
+	await next();
+});
+
 routes.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).app.config)));
 // What the web client needs to resolve identities on this deployment's network.
 routes.get('/.well-known/dreamreel-client.json', (c) => {
@@ -45,7 +59,7 @@ routes.get('/.well-known/dreamreel-client.json', (c) => {
 	return c.json({ plcUrl, ...(handleResolverUrl ? { handleResolver: handleResolverUrl } : {}) });
 });
 routes.get('/oauth/client-metadata.json', (c) => c.json(oauthClientMetadata(isolate(c.env).app.config)));
-routes.all('/xrpc/*', (c) => isolate(c.env).xrpc.fetch(c.req.raw));
+routes.all('/xrpc/*', async (c) => conventionalError(await isolate(c.env).xrpc.fetch(c.req.raw)));
 routes.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );

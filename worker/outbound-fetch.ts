@@ -31,11 +31,11 @@ export function outboundFetch(allowLoopback: boolean, send: typeof fetch = fetch
 	};
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
 	return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
 }
 
-function isPrivate(host: string): boolean {
+export function isPrivate(host: string): boolean {
 	return (
 		/^(10|0)\./.test(host) ||
 		/^192\.168\./.test(host) ||

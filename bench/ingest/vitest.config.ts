@@ -42,7 +42,7 @@ export default defineConfig({
 	root,
 	plugins: [
 		cloudflareTest({
-			wrangler: { configPath: `${root}/wrangler.toml` },
+			wrangler: { configPath: `${root}/wrangler.toml`, environment: 'dev' },
 			miniflare: {
 				bindings: {
 					TEST_MIGRATIONS: await readD1Migrations(`${root}/worker/db/migrations`),

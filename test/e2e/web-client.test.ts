@@ -72,8 +72,8 @@ describe('the web client', () => {
 	it('refreshes an expired access token without asking to sign in again', async () => {
 		const { page } = alice;
 		const before = (await storedSession(page))!;
-		// A token whose `exp` is long past: the client must refresh before calling the PDS.
-		const expired = `${btoa('{"alg":"none"}')}.${btoa('{"exp":1}')}.x`;
+		// A token of this account whose `exp` is long past: the client must refresh before calling the PDS.
+		const expired = `${btoa('{"alg":"none"}')}.${btoa(JSON.stringify({ sub: before.did, exp: 1 }))}.x`;
 		await page.evaluate((token) => {
 			const data = JSON.parse(localStorage.getItem('dreamreel:session')!);
 			localStorage.setItem('dreamreel:session', JSON.stringify({ ...data, accessJwt: token }));

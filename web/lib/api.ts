@@ -1,8 +1,8 @@
 import type { AppConfig } from './config.ts';
 import { COMMENT, CONSENT, FOLLOW, LIKE } from '../../worker/nsid.ts';
-import type { Session } from './session.ts';
+import { ClientResponseError } from '@atcute/client';
+import { callXrpc, publicClient, type Params, type Session } from './session.ts';
 import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, StrongRef } from './types.ts';
-import { xrpc, XrpcError, type Params } from './xrpc.ts';
 
 /**
  * Dreamreel's XRPC methods and the records the client writes. Signed in, reads go through the
@@ -10,17 +10,21 @@ import { xrpc, XrpcError, type Params } from './xrpc.ts';
  * AppView on this origin. Records are written to the user's own repo on their PDS.
  */
 export class Api {
+	readonly #appview: ReturnType<typeof publicClient>;
+
 	constructor(
 		readonly config: AppConfig,
 		readonly session: Session | undefined,
-	) {}
+	) {
+		this.#appview = publicClient(config.appUrl);
+	}
 
 	#query<T>(nsid: string, params: Params = {}): Promise<T> {
-		return this.session ? this.session.appview<T>('GET', nsid, { params }) : xrpc<T>(this.config.appUrl, 'GET', nsid, { params });
+		return this.session ? this.session.appview<T>('GET', nsid, { params }) : callXrpc<T>(this.#appview, 'GET', nsid, { params });
 	}
 
 	#signedIn(): Session {
-		if (!this.session) throw new XrpcError(401, 'AuthMissing', 'sign in first');
+		if (!this.session) throw new ClientResponseError({ status: 401, data: { error: 'AuthMissing', message: 'sign in first' } });
 		return this.session;
 	}
 
@@ -138,7 +142,7 @@ export class Api {
 			});
 			return value;
 		} catch (error) {
-			if (error instanceof XrpcError && error.error === 'RecordNotFound') return undefined;
+			if (error instanceof ClientResponseError && error.error === 'RecordNotFound') return undefined;
 			throw error;
 		}
 	}

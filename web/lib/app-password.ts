@@ -1,82 +1,71 @@
+import { ClientResponseError, CredentialManager, type AtpSessionData } from '@atcute/client';
 import type { AppConfig } from './config.ts';
-import { pdsOf, resolveIdentity, type DidDocument, type Identity } from './identity.ts';
+import type { Identity } from './identity.ts';
 import { announceChange, normalizeUrl, Session, sessionExpired, type Account } from './session.ts';
-import { xrpc, XrpcError, type CallOptions } from './xrpc.ts';
 
-/** What survives a reload: the tokens of a `com.atproto.server.createSession` session. */
-export interface SessionData extends Account {
-	accessJwt: string;
-	refreshJwt: string;
+/** What survives a reload: @atcute/client's session data, and the PDS it was opened on. */
+export interface SessionData {
+	session: AtpSessionData;
+	pds: string;
 }
 
+type Stored = AtpSessionData & { pds: string };
+
 const STORAGE_KEY = 'dreamreel:session';
-/** Refresh this long before the access token expires, so a call never starts with a dying token. */
-const EXPIRY_MARGIN_MS = 60_000;
 
 /**
  * A session opened with an app password (`createSession`): the fallback where OAuth is not
- * available. Tokens are refreshed before they expire, once per tab at a time, and shared with
- * other tabs through localStorage.
+ * available. @atcute/client's CredentialManager sends the access token and refreshes it when the
+ * PDS says it expired; every new token is saved, so a reload (or another tab) carries on with it.
  */
 export class PasswordSession extends Session {
 	readonly method = 'app-password';
-	#data: SessionData;
-	#refreshing: Promise<void> | undefined;
+	readonly #manager: CredentialManager;
+	readonly #pds: string;
+	/** The saved session; resumed at the first call (refreshed then if its access token expired). */
+	readonly #saved: AtpSessionData;
+	#resumed: Promise<unknown> | undefined;
 
-	constructor(data: SessionData, config: AppConfig) {
+	constructor(manager: CredentialManager, saved: SessionData, config: AppConfig) {
 		super(config);
-		this.#data = data;
+		this.#manager = manager;
+		this.#pds = saved.pds;
+		this.#saved = saved.session;
 	}
 
 	protected get account(): Account {
-		return this.#data;
+		const session = this.#manager.session ?? this.#saved;
+		return { did: session.did, handle: session.handle, pds: this.#pds };
 	}
 
-	async call<T>(method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
-		if (expiresAt(this.#data.accessJwt) - Date.now() < EXPIRY_MARGIN_MS) await this.refresh();
-		try {
-			return await xrpc<T>(this.#data.pds, method, nsid, withAuth(options, this.#data.accessJwt));
-		} catch (error) {
-			if (!(error instanceof XrpcError && error.error === 'ExpiredToken')) throw error;
-			await this.refresh();
-			return xrpc<T>(this.#data.pds, method, nsid, withAuth(options, this.#data.accessJwt));
-		}
-	}
-
-	refresh(): Promise<void> {
-		this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = undefined));
-		return this.#refreshing;
-	}
-
-	async #refresh(): Promise<void> {
-		// Another tab may have refreshed already: its tokens replace ours (ours may be spent).
-		const stored = readStored();
-		if (stored?.did === this.#data.did && stored.refreshJwt !== this.#data.refreshJwt) {
-			this.#data = stored;
-			if (expiresAt(stored.accessJwt) - Date.now() >= EXPIRY_MARGIN_MS) return;
-		}
-		try {
-			const next = await xrpc<{ accessJwt: string; refreshJwt: string; handle?: string }>(this.#data.pds, 'POST', 'com.atproto.server.refreshSession', {
-				headers: { authorization: `Bearer ${this.#data.refreshJwt}` },
+	protected async handler(): Promise<CredentialManager> {
+		if (!this.#manager.session) {
+			this.#resumed ??= this.#manager.resume(this.#saved).catch((error: unknown) => {
+				this.#resumed = undefined;
+				// A spent or revoked refresh token: the user has to sign in again.
+				if (error instanceof ClientResponseError && error.status === 401) {
+					forget();
+					throw sessionExpired();
+				}
+				throw error;
 			});
-			this.#data = { ...this.#data, accessJwt: next.accessJwt, refreshJwt: next.refreshJwt, handle: next.handle ?? this.#data.handle };
-			localStorage.setItem(STORAGE_KEY, JSON.stringify(this.#data));
-		} catch (error) {
-			if (error instanceof XrpcError && error.status >= 400 && error.status < 500) {
-				// The refresh token is spent or revoked: the user has to sign in again.
-				forget();
-				throw sessionExpired();
-			}
-			throw error;
+			await this.#resumed;
 		}
+		return this.#manager;
 	}
 
 	async signOut(): Promise<void> {
-		await xrpc(this.#data.pds, 'POST', 'com.atproto.server.deleteSession', {
-			headers: { authorization: `Bearer ${this.#data.refreshJwt}` },
-		}).catch(() => undefined);
+		await this.handler().then((manager) => manager.logout(), () => undefined);
 		forget();
 	}
+}
+
+function credentialManager(pds: string): CredentialManager {
+	return new CredentialManager({
+		service: pds,
+		onSessionUpdate: (session) => localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...session, pds } satisfies Stored)),
+		onExpired: () => forget(),
+	});
 }
 
 export interface SignInOptions {
@@ -94,32 +83,27 @@ export async function signInWithAppPassword(config: AppConfig, identifier: strin
 	const resolvers = [provider, config.handleResolver].filter((url): url is string => !!url);
 	let identity: Identity | undefined;
 	try {
+		// Identity resolution is loaded only to sign in.
+		const { resolveIdentity } = await import('./identity.ts');
 		identity = await resolveIdentity(identifier, { plcUrl: config.plcUrl, handleResolvers: resolvers });
 	} catch (error) {
 		if (!provider) throw error;
 	}
 	const pds = identity?.pds ?? provider!;
-	const created = await xrpc<{ did: string; handle: string; accessJwt: string; refreshJwt: string; didDoc?: DidDocument }>(
-		pds,
-		'POST',
-		'com.atproto.server.createSession',
-		{ input: { identifier: identity?.did ?? identifier.trim().replace(/^@/, ''), password } },
-	);
-	if (identity && created.did !== identity.did) throw new Error(`${pds} answered for ${created.did}, not ${identity.did}`);
+	const manager = credentialManager(pds);
+	const session = await manager.login({ identifier: identity?.did ?? identifier.trim().replace(/^@/, ''), password });
+	if (identity && session.did !== identity.did) throw new Error(`${pds} answered for ${session.did}, not ${identity.did}`);
 	// Unresolved, the PDS the user named vouches for the account by accepting its password; a
 	// DID document it returns must still name it.
-	const named = !identity && created.didDoc ? pdsOf(created.didDoc) : undefined;
-	if (named && normalizeUrl(named) !== pds) throw new Error(`${created.did}’s DID document names ${named}, not ${pds}`);
-	const data: SessionData = { did: created.did, handle: created.handle, pds, accessJwt: created.accessJwt, refreshJwt: created.refreshJwt };
-	localStorage.setItem(STORAGE_KEY, JSON.stringify(data));
+	if (!identity && session.pdsUri && normalizeUrl(session.pdsUri) !== pds) throw new Error(`${session.did}’s DID document names ${session.pdsUri}, not ${pds}`);
 	announceChange();
-	return new PasswordSession(data, config);
+	return new PasswordSession(manager, { session, pds }, config);
 }
 
-/** The app-password session kept from an earlier visit, if any; the PDS decides at the first call whether it is still good. */
+/** The app-password session kept from an earlier visit, if any; it is resumed (and checked) at the first call. */
 export function restorePasswordSession(config: AppConfig): Session | undefined {
 	const data = readStored();
-	return data ? new PasswordSession(data, config) : undefined;
+	return data ? new PasswordSession(credentialManager(data.pds), data, config) : undefined;
 }
 
 function forget(): void {
@@ -129,8 +113,11 @@ function forget(): void {
 
 function readStored(): SessionData | undefined {
 	try {
-		const data = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<SessionData> | null;
-		if (data && data.did && data.handle && data.pds && data.accessJwt && data.refreshJwt) return data as SessionData;
+		const data = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<Stored> | null;
+		if (data?.pds && data.did && data.handle && data.accessJwt && data.refreshJwt) {
+			const { pds, ...session } = data as Stored;
+			return { session, pds };
+		}
 	} catch {
 		// unreadable: as if signed out
 	}
@@ -141,20 +128,3 @@ function readStored(): SessionData | undefined {
 addEventListener('storage', (event) => {
 	if (event.key === STORAGE_KEY) announceChange();
 });
-
-function withAuth(options: CallOptions, token: string): CallOptions {
-	return { ...options, headers: { ...options.headers, authorization: `Bearer ${token}` } };
-}
-
-/**
- * A JWT's `exp` in ms. A token we cannot read is not refreshed ahead of time: the PDS's
- * `ExpiredToken` answer still triggers the refresh.
- */
-function expiresAt(jwt: string): number {
-	try {
-		const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
-		return typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
-	} catch {
-		return Number.POSITIVE_INFINITY;
-	}
-}

@@ -1,16 +1,15 @@
+import { ClientResponseError } from '@atcute/client';
 import type * as OAuthLibrary from '@atcute/oauth-browser-client';
 import type { AppConfig, OAuthClient } from './config.ts';
-import { resolveIdentity, type ResolveOptions } from './identity.ts';
-import { announceChange, normalizeUrl, Session, sessionExpired, type Account } from './session.ts';
-import { xrpc, XrpcError, type CallOptions } from './xrpc.ts';
+import type { ResolveOptions } from './identity.ts';
+import { announceChange, normalizeUrl, Session, sessionExpired, type Account, type CallOptions } from './session.ts';
 
 /** Which account the OAuth session is for; the library keeps the tokens and DPoP key itself. */
 const ACCOUNT_KEY = 'dreamreel:oauth';
 const STORAGE_NAME = 'dreamreel-oauth';
 
 type Library = typeof OAuthLibrary;
-type ActorResolver = OAuthLibrary.ConfigureOAuthOptions['identityResolver'];
-type ResolvedActor = Awaited<ReturnType<ActorResolver['resolve']>>;
+type ResolvedActor = Awaited<ReturnType<OAuthLibrary.ConfigureOAuthOptions['identityResolver']['resolve']>>;
 
 /** The PDS has no OAuth authorization server (or none this page can reach): use an app password. */
 export class OAuthUnavailable extends Error {
@@ -26,10 +25,11 @@ let loading: Promise<Library> | undefined;
  */
 async function library(config: AppConfig): Promise<Library> {
 	const client = clientOf(config);
-	loading ??= import('@atcute/oauth-browser-client').then(
-		(lib) => {
+	loading ??= Promise.all([import('@atcute/oauth-browser-client'), import('./identity.ts')]).then(
+		([lib, { actorResolver }]) => {
 			lib.configureOAuth({
 				metadata: { client_id: client.clientId, redirect_uri: client.redirectUri },
+				// The deployment's PLC directory and handle resolver (the local ones under `npm start`).
 				identityResolver: actorResolver(resolveOptions(config)),
 				storageName: STORAGE_NAME,
 			});
@@ -68,6 +68,7 @@ export async function startOAuthSignIn(config: AppConfig, identifier: string, op
 	const provider = options.hostingProvider ? normalizeUrl(options.hostingProvider) : undefined;
 	let target: OAuthLibrary.AuthorizeTargetOptions;
 	try {
+		const { resolveIdentity } = await import('./identity.ts');
 		const identity = await resolveIdentity(identifier, resolveOptions(config, provider));
 		target = { type: 'account', identifier: identity.did as ResolvedActor['did'] };
 	} catch (error) {
@@ -99,8 +100,9 @@ export async function finishOAuthSignIn(config: AppConfig, params: URLSearchPara
 	const { session, state } = await (await library(config)).finalizeAuthorization(params);
 	const did = session.info.sub;
 	// The server vouched for the DID; the handle is for display (the DID document's claim).
+	const { resolveIdentity } = await import('./identity.ts');
 	const identity = await resolveIdentity(did, resolveOptions(config)).catch(() => undefined);
-	const account: Account = { did, handle: identity?.handle ?? did, pds: session.info.aud };
+	const account: Account = { did, handle: identity?.handle ?? did, pds: session.info.aud.replace(/\/$/, '') };
 	localStorage.setItem(ACCOUNT_KEY, JSON.stringify(account));
 	announceChange();
 	const next = (state as { next?: unknown } | null)?.next;
@@ -135,13 +137,16 @@ export class OAuthSession extends Session {
 		return this.#account;
 	}
 
-	async call<T>(method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
-		const agent = await this.#userAgent();
+	protected handler(): Promise<OAuthLibrary.OAuthUserAgent> {
+		return this.#userAgent();
+	}
+
+	override async call<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T> {
 		try {
-			return await xrpc<T>(this.pds, method, nsid, options, (url, init) => agent.handle(url.pathname + url.search, init));
+			return await super.call<T>(method, nsid, options);
 		} catch (error) {
 			// The library already tried a refresh; if even that fails, the grant is gone.
-			if (error instanceof XrpcError && error.status === 401 && /token/i.test(error.error)) await this.#agentOrExpired({ noCache: true });
+			if (error instanceof ClientResponseError && error.status === 401 && /token/i.test(error.error)) await this.#agentOrExpired({ noCache: true });
 			throw error;
 		}
 	}
@@ -199,14 +204,4 @@ addEventListener('storage', (event) => {
 
 function resolveOptions(config: AppConfig, provider?: string): ResolveOptions {
 	return { plcUrl: config.plcUrl, handleResolvers: [provider, config.handleResolver].filter((url): url is string => !!url) };
-}
-
-/** The library resolves through ours: the deployment's PLC directory and handle resolver. */
-function actorResolver(options: ResolveOptions): ActorResolver {
-	return {
-		async resolve(actor) {
-			const identity = await resolveIdentity(actor, options);
-			return { did: identity.did as ResolvedActor['did'], handle: (identity.handle ?? 'handle.invalid') as ResolvedActor['handle'], pds: identity.pds };
-		},
-	};
 }

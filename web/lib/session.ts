@@ -1,5 +1,6 @@
+import { Client, ClientResponseError, ok, simpleFetchHandler, type FetchHandler, type FetchHandlerObject } from '@atcute/client';
+import type { Did } from '@atcute/lexicons/syntax';
 import type { AppConfig } from './config.ts';
-import { XrpcError, type CallOptions } from './xrpc.ts';
 
 /** Fires `change` when the user signs in or out, here or in another tab. */
 export const sessionEvents = new EventTarget();
@@ -15,6 +16,30 @@ export interface Account {
 	pds: string;
 }
 
+export type Params = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface CallOptions {
+	params?: Params;
+	/** JSON for procedures; a Blob is sent as-is (uploadBlob). */
+	input?: Record<string, unknown> | Blob;
+	headers?: Record<string, string>;
+}
+
+/** Our NSIDs are not in @atcute/client's ambient registry, so calls are untyped and cast at the call site. */
+type AnyClient = Client<Record<string, unknown>, Record<string, unknown>>;
+
+/** One XRPC call with @atcute/client: a failure throws its `ClientResponseError` (`error`, `status`). */
+export function callXrpc<T>(client: AnyClient, method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
+	const init = { params: options.params, headers: options.headers, as: 'json' as const };
+	const response = method === 'GET' ? client.get(nsid, init) : client.post(nsid, { ...init, input: options.input });
+	return ok(response) as Promise<T>;
+}
+
+/** A client for a service with no credentials: the AppView for signed-out viewers. */
+export function publicClient(service: string): AnyClient {
+	return new Client<Record<string, unknown>, Record<string, unknown>>({ handler: simpleFetchHandler({ service }) });
+}
+
 /**
  * A signed-in account: OAuth (`OAuthSession`) or an app password (`PasswordSession`). Every call
  * goes to the user's own PDS with their credentials; Dreamreel's authenticated methods go through it
@@ -23,6 +48,8 @@ export interface Account {
 export abstract class Session {
 	abstract readonly method: 'oauth' | 'app-password';
 	protected abstract get account(): Account;
+	/** The session's fetch handler (tokens, refresh, DPoP), ready once it is. */
+	protected abstract handler(): Promise<FetchHandler | FetchHandlerObject>;
 
 	constructor(protected readonly config: AppConfig) {}
 
@@ -43,16 +70,18 @@ export abstract class Session {
 	}
 
 	/** A call to the user's PDS. */
-	abstract call<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T>;
+	async call<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T> {
+		return callXrpc<T>(new Client<Record<string, unknown>, Record<string, unknown>>({ handler: await this.handler() }), method, nsid, options);
+	}
+
+	/** A Dreamreel method, proxied by the user's PDS to the AppView. */
+	async appview<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T> {
+		const proxy = { did: this.config.serviceDid as Did, serviceId: '#dreamreel' as const };
+		return callXrpc<T>(new Client<Record<string, unknown>, Record<string, unknown>>({ handler: await this.handler(), proxy }), method, nsid, options);
+	}
 
 	/** Revokes the session at the PDS (best effort) and forgets it. */
 	abstract signOut(): Promise<void>;
-
-	/** A Dreamreel method, proxied by the user's PDS to the AppView. */
-	appview<T>(method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
-		const headers = { ...options.headers, 'atproto-proxy': `${this.config.serviceDid}#dreamreel` };
-		return this.call<T>(method, nsid, { ...options, headers });
-	}
 
 	/**
 	 * A service JWT for the AppView, for what cannot be proxied (the job WebSocket). Addressed to
@@ -66,8 +95,8 @@ export abstract class Session {
 	}
 }
 
-export function sessionExpired(): XrpcError {
-	return new XrpcError(401, 'SessionExpired', 'your session has ended; sign in again');
+export function sessionExpired(): ClientResponseError {
+	return new ClientResponseError({ status: 401, data: { error: 'SessionExpired', message: 'your session has ended; sign in again' } });
 }
 
 export function normalizeUrl(value: string): string {

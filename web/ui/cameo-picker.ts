@@ -1,5 +1,5 @@
 import type { Api } from '../lib/api.ts';
-import { isDid, isHandle, normalizeHandle } from '../lib/identity.ts';
+import { isDid, isHandle, normalizeHandle } from '../lib/names.ts';
 import type { ConsentAnswer } from '../lib/types.ts';
 import { consentReason } from './consent-text.ts';
 import { errorText, h } from './dom.ts';

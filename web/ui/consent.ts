@@ -1,4 +1,4 @@
-import { isDid, normalizeHandle } from '../lib/identity.ts';
+import { isDid, normalizeHandle } from '../lib/names.ts';
 import type { Audience, CameoClip, ConsentAnswer, ConsentRecord } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import type { AppContext, View } from './context.ts';

@@ -52,5 +52,7 @@ export function timeAgo(iso: string): string {
 }
 
 export function errorText(error: unknown): string {
+	// An XRPC failure (@atcute/client's ClientResponseError): the server's message, not "Name > message".
+	if (error instanceof Error && 'description' in error && typeof error.description === 'string') return error.description;
 	return error instanceof Error ? error.message : String(error);
 }

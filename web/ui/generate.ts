@@ -1,7 +1,7 @@
 import { isFinished, pendingJob, setPendingJob, watchJob } from '../lib/jobs.ts';
 import type { ClipView, GenerateInput, JobView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
-import { XrpcError } from '../lib/xrpc.ts';
+import { ClientResponseError } from '@atcute/client';
 import { cameoPicker } from './cameo-picker.ts';
 import { remixRefusal } from './consent-text.ts';
 import { actorOf, href, type AppContext, type View } from './context.ts';
@@ -125,7 +125,7 @@ export function generateView(ctx: AppContext, remixOf: string | undefined): View
 			status.textContent = '';
 			follow(job);
 		} catch (error) {
-			status.textContent = error instanceof XrpcError ? `${error.message} (${error.error})` : errorText(error);
+			status.textContent = error instanceof ClientResponseError ? `${error.description ?? error.error} (${error.error})` : errorText(error);
 		} finally {
 			submit.disabled = false;
 		}

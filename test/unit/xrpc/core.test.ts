@@ -1,5 +1,6 @@
 import { exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { errorResponse } from '../../../worker/errors.ts';
 
 const get = (path: string) => exports.default.fetch(`http://localhost:8787${path}`);
 
@@ -13,9 +14,24 @@ describe('XRPC core', () => {
 	it('answers a missing param with 400 InvalidRequest naming the param', async () => {
 		const res = await get('/xrpc/video.dreamreel.getClip');
 		expect(res.status).toBe(400);
-		const body = await res.json<{ error: string; message: string }>();
-		expect(body.error).toBe('InvalidRequest');
-		expect(body.message).toContain('uri');
+		expect(await res.json()).toEqual({ error: 'InvalidRequest', message: expect.stringContaining('uri') });
+	});
+
+	it('answers bad input with exactly {error, message}, as the reference server does', async () => {
+		const res = await exports.default.fetch('http://localhost:8787/xrpc/video.dreamreel.generate', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ prompt: 42 }),
+		});
+		expect(res.status).toBe(400);
+		expect(Object.keys(await res.json())).toEqual(['error', 'message']);
+	});
+
+	it('answers an unexpected failure with 500 and no details', async () => {
+		vi.spyOn(console, 'error').mockImplementationOnce(() => {});
+		const res = errorResponse(new Error('secret detail: D1 said no'), new Request('http://localhost:8787/xrpc/video.dreamreel.getClip'));
+		expect(res.status).toBe(500);
+		expect(await res.json()).toEqual({ error: 'InternalServerError', message: 'internal server error' });
 	});
 
 	it('answers a malformed param with 400 InvalidRequest naming the param', async () => {
