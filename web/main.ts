@@ -4,23 +4,23 @@ import { loadConfig, type AppConfig } from './lib/config.ts';
 import { restorePasswordSession } from './lib/app-password.ts';
 import { finishOAuthSignIn, oauthCallbackParams, restoreOAuthSession } from './lib/oauth.ts';
 import { sessionEvents } from './lib/session.ts';
-import { clipView, lineageView } from './ui/clip-page.ts';
-import { consentView } from './ui/consent.ts';
-import { href, parseRoute, type AppContext, type Route, type View } from './ui/context.ts';
+import { clipScreen, lineageScreen } from './ui/clip-page.ts';
+import { consentScreen } from './ui/consent.ts';
+import { href, parseRoute, type ScreenContext, type Route, type Screen } from './ui/context.ts';
 import { errorText, fill, h } from './ui/dom.ts';
-import { generateView } from './ui/generate.ts';
-import { homeView } from './ui/home.ts';
+import { generateScreen } from './ui/generate.ts';
+import { homeScreen } from './ui/home.ts';
 import { icon, type IconName } from './ui/icons.ts';
-import { profileView } from './ui/profile.ts';
-import { signInView } from './ui/signin.ts';
+import { profileScreen } from './ui/profile.ts';
+import { signInScreen } from './ui/signin.ts';
 
 const viewRoot = document.getElementById('view')!;
 const navRoot = document.getElementById('nav')!;
 const toastRoot = document.getElementById('toast')!;
 
 let config: AppConfig;
-let ctx: AppContext;
-let current: View | undefined;
+let ctx: ScreenContext;
+let current: Screen | undefined;
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 
 function buildContext(): void {
@@ -42,38 +42,38 @@ function buildContext(): void {
 	};
 }
 
-function viewFor(route: Route): View {
+function screenFor(route: Route): Screen {
 	switch (route.name) {
 		case 'forYou':
 		case 'following':
-			return homeView(ctx, route.name);
+			return homeScreen(ctx, route.name);
 		case 'signin':
 			if (ctx.session) {
 				queueMicrotask(() => ctx.navigate(route.query.get('next') || href.forYou()));
 				return { el: h('div'), title: 'Signed in' };
 			}
-			return signInView(ctx, {
+			return signInScreen(ctx, {
 				next: route.query.get('next') ?? '',
 				oauth: route.query.get('oauth') ?? undefined,
 				provider: route.query.get('provider') ?? undefined,
 				error: route.query.get('error') ?? undefined,
 			});
 		case 'generate':
-			return ctx.session ? generateView(ctx, route.query.get('remix') ?? undefined) : signInFirst('Sign in to generate clips.');
+			return ctx.session ? generateScreen(ctx, route.query.get('remix') ?? undefined) : signInFirst('Sign in to generate clips.');
 		case 'consent':
-			return ctx.session ? consentView(ctx) : signInFirst('Sign in to decide who may use your likeness.');
+			return ctx.session ? consentScreen(ctx) : signInFirst('Sign in to decide who may use your likeness.');
 		case 'profile':
-			return profileView(ctx, route.arg);
+			return profileScreen(ctx, route.arg);
 		case 'clip':
-			return clipView(ctx, route.arg);
+			return clipScreen(ctx, route.arg);
 		case 'lineage':
-			return lineageView(ctx, route.arg);
+			return lineageScreen(ctx, route.arg);
 		case 'notFound':
 			return { el: h('div', { class: 'page narrow' }, h('h1', null, 'Not found'), h('a', { href: href.forYou() }, 'Back to For You')), title: 'Not found' };
 	}
 }
 
-function signInFirst(why: string): View {
+function signInFirst(why: string): Screen {
 	return {
 		title: 'Sign in',
 		el: h('div', { class: 'page narrow' }, h('div', { class: 'card' }, h('p', null, why), h('a', { class: 'button primary', href: href.signin(location.hash) }, 'Sign in'))),
@@ -83,7 +83,7 @@ function signInFirst(why: string): View {
 function render(): void {
 	current?.destroy?.();
 	const route = parseRoute(location.hash);
-	current = viewFor(route);
+	current = screenFor(route);
 	viewRoot.replaceChildren(current.el);
 	viewRoot.dataset.route = route.name;
 	document.title = `${current.title} · Dreamreel`;

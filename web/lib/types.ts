@@ -28,7 +28,7 @@ export type Lineage = VideoDreamreelGetLineage.$output;
 export type GenerateInput = VideoDreamreelGenerate.$input;
 export type ConsentRecord = VideoDreamreelConsent.Main;
 export type Audience = ConsentRecord['audience'];
-/** A clip or a remix record, as `clipView.record` carries it. */
+/** A clip or a remix record, as `clipScreen.record` carries it. */
 export type ClipRecord = Omit<VideoDreamreelClip.Main, '$type'> &
 	Partial<Pick<VideoDreamreelRemix.Main, 'parent' | 'root'>> & { $type?: string };
 

@@ -2,22 +2,22 @@ import type { ClipView, LineageNode, NotFoundClip } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import { provenance } from './clip-meta.ts';
 import { remixRefusal } from './consent-text.ts';
-import { actorOf, href, type AppContext, type View } from './context.ts';
+import { actorOf, href, type ScreenContext, type Screen } from './context.ts';
 import { errorText, fill, h, plural } from './dom.ts';
-import { feedView } from './feed.ts';
+import { feedScreen } from './feed.ts';
 import { clipTile } from './tile.ts';
 
 const REMIXES = 'remixes:';
 
 /** One clip in the player; swiping on goes through its direct remixes. */
-export function clipView(ctx: AppContext, uri: string): View {
+export function clipScreen(ctx: ScreenContext, uri: string): Screen {
 	const bar = h(
 		'nav',
 		{ class: 'feed-tabs', 'aria-label': 'Clip' },
 		h('button', { type: 'button', class: 'back', onclick: () => (history.length > 1 ? history.back() : ctx.navigate(href.forYou())) }, '← Back'),
 		h('a', { href: href.lineage(uri) }, 'Lineage'),
 	);
-	return feedView(ctx, {
+	return feedScreen(ctx, {
 		label: 'Clip and its remixes',
 		overlay: bar,
 		async load(cursor) {
@@ -33,7 +33,7 @@ export function clipView(ctx: AppContext, uri: string): View {
 }
 
 /** A clip's remix lineage (`getLineage`): its ancestors from the root down, then the tree of its remixes. */
-export function lineageView(ctx: AppContext, uri: string): View {
+export function lineageScreen(ctx: ScreenContext, uri: string): Screen {
 	const body = h('div', { class: 'lineage-body', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Loading…'));
 	ctx.api.lineage(uri).then(
 		({ clip, ancestors, descendants }) =>

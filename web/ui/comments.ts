@@ -1,10 +1,10 @@
-import type { AppContext } from './context.ts';
+import type { ScreenContext } from './context.ts';
 import { actorOf, href } from './context.ts';
 import type { ClipView, CommentView } from '../lib/types.ts';
 import { errorText, fill, h, timeAgo } from './dom.ts';
 
 /** The comments sheet: `getComments` from the AppView; a new one is a record in the user's own repo. */
-export function openComments(ctx: AppContext, clip: ClipView, onPosted: () => void): void {
+export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () => void): void {
 	const list = h('ol', { class: 'comment-list', 'aria-live': 'polite' }, h('li', { class: 'muted' }, 'Loading…'));
 	const text = h('textarea', { name: 'text', rows: 2, maxlength: 1000, required: true, placeholder: 'Add a comment', 'aria-label': 'Your comment' });
 	const status = h('p', { class: 'form-status', role: 'status' });

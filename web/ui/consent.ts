@@ -1,7 +1,7 @@
 import { isDid, normalizeHandle } from '../lib/names.ts';
 import type { Audience, CameoClip, ConsentAnswer, ConsentRecord } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
-import type { AppContext, View } from './context.ts';
+import type { ScreenContext, Screen } from './context.ts';
 import { errorText, h } from './dom.ts';
 import { hiddenText } from './consent-text.ts';
 import { handleFor } from './names.ts';
@@ -24,7 +24,7 @@ const INDEX_WAIT_MS = 15_000;
  * repo, read from and written to their PDS. Revoking deletes it; the AppView then hides, at read
  * time, every clip that features the user without a grant.
  */
-export function consentView(ctx: AppContext): View {
+export function consentScreen(ctx: ScreenContext): Screen {
 	const session = ctx.session!;
 	const summary = h('p', { class: 'consent-summary', role: 'status', 'aria-live': 'polite' }, 'Loading your consent…');
 	const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
@@ -176,7 +176,7 @@ export function consentView(ctx: AppContext): View {
 	};
 }
 
-async function resolveListed(ctx: AppContext, text: string): Promise<string[]> {
+async function resolveListed(ctx: ScreenContext, text: string): Promise<string[]> {
 	const names = [...new Set(text.split(/[\s,]+/).map((name) => name.replace(/^@/, '').trim()).filter(Boolean))];
 	const dids = await Promise.all(
 		names.map(async (name) => {
@@ -199,7 +199,7 @@ async function resolveListed(ctx: AppContext, text: string): Promise<string[]> {
  * Clips that name the user as a cameo (`getCameoClips`), hidden ones included, each with whether
  * everyone else is shown it and, if not, why. Newest first, a page at a time.
  */
-function featuringSection(ctx: AppContext, mine: () => ConsentRecord | undefined) {
+function featuringSection(ctx: ScreenContext, mine: () => ConsentRecord | undefined) {
 	const list = h('ul', { class: 'featuring-list' });
 	const note = h('p', { class: 'muted', role: 'status' });
 	const more = h('button', { type: 'button', hidden: true, onclick: () => void load() }, 'Load more');

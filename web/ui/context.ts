@@ -3,7 +3,7 @@ import type { AppConfig } from '../lib/config.ts';
 import type { Session } from '../lib/session.ts';
 
 /** What every screen is given: built once per sign-in state, passed explicitly. */
-export interface AppContext {
+export interface ScreenContext {
 	config: AppConfig;
 	session: Session | undefined;
 	api: Api;
@@ -13,7 +13,7 @@ export interface AppContext {
 }
 
 /** A mounted screen; `destroy` stops its videos, sockets and timers. */
-export interface View {
+export interface Screen {
 	el: HTMLElement;
 	title: string;
 	destroy?(): void;

@@ -1,5 +1,5 @@
 import type { ClipPage, ClipView } from '../lib/types.ts';
-import { href, type AppContext, type View } from './context.ts';
+import { href, type ScreenContext, type Screen } from './context.ts';
 import { errorText, fill, h, type Child } from './dom.ts';
 import { buildSlide, type Slide } from './slide.ts';
 import { attachSource, unplayableReason } from './video.ts';
@@ -27,7 +27,7 @@ const ACTIVE_RATIO = 0.6;
  * memory stays flat however far one scrolls. Every slide is exactly the feed's height, and all
  * overlays are absolutely positioned, so nothing shifts while scrolling or while pages arrive.
  */
-export function feedView(ctx: AppContext, options: FeedOptions): View {
+export function feedScreen(ctx: ScreenContext, options: FeedOptions): Screen {
 	const slides: Slide[] = [];
 	const parents = new Map<string, ClipView | null>();
 	let cursor: string | undefined;

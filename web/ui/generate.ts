@@ -4,7 +4,7 @@ import { recordOf } from '../lib/types.ts';
 import { ClientResponseError } from '@atcute/client';
 import { cameoPicker } from './cameo-picker.ts';
 import { remixRefusal } from './consent-text.ts';
-import { actorOf, href, type AppContext, type View } from './context.ts';
+import { actorOf, href, type ScreenContext, type Screen } from './context.ts';
 import { errorText, fill, h } from './dom.ts';
 import { publishStep } from './publish-step.ts';
 import { clipTile } from './tile.ts';
@@ -32,7 +32,7 @@ const STATUS_TEXT: Record<string, string> = {
  * published into the user's own repo. A remix starts from its parent, prefilled. The job in progress
  * is remembered, so a reload picks it up again.
  */
-export function generateView(ctx: AppContext, remixOf: string | undefined): View {
+export function generateScreen(ctx: ScreenContext, remixOf: string | undefined): Screen {
 	const session = ctx.session!;
 	let stopWatching: (() => void) | undefined;
 	let idempotencyKey = crypto.randomUUID();

@@ -1,12 +1,12 @@
-import { href, type AppContext, type View } from './context.ts';
+import { href, type ScreenContext, type Screen } from './context.ts';
 import { h } from './dom.ts';
-import { feedView } from './feed.ts';
+import { feedScreen } from './feed.ts';
 
 /** Signed-in For You has no cursor: this stands for “the next page of clips not seen yet”. */
 const NEXT = 'next';
 
 /** For You and Following: the same player over two feeds, with tabs drawn over the video. */
-export function homeView(ctx: AppContext, tab: 'forYou' | 'following'): View {
+export function homeScreen(ctx: ScreenContext, tab: 'forYou' | 'following'): Screen {
 	const tabs = h(
 		'nav',
 		{ class: 'feed-tabs', 'aria-label': 'Feeds' },
@@ -32,7 +32,7 @@ export function homeView(ctx: AppContext, tab: 'forYou' | 'following'): View {
 		const page = await ctx.api.forYou(cursor === NEXT ? undefined : cursor);
 		return ctx.session && !page.cursor && page.clips.length > 0 ? { ...page, cursor: NEXT } : page;
 	};
-	return feedView(ctx, {
+	return feedScreen(ctx, {
 		label: tab === 'forYou' ? 'For You' : 'Following',
 		overlay: tabs,
 		load: (cursor) => (tab === 'forYou' ? forYou(cursor) : ctx.api.timeline(cursor)),

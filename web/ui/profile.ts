@@ -1,5 +1,5 @@
 import type { ClipPage, ConsentAnswer } from '../lib/types.ts';
-import type { AppContext, View } from './context.ts';
+import type { ScreenContext, Screen } from './context.ts';
 import { href } from './context.ts';
 import { errorText, fill, h } from './dom.ts';
 import { clipTile } from './tile.ts';
@@ -15,7 +15,7 @@ const AUDIENCE_TEXT: Record<string, string> = {
 };
 
 /** A creator's clips and remixes (`getAuthorFeed`), with follow/unfollow (`app.bsky.graph.follow` in the viewer's repo). */
-export function profileView(ctx: AppContext, actor: string): View {
+export function profileScreen(ctx: ScreenContext, actor: string): Screen {
 	const header = h('header', { class: 'profile-head' }, h('h1', null, actor.startsWith('did:') ? actor : `@${actor}`));
 	const grid = h('div', { class: 'grid', 'aria-live': 'polite' });
 	const more = h('div', { class: 'more' });
@@ -99,7 +99,7 @@ export function profileView(ctx: AppContext, actor: string): View {
 	return { el: h('div', { class: 'page' }, header, filters, grid, more), title: actor };
 }
 
-function followButton(ctx: AppContext, did: string, handle: string): HTMLButtonElement {
+function followButton(ctx: ScreenContext, did: string, handle: string): HTMLButtonElement {
 	let followUri: string | undefined;
 	const button = h('button', { type: 'button', class: 'primary follow', disabled: true, 'aria-pressed': 'false' }, 'Follow');
 	const show = () => {

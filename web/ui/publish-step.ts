@@ -1,7 +1,7 @@
 import { publishAgent } from '../lib/publish-agent.ts';
 import { publishJob, type PublishOptions } from '../lib/publish.ts';
 import type { JobView } from '../lib/types.ts';
-import type { AppContext } from './context.ts';
+import type { ScreenContext } from './context.ts';
 import { errorText, h } from './dom.ts';
 
 const POLICIES: { value: NonNullable<PublishOptions['remixPolicy']>; label: string }[] = [
@@ -15,7 +15,7 @@ const POLICIES: { value: NonNullable<PublishOptions['remixPolicy']>; label: stri
  * The finished video, previewed from the job's private URL, then published: `publishJob` uploads it
  * to the user's PDS and writes the clip (or remix) record in their repo.
  */
-export function publishStep(ctx: AppContext, job: JobView, done: (published: boolean) => void): HTMLElement {
+export function publishStep(ctx: ScreenContext, job: JobView, done: (published: boolean) => void): HTMLElement {
 	const preview = h('video', { class: 'preview', src: job.result?.url, controls: true, autoplay: true, muted: true, loop: true, playsinline: true, 'aria-label': 'Preview of the generated video' });
 	const caption = h('textarea', { id: 'caption', rows: 2, maxlength: 300, placeholder: 'Say something about it' });
 	const policy = h('select', { id: 'remix-policy' }, POLICIES.map(({ value, label }) => h('option', { value }, label)));

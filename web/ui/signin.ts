@@ -1,6 +1,6 @@
 import { signInWithAppPassword } from '../lib/app-password.ts';
 import { OAuthUnavailable, oauthOrigin, startOAuthSignIn } from '../lib/oauth.ts';
-import type { AppContext, View } from './context.ts';
+import type { ScreenContext, Screen } from './context.ts';
 import { errorText, h } from './dom.ts';
 
 /** What the sign-in page is opened with: `next`, and where OAuth sign-in left off. */
@@ -19,7 +19,7 @@ export interface SignInQuery {
  * their provider's own page, and the app never sees a password. An app password is the fallback
  * for providers without OAuth (and deployments without an OAuth client).
  */
-export function signInView(ctx: AppContext, query: SignInQuery): View {
+export function signInScreen(ctx: ScreenContext, query: SignInQuery): Screen {
 	const canOAuth = !!ctx.config.oauth;
 	let mode: 'oauth' | 'app-password' = canOAuth ? 'oauth' : 'app-password';
 

@@ -3,7 +3,7 @@ import { recordOf } from '../lib/types.ts';
 import { cameoLine, lineageLinks, provenance } from './clip-meta.ts';
 import { openComments } from './comments.ts';
 import { remixRefusal } from './consent-text.ts';
-import { actorOf, href, type AppContext } from './context.ts';
+import { actorOf, href, type ScreenContext } from './context.ts';
 import { count, errorText, h } from './dom.ts';
 import { icon } from './icons.ts';
 
@@ -25,7 +25,7 @@ export interface SlideHooks {
 	muted(): boolean;
 }
 
-export function buildSlide(ctx: AppContext, clip: ClipView, index: number, parents: Map<string, ClipView | null>, hooks: SlideHooks): Slide {
+export function buildSlide(ctx: ScreenContext, clip: ClipView, index: number, parents: Map<string, ClipView | null>, hooks: SlideHooks): Slide {
 	const record = recordOf(clip);
 	const ratio = clip.playback.aspectRatio ?? record.aspectRatio;
 	// Portrait clips fill the screen (edges cropped, as phones expect); others are letterboxed whole.
@@ -97,7 +97,7 @@ export function buildSlide(ctx: AppContext, clip: ClipView, index: number, paren
 }
 
 /** Remix, or, when the viewer may not remix this clip, a button that says why. */
-function remixButton(ctx: AppContext, clip: ClipView): HTMLElement {
+function remixButton(ctx: ScreenContext, clip: ClipView): HTMLElement {
 	const content = [icon('remix'), h('span', { class: 'rail-count' }, 'Remix')];
 	if (clip.viewer?.canRemix !== false) return h('a', { class: 'rail-button', href: href.generate(clip.uri), 'aria-label': 'Remix this clip' }, content);
 	const why = remixRefusal(clip, ctx.session?.did);
@@ -109,7 +109,7 @@ function remixButton(ctx: AppContext, clip: ClipView): HTMLElement {
 }
 
 /** Likes are records in the viewer's repo; the count moves at once and goes back if the write fails. */
-async function toggleLike(ctx: AppContext, slide: Slide, button: HTMLButtonElement, label: HTMLElement) {
+async function toggleLike(ctx: ScreenContext, slide: Slide, button: HTMLButtonElement, label: HTMLElement) {
 	if (!ctx.session) return ctx.toast('Sign in to like clips.');
 	const liked = slide.clip.viewer?.like;
 	const before = slide.clip;
