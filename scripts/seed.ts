@@ -2,7 +2,7 @@
 // all written through the real XRPC API so the AppView ingests them from the firehose like any
 // other network data. Safe to rerun: every record is looked up before it is written.
 import { AtpAgent, XRPCError } from '@atproto/api';
-import { CLIP, CONSENT, FOLLOW, REMIX } from '../worker/nsid.ts';
+import { CLIP, CONSENT, FOLLOW, REMIX, type StrongRef } from '../worker/nsid.ts';
 import { SAMPLE_VIDEO, readSampleVideo, type SampleVideoName } from './sample-video.ts';
 
 export const DEMO_PASSWORD = 'dreamreel-demo';
@@ -10,10 +10,6 @@ export const DEMO_PASSWORD = 'dreamreel-demo';
 
 export type AccountName = 'alice' | 'bob' | 'carol';
 export type ClipName = 'aliceDream' | 'aliceTestcard' | 'bobLife' | 'carolGradients' | 'carolRemix' | 'bobRemix';
-export interface StrongRef {
-	uri: string;
-	cid: string;
-}
 export interface SeedResult {
 	accounts: Record<AccountName, { did: string; handle: string }>;
 	clips: Record<ClipName, StrongRef>;

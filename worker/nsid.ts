@@ -1,6 +1,7 @@
-// The NSIDs of the records and embeds Dreamreel names, one module for the worker, the web client and
-// the scripts. Each is checked against the generated lexicon types (a typo or a renamed record fails
-// the type-check), and the imports are type-only, so no validator reaches the web bundle.
+// The NSIDs of the records and embeds Dreamreel names, and the one shape of a record reference: one
+// module for the worker, the web client and the scripts. Each NSID is checked against the generated
+// lexicon types (a typo or a renamed record fails the type-check), and the imports are type-only, so
+// no validator reaches the web bundle.
 import type { AppBskyActorProfile, AppBskyEmbedRecordWithMedia, AppBskyEmbedVideo, AppBskyFeedGenerator, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
 import type { VideoDreamreelClip, VideoDreamreelComment, VideoDreamreelConsent, VideoDreamreelLike, VideoDreamreelRemix } from './lexicons/index.ts';
 
@@ -20,3 +21,9 @@ export const FEED_GENERATOR: AppBskyFeedGenerator.Main['$type'] = 'app.bsky.feed
 /** The embeds through which a Bluesky post shares a clip's video. */
 export const EMBED_VIDEO: NonNullable<AppBskyEmbedVideo.Main['$type']> = 'app.bsky.embed.video';
 export const EMBED_RECORD_WITH_MEDIA: NonNullable<AppBskyEmbedRecordWithMedia.Main['$type']> = 'app.bsky.embed.recordWithMedia';
+
+/** A reference to one version of a record (`com.atproto.repo.strongRef`), its URI a plain string. */
+export interface StrongRef {
+	uri: string;
+	cid: string;
+}

@@ -1,8 +1,8 @@
 import type { AppConfig } from './config.ts';
-import { COMMENT, CONSENT, FOLLOW, LIKE } from '../../worker/nsid.ts';
+import { COMMENT, CONSENT, FOLLOW, LIKE, type StrongRef } from '../../worker/nsid.ts';
 import { ClientResponseError } from '@atcute/client';
 import { callXrpc, publicClient, type Params, type Session } from './session.ts';
-import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, StrongRef } from './types.ts';
+import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage } from './types.ts';
 
 /**
  * Dreamreel's XRPC methods and the records the client writes. Signed in, reads go through the

@@ -1,4 +1,5 @@
-import type { PublishAgent, StrongRef } from './publish.ts';
+import type { StrongRef } from '../../worker/nsid.ts';
+import type { PublishAgent } from './publish.ts';
 import type { Session } from './session.ts';
 
 /** The two repo calls `publishJob` needs, made through our session (its tokens, its refresh). */

@@ -7,12 +7,7 @@
  * Plain browser TypeScript (fetch, no Node APIs, nothing imported but NSIDs): the web client and the
  * tests share it.
  */
-import { CLIP, REMIX } from '../../worker/nsid.ts';
-
-export interface StrongRef {
-	uri: string;
-	cid: string;
-}
+import { CLIP, REMIX, type StrongRef } from '../../worker/nsid.ts';
 
 /** What this helper reads of a `video.dreamreel.defs#jobView` (from generate or getJob). */
 export interface PublishableJob {

@@ -32,11 +32,6 @@ export type Audience = ConsentRecord['audience'];
 export type ClipRecord = Omit<VideoDreamreelClip.Main, '$type'> &
 	Partial<Pick<VideoDreamreelRemix.Main, 'parent' | 'root'>> & { $type?: string };
 
-export interface StrongRef {
-	uri: string;
-	cid: string;
-}
-
 export function recordOf(clip: ClipView): ClipRecord {
 	return clip.record as ClipRecord;
 }

@@ -1,14 +1,10 @@
 import type { AspectRatio, GenerationRequest, ProviderJob } from '../providers/provider.ts';
+import type { StrongRef } from '../nsid.ts';
 
 export type JobStatus = 'queued' | 'consent_checked' | 'submitted' | 'rendering' | 'stored' | 'ready' | 'failed' | 'cancelled';
 
 /** No step runs after these; only cleanup (quota, provider, stored video) may remain. */
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(['ready', 'failed', 'cancelled']);
-
-export interface StrongRef {
-	uri: string;
-	cid: string;
-}
 
 /** What the requester asked for, as accepted by `generate` (defaults applied). */
 export interface JobSpec {
