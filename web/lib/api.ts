@@ -3,6 +3,7 @@ import { COMMENT, CONSENT, FOLLOW, LIKE, type StrongRef } from '../../worker/nsi
 import { ClientResponseError } from '@atcute/client';
 import { callXrpc, publicClient, type Params, type Session } from './session.ts';
 import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage } from './types.ts';
+import type { XRPCQueries } from '@atcute/lexicons/ambient';
 
 /**
  * Dreamreel's XRPC methods and the records the client writes. Signed in, reads go through the
@@ -19,7 +20,7 @@ export class Api {
 		this.#appview = publicClient(config.appUrl);
 	}
 
-	#query<T>(nsid: string, params: Params = {}): Promise<T> {
+	#query<T>(nsid: keyof XRPCQueries, params: Params = {}): Promise<T> {
 		return this.session ? this.session.appview<T>('GET', nsid, { params }) : callXrpc<T>(this.#appview, 'GET', nsid, { params });
 	}
 

@@ -2,7 +2,7 @@ import { ClientResponseError } from '@atcute/client';
 import type * as OAuthLibrary from '@atcute/oauth-browser-client';
 import type { AppConfig, OAuthClient } from './config.ts';
 import type { ResolveOptions } from './identity.ts';
-import { announceChange, normalizeUrl, Session, sessionExpired, type Account, type CallOptions } from './session.ts';
+import { announceChange, normalizeUrl, Session, sessionExpired, type Account, type CallOptions, type Nsid } from './session.ts';
 
 /** Which account the OAuth session is for; the library keeps the tokens and DPoP key itself. */
 const ACCOUNT_KEY = 'dreamreel:oauth';
@@ -141,7 +141,7 @@ export class OAuthSession extends Session {
 		return this.#userAgent();
 	}
 
-	override async call<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T> {
+	override async call<T>(method: 'GET' | 'POST', nsid: Nsid, options?: CallOptions): Promise<T> {
 		try {
 			return await super.call<T>(method, nsid, options);
 		} catch (error) {

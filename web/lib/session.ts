@@ -1,6 +1,12 @@
 import { Client, ClientResponseError, ok, simpleFetchHandler, type FetchHandler, type FetchHandlerObject } from '@atcute/client';
 import type { Did } from '@atcute/lexicons/syntax';
 import type { AppConfig } from './config.ts';
+import type {} from '@atcute/atproto';
+import type { XRPCProcedures, XRPCQueries } from '@atcute/lexicons/ambient';
+import type {} from '../../worker/lexicons/index.ts';
+
+/** A method some lexicon declares (ours, com.atproto's): a typo in an NSID fails the type-check. */
+export type Nsid = keyof XRPCQueries | keyof XRPCProcedures;
 
 /** Fires `change` when the user signs in or out, here or in another tab. */
 export const sessionEvents = new EventTarget();
@@ -29,7 +35,7 @@ export interface CallOptions {
 type AnyClient = Client<Record<string, unknown>, Record<string, unknown>>;
 
 /** One XRPC call with @atcute/client: a failure throws its `ClientResponseError` (`error`, `status`). */
-export function callXrpc<T>(client: AnyClient, method: 'GET' | 'POST', nsid: string, options: CallOptions = {}): Promise<T> {
+export function callXrpc<T>(client: AnyClient, method: 'GET' | 'POST', nsid: Nsid, options: CallOptions = {}): Promise<T> {
 	const init = { params: options.params, headers: options.headers, as: 'json' as const };
 	const response = method === 'GET' ? client.get(nsid, init) : client.post(nsid, { ...init, input: options.input });
 	return ok(response) as Promise<T>;
@@ -70,12 +76,12 @@ export abstract class Session {
 	}
 
 	/** A call to the user's PDS. */
-	async call<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T> {
+	async call<T>(method: 'GET' | 'POST', nsid: Nsid, options?: CallOptions): Promise<T> {
 		return callXrpc<T>(new Client<Record<string, unknown>, Record<string, unknown>>({ handler: await this.handler() }), method, nsid, options);
 	}
 
 	/** A Dreamreel method, proxied by the user's PDS to the AppView. */
-	async appview<T>(method: 'GET' | 'POST', nsid: string, options?: CallOptions): Promise<T> {
+	async appview<T>(method: 'GET' | 'POST', nsid: Nsid, options?: CallOptions): Promise<T> {
 		const proxy = { did: this.config.serviceDid as Did, serviceId: '#dreamreel' as const };
 		return callXrpc<T>(new Client<Record<string, unknown>, Record<string, unknown>>({ handler: await this.handler(), proxy }), method, nsid, options);
 	}
