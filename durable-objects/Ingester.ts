@@ -178,8 +178,8 @@ export class Ingester extends DurableObject<Env> {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
 				const result = await applyIsolatingPoison(this.#sync.apply, batch);
+				await this.#record(result, batch.at(-1)!.cursor);
 				this.#queue.splice(0, batch.length);
-				this.#record(result, batch.at(-1)!.cursor);
 			}
 		} catch (error) {
 			// D1 unavailable or a bug in every event: drop the socket, keep the cursor, retry from it.
@@ -191,7 +191,13 @@ export class Ingester extends DurableObject<Env> {
 		}
 	}
 
-	#record(result: ApplyResult, cursor: number): void {
+	/**
+	 * What a written batch implies, made durable before the cursor moves past it: the mirror's queue
+	 * first (its own storage), then in one transaction the cursor, pending accounts and fan-out. A crash
+	 * in between replays the batch, whose same revisions derive all of it again (see applyEvents).
+	 */
+	async #record(result: ApplyResult, cursor: number): Promise<void> {
+		await this.#handOffVideos(result);
 		this.ctx.storage.transactionSync(() => {
 			this.#set('cursor', cursor);
 			this.#add('applied', result.applied);
@@ -202,16 +208,13 @@ export class Ingester extends DurableObject<Env> {
 			this.#queueFeedChanges(result.feed);
 		});
 		if (result.discovered.length + result.refresh.length > 0) void this.#syncAccounts();
-		this.#handOffVideos(result);
 	}
 
-	/** The mirror keeps its own durable queue; a lost hand-off is found by its periodic sweep. */
-	#handOffVideos({ videos, people, clips }: Pick<ApplyResult, 'videos' | 'people' | 'clips'>): void {
+	/** Into the mirror's own durable queue; a failure is thrown, so the work is not marked done. */
+	async #handOffVideos({ videos, people, clips }: Pick<ApplyResult, 'videos' | 'people' | 'clips'>): Promise<void> {
 		if (videos.length === 0 && people.length === 0 && clips.length === 0) return;
 		const mirror = this.#mirror();
-		void Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheck([...new Set(people)], [...new Set(clips)])]).catch((error: unknown) =>
-			console.error('handing videos to the mirror failed', error),
-		);
+		await Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheck([...new Set(people)], [...new Set(clips)])]);
 	}
 
 	#queueFeedChanges(changes: FeedChange[]): void {
@@ -253,8 +256,8 @@ export class Ingester extends DurableObject<Env> {
 		try {
 			if (backfill) {
 				const found = await backfillRepo(this.#sync, did);
+				await this.#handOffVideos(found);
 				this.#queueFeedChanges(found.feed);
-				this.#handOffVideos(found);
 			} else {
 				await refreshActor(this.#sync, did);
 			}

@@ -77,6 +77,14 @@ export async function applyEvents(
 		const stored = revs.get(op.uri);
 		if (stored !== undefined && stored >= op.rev) {
 			result.stale++;
+			// The very revision again: a replay after a crash between the index write and the cursor.
+			// What it implies (fan-out, the mirror, discovery) is derived again, idempotently, so that
+			// none of it is lost; the index itself is not written twice.
+			if (stored === op.rev && !rejected && !irrelevant && involvesDreamreel(op, write, known)) {
+				noteVisibility(result, write, unfollowed.get(op.uri));
+				result.feed.push(...feedChanges(op, write, indexedAt, unfollowed));
+				if (write.record) discover(op.did);
+			}
 			continue;
 		}
 		if (irrelevant || !involvesDreamreel(op, write, known)) continue;

@@ -122,3 +122,23 @@ describe('identity events', () => {
 		expect(await env.DB.prepare('SELECT did FROM did_cache WHERE did = ?1').bind(other).first()).toBeNull();
 	});
 });
+
+describe('side effects survive a crash between the index write and the cursor', () => {
+	beforeEach(async () => {
+		await env.DB.batch(['clip_index', 'record_revs', 'actors', 'cameos'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+	});
+
+	it('replaying the very revision derives its fan-out and mirror work again, without writing the index twice', async () => {
+		const first = await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		const replay = await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		expect([replay.applied, replay.stale]).toEqual([0, 1]);
+		expect(replay.feed).toEqual(first.feed);
+		expect([replay.videos, replay.clips]).toEqual([first.videos, first.clips]);
+	});
+
+	it('an older revision derives nothing', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'newer', 'update')]);
+		const older = await applyEvents(env.DB, [create('3kaaaaaaaaa2b', 'older', 'update')]);
+		expect([older.feed, older.videos, older.clips]).toEqual([[], [], []]);
+	});
+});
