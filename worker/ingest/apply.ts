@@ -72,19 +72,24 @@ export async function applyEvents(
 		known.add(did);
 		result.discovered.push(did);
 	};
+	/** What a written record implies beyond the index: timelines, the video mirror, accounts to bring in. */
+	const derive = (op: Op, write: IndexWrite) => {
+		noteVisibility(result, write, unfollowed.get(op.uri));
+		result.feed.push(...feedChanges(op, write, indexedAt, unfollowed));
+		if (!write.record) return;
+		discover(op.did);
+		if (write.collection === FOLLOW && discoverFollowed) discover(write.record.subject);
+		if (write.collection === REMIX) referencedAuthors(write.collection, write.record).forEach(discover);
+	};
 
 	for (const { op, write, rejected, irrelevant } of changes) {
 		const stored = revs.get(op.uri);
 		if (stored !== undefined && stored >= op.rev) {
 			result.stale++;
 			// The very revision again: a replay after a crash between the index write and the cursor.
-			// What it implies (fan-out, the mirror, discovery) is derived again, idempotently, so that
-			// none of it is lost; the index itself is not written twice.
-			if (stored === op.rev && !rejected && !irrelevant && involvesDreamreel(op, write, known)) {
-				noteVisibility(result, write, unfollowed.get(op.uri));
-				result.feed.push(...feedChanges(op, write, indexedAt, unfollowed));
-				if (write.record) discover(op.did);
-			}
+			// What it implies is derived again (idempotently) so that none of it is lost; the index
+			// itself is not written twice.
+			if (stored === op.rev && !rejected && !irrelevant && involvesDreamreel(op, write, known)) derive(op, write);
 			continue;
 		}
 		if (irrelevant || !involvesDreamreel(op, write, known)) continue;
@@ -92,21 +97,17 @@ export async function applyEvents(
 		written.set(op.uri, [op.uri, op.rev, op.action === 'delete' ? 1 : 0]);
 		// A rejected record drops what the index had: the repo no longer holds a valid version.
 		statements.push(...indexStatements(db, write, indexedAt));
-		noteVisibility(result, write, unfollowed.get(op.uri));
 		if (rejected) {
 			console.warn(`rejected ${op.uri}: ${rejected}`);
 			result.rejected++;
+			noteVisibility(result, write, unfollowed.get(op.uri));
 			statements.push(
 				db.prepare('INSERT INTO rejected_records (uri, cid, reason, seen_at) VALUES (?1, ?2, ?3, ?4)').bind(op.uri, write.cid, rejected, indexedAt),
 			);
 			continue;
 		}
-		result.feed.push(...feedChanges(op, write, indexedAt, unfollowed));
+		derive(op, write);
 		result.applied++;
-		if (!write.record) continue;
-		discover(op.did);
-		if (write.collection === FOLLOW && discoverFollowed) discover(write.record.subject);
-		if (write.collection === REMIX) referencedAuthors(write.collection, write.record).forEach(discover);
 	}
 
 	// Set-wise statements keep a batch to a few dozen D1 statements. New accounts go first (profile
