@@ -1,4 +1,4 @@
-import type { Providers } from '../providers/index.ts';
+import { own } from '../own.ts';
 import type { VideoProvider } from '../providers/provider.ts';
 import { outputKey, type Job } from './job.ts';
 import { PROGRESS, renderProgress, type StepOutcome } from './machine.ts';
@@ -87,13 +87,13 @@ export function pollDelay(sinceSubmitMs: number): number {
  * poll: only for providers whose webhooks we can verify, and only on a public https deployment.
  */
 function webhookUrl(job: Job, runtime: JobRuntime): string | undefined {
-	if (!runtime.providers.webhooks[job.spec.provider as keyof Providers['webhooks']] || !runtime.publicUrl.startsWith('https://')) return undefined;
+	if (!own(runtime.providers.webhooks, job.spec.provider) || !runtime.publicUrl.startsWith('https://')) return undefined;
 	return `${runtime.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}`;
 }
 
 /** The provider that took the job; one removed from the configuration since cannot finish it. */
 export function providerOf(job: Job, runtime: JobRuntime): VideoProvider {
-	const provider = runtime.providers.byName[job.spec.provider as keyof typeof runtime.providers.byName];
+	const provider = own(runtime.providers.byName, job.spec.provider);
 	if (!provider) throw new JobError(`provider ${job.spec.provider} is no longer configured`, false);
 	return provider;
 }

@@ -1,5 +1,5 @@
 import { XRPCError } from '../errors.ts';
-import type { ProviderName } from '../providers/provider.ts';
+import { own } from '../own.ts';
 import { JOB_ID } from './job.ts';
 import type { JobRuntime } from './runtime.ts';
 
@@ -12,7 +12,7 @@ const error = (status: number, name: string, message: string) => new XRPCError({
  * cancels a provider job that this job started but no longer follows.
  */
 export async function providerWebhook(request: Request, runtime: JobRuntime, provider: string): Promise<Response> {
-	const verify = runtime.providers.webhooks[provider as ProviderName];
+	const verify = own(runtime.providers.webhooks, provider);
 	if (!verify) throw error(404, 'NotFound', `no webhooks are taken for provider ${provider}`);
 	const jobId = new URL(request.url).searchParams.get('job');
 	if (!jobId || !JOB_ID.test(jobId)) throw error(400, 'InvalidRequest', 'job must name one of our jobs');
@@ -20,6 +20,6 @@ export async function providerWebhook(request: Request, runtime: JobRuntime, pro
 	if (!verdict.ok) throw error(401, 'InvalidSignature', verdict.reason);
 	const outcome = await runtime.job(jobId).nudge(verdict.jobId);
 	// Providers' create is not idempotent: stop the one nobody follows from running (and billing) on.
-	if (outcome === 'orphan') await runtime.providers.byName[provider as ProviderName]?.cancel({ id: verdict.jobId }).catch(() => undefined);
+	if (outcome === 'orphan') await own(runtime.providers.byName, provider)?.cancel({ id: verdict.jobId }).catch(() => undefined);
 	return new Response(null, { status: 204 });
 }
