@@ -35,6 +35,8 @@ const SCHEMA = [
 	// Host and provider budgets count seconds of video, not jobs.
 	`ALTER TABLE jobs ADD COLUMN cost INTEGER NOT NULL DEFAULT 1`,
 	`CREATE TABLE account (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, until INTEGER NOT NULL)`,
+	// Nonces (jti) of the single-use tokens this DID has issued to us, until those tokens expire.
+	`CREATE TABLE nonces (jti TEXT PRIMARY KEY, until INTEGER NOT NULL)`,
 ];
 
 /**
@@ -74,6 +76,16 @@ export class GenerationQuota extends DurableObject<Env> {
 		}
 		sql.exec('INSERT INTO jobs (id, day, reserved_at, active, cost) VALUES (?, ?, ?, 1, ?)', id, today, limits.now, cost);
 		return { ok: true, active: usage.active + 1, today: usage.today + cost };
+	}
+
+	/** True the first time a token id is seen within `ttlSeconds`, false for a replay. */
+	claimNonce(jti: string, ttlSeconds: number): boolean {
+		const sql = this.ctx.storage.sql;
+		const now = Date.now();
+		sql.exec('DELETE FROM nonces WHERE until < ?', now);
+		if (sql.exec('SELECT 1 FROM nonces WHERE jti = ?', jti).toArray().length > 0) return false;
+		sql.exec('INSERT INTO nonces (jti, until) VALUES (?, ?)', jti, now + ttlSeconds * 1000);
+		return true;
 	}
 
 	/** The requester's account as last confirmed, while that is fresh. */

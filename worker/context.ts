@@ -32,7 +32,8 @@ export function createContext(env: Env): AppContext {
 		config,
 		db: env.DB,
 		identity,
-		auth: new ServiceAuth(config, identity.dids),
+		// Procedures' nonces are kept by the issuer's generation object: generate and cancelJob are ours.
+		auth: new ServiceAuth(config, identity.dids, { check: ({ iss, jti }, ttlSeconds) => env.GENERATION_QUOTA.getByName(iss).claimNonce(jti, ttlSeconds) }),
 		ingester: () => env.INGESTER.getByName('network'),
 		timeline: (viewer) => env.TIMELINE.getByName(viewer),
 		videoHost: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),
