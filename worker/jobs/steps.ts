@@ -1,4 +1,5 @@
 import { own } from '../own.ts';
+import { signCallback } from '../providers/callback-url.ts';
 import type { VideoProvider } from '../providers/provider.ts';
 import { outputKey, type Job } from './job.ts';
 import { PROGRESS, renderProgress, type StepOutcome } from './machine.ts';
@@ -43,7 +44,7 @@ async function checkStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
  */
 async function submitStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 	if (!job.plan) throw new JobError('no plan recorded before submission', false);
-	const providerJob = await providerOf(job, runtime).create(job.plan.request, { webhookUrl: webhookUrl(job, runtime) });
+	const providerJob = await providerOf(job, runtime).create(job.plan.request, { webhookUrl: await webhookUrl(job, runtime) });
 	return { to: 'submitted', progress: PROGRESS.submitted, patch: { providerJob, submittedAt: runtime.now() }, after: 0 };
 }
 
@@ -86,9 +87,10 @@ export function pollDelay(sinceSubmitMs: number): number {
  * Where the provider may tell us the job moved on, so it is polled at once rather than at its next
  * poll: only for providers whose webhooks we can verify, and only on a public https deployment.
  */
-function webhookUrl(job: Job, runtime: JobRuntime): string | undefined {
+async function webhookUrl(job: Job, runtime: JobRuntime): Promise<string | undefined> {
 	if (!own(runtime.providers.webhooks, job.spec.provider) || !runtime.publicUrl.startsWith('https://')) return undefined;
-	return `${runtime.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}`;
+	const sig = await signCallback(runtime.providers.callbackKey, job.spec.provider, job.id);
+	return `${runtime.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}&sig=${sig}`;
 }
 
 /** The provider that took the job; one removed from the configuration since cannot finish it. */
