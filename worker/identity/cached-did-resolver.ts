@@ -7,18 +7,11 @@ import { IsolateCache } from '../isolate-cache.ts';
 export const DID_CACHE_TTL_MS = 60 * 60 * 1000;
 /** In front of D1, each isolate keeps recent documents briefly: every authenticated request needs one. */
 const memory = new IsolateCache<DidDocument>(60 * 1000, 5000);
-/**
- * Every bad signature asks for a fresh document (the key may have rotated), so anyone can ask: a
- * DID is fetched again at most this often, and one that failed to resolve is not retried sooner.
- */
-export const DID_REFRESH_INTERVAL_MS = 60 * 1000;
-const refreshed = new IsolateCache<true>(DID_REFRESH_INTERVAL_MS, 5000);
-const failed = new IsolateCache<Error>(DID_REFRESH_INTERVAL_MS, 5000);
 
 /**
  * DID documents cached in D1, shared by every isolate, and for a minute in the isolate's memory.
  * `noCache` (asked for after a signature failure, when the key may have rotated) goes to the
- * source and refreshes both, at most once per DID_REFRESH_INTERVAL_MS in an isolate.
+ * source and refreshes both.
  */
 export class CachedDidResolver implements DidDocumentResolver {
 	constructor(
@@ -28,12 +21,7 @@ export class CachedDidResolver implements DidDocumentResolver {
 	) {}
 
 	async resolve(did: Did, options?: ResolveDidDocumentOptions): Promise<DidDocument> {
-		const failure = failed.get(did);
-		if (failure) throw failure;
-		// The first refresh goes to the source at once (a real rotation is followed at once); more
-		// within the interval are served the cache.
-		const refresh = options?.noCache === true && !refreshed.get(did);
-		if (!refresh) {
+		if (!options?.noCache) {
 			const remembered = memory.get(did);
 			if (remembered) return remembered;
 			const cached = await this.db
@@ -42,14 +30,7 @@ export class CachedDidResolver implements DidDocumentResolver {
 				.first<{ document: string }>();
 			if (cached) return memory.set(did, JSON.parse(cached.document) as DidDocument);
 		}
-		let document: DidDocument;
-		try {
-			document = await this.source.resolve(did, options);
-		} catch (error) {
-			failed.set(did, error instanceof Error ? error : new Error(String(error)));
-			throw error;
-		}
-		if (options?.noCache) refreshed.set(did, true);
+		const document = await this.source.resolve(did, options);
 		await this.db
 			.prepare('INSERT OR REPLACE INTO did_cache (did, document, fetched_at) VALUES (?1, ?2, ?3)')
 			.bind(did, JSON.stringify(document), Date.now())

@@ -4,6 +4,7 @@ import { env, exports } from 'cloudflare:workers';
 import type { DidDocumentResolver } from '@atcute/identity-resolver';
 import type { Did } from '@atcute/lexicons';
 import { describe, expect, it } from 'vitest';
+import { AuthDidResolver } from '../../../worker/identity/auth-resolver.ts';
 import { CachedDidResolver } from '../../../worker/identity/cached-did-resolver.ts';
 import { newDid } from '../index-fixtures.ts';
 import { signedAccount } from '../service-jwt.ts';
@@ -88,7 +89,7 @@ describe('DID resolution cannot be driven without bound', () => {
 	it('a flood of bad signatures for a real DID refreshes its document at most once a minute', async () => {
 		const did = newDid() as Did;
 		const source = countingSource(() => ({ id: did }));
-		const resolver = new CachedDidResolver(env.DB, source as unknown as DidDocumentResolver);
+		const resolver = new AuthDidResolver(new CachedDidResolver(env.DB, source as unknown as DidDocumentResolver));
 		await resolver.resolve(did);
 		// Each bad signature makes the verifier ask again without the cache (a key rotation?).
 		for (let i = 0; i < 20; i++) await resolver.resolve(did, { noCache: true });
@@ -98,7 +99,7 @@ describe('DID resolution cannot be driven without bound', () => {
 	it('a DID that cannot be resolved is not fetched again on every token naming it', async () => {
 		const did = newDid() as Did;
 		const source = countingSource(() => undefined);
-		const resolver = new CachedDidResolver(env.DB, source as unknown as DidDocumentResolver);
+		const resolver = new AuthDidResolver(new CachedDidResolver(env.DB, source as unknown as DidDocumentResolver));
 		for (let i = 0; i < 20; i++) await expect(resolver.resolve(did, { noCache: i % 2 === 0 })).rejects.toThrow();
 		expect(source.fetches).toBe(1);
 	});
