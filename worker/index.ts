@@ -6,7 +6,7 @@ import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
-import { limitRead } from './rate-limit.ts';
+import { limitClient } from './rate-limit.ts';
 import { serveVideo } from './video/index.ts';
 import { streamWebhook } from './video/stream/webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
@@ -39,13 +39,13 @@ const routes = new Hono<{ Bindings: Env }>();
 // Every route's errors, XRPC or not, answer as XRPC errors (worker/errors.ts).
 routes.onError((error, c) => errorResponse(error, c.req.raw));
 
-// Reads are open to anyone: each client address gets a budget (worker/rate-limit.ts).
+// Open to anyone: each client address gets a budget of requests (worker/rate-limit.ts).
 routes.use('/xrpc/*', async (c, next) => {
-	await limitRead(c.req.raw, c.env.PUBLIC_READS);
+	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS);
 	await next();
 });
 routes.use('/video/*', async (c, next) => {
-	await limitRead(c.req.raw, c.env.PUBLIC_READS);
+	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS);
 	await next();
 });
 

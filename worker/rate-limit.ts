@@ -4,13 +4,13 @@ import { XRPCError } from './errors.ts';
 const PERIOD_SECONDS = 60;
 
 /**
- * Public reads per client address (the Workers Rate Limiting binding). The address is the one
+ * Requests per client address (the Workers Rate Limiting binding): reads, and calls whose tokens
+ * would otherwise make us resolve any DID named in them. The address is the one
  * Cloudflare's edge puts in `cf-connecting-ip`, which clients cannot set; a request without it did
  * not come through the edge (`wrangler dev`, tests) and is not counted. A deployment without the
  * binding is not limited either.
  */
-export async function limitRead(request: Request, limiter: RateLimit | undefined): Promise<void> {
-	if (request.method !== 'GET' && request.method !== 'HEAD') return;
+export async function limitClient(request: Request, limiter: RateLimit | undefined): Promise<void> {
 	const address = request.headers.get('cf-connecting-ip');
 	if (!limiter || !address) return;
 	const { success } = await limiter.limit({ key: address });
@@ -18,7 +18,7 @@ export async function limitRead(request: Request, limiter: RateLimit | undefined
 		throw new XRPCError({
 			status: 429,
 			error: 'RateLimitExceeded',
-			message: `too many reads from your address; try again in ${PERIOD_SECONDS} s`,
+			message: `too many requests from your address; try again in ${PERIOD_SECONDS} s`,
 			headers: { 'retry-after': String(PERIOD_SECONDS) },
 		});
 	}

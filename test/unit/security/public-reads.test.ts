@@ -9,7 +9,7 @@ const read = (path: string, address?: string) =>
 
 const address = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
 
-describe('public reads are rate-limited per client address', () => {
+describe('requests are rate-limited per client address', () => {
 	it('answers 429 with Retry-After past the limit, for XRPC and video reads alike; other addresses are served', async () => {
 		const mine = address();
 		const statuses: number[] = [];
@@ -21,6 +21,9 @@ describe('public reads are rate-limited per client address', () => {
 		expect(await refused.json()).toMatchObject({ error: 'RateLimitExceeded' });
 		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 		expect((await read('/video/not-a-cid', `${mine.split('.').slice(0, 3).join('.')}.0`)).status).toBe(400);
+		// Calls too: a token naming any DID would otherwise make us resolve it.
+		const call = await exports.default.fetch('http://localhost:8787/xrpc/video.dreamreel.generate', { method: 'POST', headers: { 'cf-connecting-ip': mine, authorization: 'Bearer x.y.z' } });
+		expect(call.status).toBe(429);
 	});
 });
 
