@@ -78,7 +78,10 @@ export class GenerationQuota extends DurableObject<Env> {
 		return { ok: true, active: usage.active + 1, today: usage.today + cost };
 	}
 
-	/** True the first time a token id is seen within `ttlSeconds`, false for a replay. */
+	/**
+	 * True the first time a token id is seen within `ttlSeconds`, false for a replay. Also the
+	 * delivery memory of webhooks without a job (`webhooks:stream`).
+	 */
 	claimNonce(jti: string, ttlSeconds: number): boolean {
 		const sql = this.ctx.storage.sql;
 		const now = Date.now();
