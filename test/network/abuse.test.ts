@@ -50,3 +50,15 @@ describe('generation is for real accounts, within budgets', () => {
 		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 	});
 });
+
+describe('service tokens from the reference PDS', () => {
+	it('a generate token is single-use: replayed with another idempotency key it is refused (401 NonceNotUnique)', async () => {
+		const fay = await createAccount(stack.network.pdsUrl, 'fay');
+		const token = await asAccount(fay);
+		// fay's host budget is spent by now: anything but 401 shows the token was accepted.
+		expect((await generate(token)).status).not.toBe(401);
+		const replayed = await generate(token);
+		expect(replayed.status).toBe(401);
+		expect(replayed.body.error).toBe('NonceNotUnique');
+	});
+});
