@@ -26,7 +26,9 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 	const existing = await job.view(requester);
 	if (existing) return existing;
 
-	const account = await runtime.account(requester);
+	const account = (await indexedAsInactive(runtime.db, requester))
+		? { ok: false as const, reason: 'the network says your account is not active' }
+		: await runtime.account(requester);
 	if (!account.ok) throw new XRPCError({ status: 403, error: 'AccountNotActive', message: `generation needs an active account on a PDS: ${account.reason}` });
 	const provider = chooseProvider(runtime, input.provider);
 	const cameos = [...new Set(input.cameos ?? [])];
@@ -88,6 +90,12 @@ async function reserveBudgets(runtime: JobRuntime, id: string, requester: string
 		taken.push(quota);
 	}
 	return taken;
+}
+
+/** The index hears of deactivations and takedowns (#account events) sooner than our cached PDS answer expires. */
+async function indexedAsInactive(db: D1Database, did: string): Promise<boolean> {
+	const row = await db.prepare('SELECT active FROM actors WHERE did = ?1').bind(did).first<{ active: number }>();
+	return row?.active === 0;
 }
 
 function chooseProvider(runtime: JobRuntime, name: string | undefined): VideoProvider {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { overrideJobRuntime } from '../../../worker/jobs/runtime.ts';
-import { clock, demoProviders, everyoneOn, isStatus, key, newDid, submit, until, useRuntime } from './fixtures.ts';
+import { clock, demoProviders, everyoneOn, isStatus, key, newDid, seedActor, submit, until, useRuntime } from './fixtures.ts';
 
 afterEach(() => overrideJobRuntime(undefined));
 
@@ -140,5 +140,14 @@ describe('budgets beyond one account', () => {
 		clock.now += 3 * DAY_MS;
 		const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => submit(runtime, newDid(), { durationSeconds: 5 })));
 		expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(4);
+	});
+});
+
+describe('an account the network says is inactive', () => {
+	it('is refused at once (the index follows #account events), whatever its PDS said within the hour', async () => {
+		const runtime = useRuntime(demoProviders());
+		const did = newDid();
+		await seedActor(did, 'gone.test', { active: false });
+		await expect(submit(runtime, did)).rejects.toMatchObject({ status: 403, error: 'AccountNotActive' });
 	});
 });
