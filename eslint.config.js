@@ -12,4 +12,16 @@ export default tseslint.config(
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
 		},
 	},
+	{
+		// `table[name as Key]` is how a string from a request gets into Object.prototype (`constructor`,
+		// `__proto__`): look names up with own() (worker/own.ts), or use a Map.
+		files: ['worker/**/*.ts', 'durable-objects/**/*.ts'],
+		rules: {
+			'no-restricted-syntax': [
+				'error',
+				{ selector: 'MemberExpression[computed=true] > TSAsExpression.property', message: 'look names up with own() (worker/own.ts) or a Map, not table[name as Key]' },
+				{ selector: 'MemberExpression[computed=true] > TSTypeAssertion.property', message: 'look names up with own() (worker/own.ts) or a Map' },
+			],
+		},
+	},
 );

@@ -25,6 +25,8 @@ const STEP_GUARD_MS = 30_000;
 const MAX_STEPS_PER_RUN = 12;
 /** Cleanup (quota, provider cancel, video delete) is retried this many times, then left to expiry. */
 const MAX_CLEANUP_ATTEMPTS = 10;
+/** Webhooks signed more than 5 minutes from now are refused as stale; remembering deliveries twice as long covers skew. */
+const DELIVERY_MEMORY_MS = 10 * 60_000;
 
 /**
  * One generation job (named by a hash of requester and idempotency key, so a retried submit finds
@@ -97,9 +99,10 @@ export class GenerationJob extends DurableObject<Env> {
 	 * now instead of at the next scheduled poll. Another one while ours is known (a submit replayed
 	 * after a crash started a second, which nobody follows) or after the end: an orphan to cancel.
 	 */
-	async nudge(providerJobId: string): Promise<'poll' | 'orphan' | 'ignored'> {
+	async nudge(providerJobId: string, deliveryId: string): Promise<'poll' | 'orphan' | 'ignored' | 'duplicate'> {
 		const job = this.#store.get();
 		if (!job) return 'ignored';
+		if (!this.#store.claimDelivery(deliveryId, Date.now(), DELIVERY_MEMORY_MS)) return 'duplicate';
 		if (job.providerJob?.id === providerJobId) {
 			if (job.status !== 'submitted' && job.status !== 'rendering') return 'ignored';
 			if (!this.#running) await this.ctx.storage.setAlarm(Date.now());

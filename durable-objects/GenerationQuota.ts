@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { AccountStatus } from '../worker/jobs/accounts.ts';
 import { migrate } from './migrate.ts';
 
 export interface QuotaLimits {
@@ -9,6 +10,16 @@ export interface QuotaLimits {
 	/** A slot held longer than this is taken back: its job can no longer be running (the job timeout has passed). */
 	staleAfterMs: number;
 	now: number;
+	/** What one job counts against the daily limit: 1 (jobs) or its seconds of video (a provider's spend). */
+	cost?: number;
+	/** Whose budget this object keeps, for the refusal's message. Default: the requester's own. */
+	scope?: { host: string } | { provider: string };
+}
+
+/** A requester's account as last checked at their PDS (see worker/jobs/accounts.ts). */
+export interface RememberedAccount {
+	status: AccountStatus;
+	until: number;
 }
 
 export type Reservation =
@@ -21,10 +32,16 @@ const SCHEMA = [
 	// One row per job this requester started in the last two days; `active` until the job ends.
 	`CREATE TABLE jobs (id TEXT PRIMARY KEY, day TEXT NOT NULL, reserved_at INTEGER NOT NULL, active INTEGER NOT NULL)`,
 	`CREATE INDEX jobs_by_day ON jobs (day)`,
+	// Host and provider budgets count seconds of video, not jobs.
+	`ALTER TABLE jobs ADD COLUMN cost INTEGER NOT NULL DEFAULT 1`,
+	`CREATE TABLE account (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, until INTEGER NOT NULL)`,
+	// Nonces (jti) of the single-use tokens this DID has issued to us, until those tokens expire.
+	`CREATE TABLE nonces (jti TEXT PRIMARY KEY, until INTEGER NOT NULL)`,
 ];
 
 /**
- * One requester's generation limits (one object per DID). Every method is synchronous SQL with no
+ * One budget of generation: a requester's (one object per DID), a PDS host's (`host:<name>`) or a
+ * provider's daily spend (`provider:<name>`). Every method is synchronous SQL with no
  * await between check and write, so concurrent submits are serialised by the object itself:
  * two requests can never both take the last slot.
  */
@@ -41,6 +58,7 @@ export class GenerationQuota extends DurableObject<Env> {
 	reserve(id: string, limits: QuotaLimits): Reservation {
 		const sql = this.ctx.storage.sql;
 		const today = utcDay(limits.now);
+		const cost = limits.cost ?? 1;
 		if (sql.exec('SELECT 1 FROM jobs WHERE id = ?', id).toArray().length > 0) return { ok: true, ...this.#usage(today) };
 		sql.exec('DELETE FROM jobs WHERE day < ?', utcDay(limits.now - DAY_MS));
 		sql.exec('UPDATE jobs SET active = 0 WHERE active = 1 AND reserved_at < ?', limits.now - limits.staleAfterMs);
@@ -53,16 +71,34 @@ export class GenerationQuota extends DurableObject<Env> {
 				retryAfterMs: 5_000,
 			};
 		}
-		if (usage.today >= limits.dailyQuota) {
-			return {
-				ok: false,
-				error: 'QuotaExceeded',
-				message: `you have used today's ${limits.dailyQuota} generations; the quota resets at 00:00 UTC`,
-				retryAfterMs: DAY_MS - (limits.now % DAY_MS),
-			};
+		if (usage.today + cost > limits.dailyQuota) {
+			return { ok: false, error: 'QuotaExceeded', message: spentMessage(limits), retryAfterMs: DAY_MS - (limits.now % DAY_MS) };
 		}
-		sql.exec('INSERT INTO jobs (id, day, reserved_at, active) VALUES (?, ?, ?, 1)', id, today, limits.now);
-		return { ok: true, active: usage.active + 1, today: usage.today + 1 };
+		sql.exec('INSERT INTO jobs (id, day, reserved_at, active, cost) VALUES (?, ?, ?, 1, ?)', id, today, limits.now, cost);
+		return { ok: true, active: usage.active + 1, today: usage.today + cost };
+	}
+
+	/**
+	 * True the first time a token id is seen within `ttlSeconds`, false for a replay. Also the
+	 * delivery memory of webhooks without a job (`webhooks:stream`).
+	 */
+	claimNonce(jti: string, ttlSeconds: number): boolean {
+		const sql = this.ctx.storage.sql;
+		const now = Date.now();
+		sql.exec('DELETE FROM nonces WHERE until < ?', now);
+		if (sql.exec('SELECT 1 FROM nonces WHERE jti = ?', jti).toArray().length > 0) return false;
+		sql.exec('INSERT INTO nonces (jti, until) VALUES (?, ?)', jti, now + ttlSeconds * 1000);
+		return true;
+	}
+
+	/** The requester's account as last confirmed, while that is fresh. */
+	account(now: number): AccountStatus | undefined {
+		const row = this.ctx.storage.sql.exec<{ status: string; until: number }>('SELECT status, until FROM account').toArray()[0];
+		return row && row.until > now ? (JSON.parse(row.status) as AccountStatus) : undefined;
+	}
+
+	rememberAccount(remembered: RememberedAccount): void {
+		this.ctx.storage.sql.exec('INSERT OR REPLACE INTO account (id, status, until) VALUES (1, ?, ?)', JSON.stringify(remembered.status), remembered.until);
 	}
 
 	/** The job ended (or was never created): its concurrency slot is free; the day's count keeps it. */
@@ -82,11 +118,18 @@ export class GenerationQuota extends DurableObject<Env> {
 	#usage(today: string): { active: number; today: number } {
 		return this.ctx.storage.sql
 			.exec<{ active: number; today: number }>(
-				'SELECT COALESCE(SUM(active), 0) AS active, COALESCE(SUM(day = ?), 0) AS today FROM jobs',
+				'SELECT COALESCE(SUM(active), 0) AS active, COALESCE(SUM(CASE WHEN day = ? THEN cost ELSE 0 END), 0) AS today FROM jobs',
 				today,
 			)
 			.one();
 	}
+}
+
+function spentMessage(limits: QuotaLimits): string {
+	const scope = limits.scope;
+	if (scope && 'host' in scope) return `accounts on your PDS host (${scope.host}) have used today's ${limits.dailyQuota} generations here; the quota resets at 00:00 UTC`;
+	if (scope && 'provider' in scope) return `today's budget of ${limits.dailyQuota} seconds of video from ${scope.provider} is spent on this deployment; it resets at 00:00 UTC`;
+	return `you have used today's ${limits.dailyQuota} generations; the quota resets at 00:00 UTC`;
 }
 
 function utcDay(ms: number): string {

@@ -4,6 +4,8 @@ import { migrate } from './migrate.ts';
 const SCHEMA = [
 	// One row: the job. `status` is a column of its own so that every write can be conditional on it.
 	`CREATE TABLE job (id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL)`,
+	// Webhook deliveries already acted on, until a replay of them would be refused as stale anyway.
+	`CREATE TABLE deliveries (id TEXT PRIMARY KEY, until INTEGER NOT NULL)`,
 ];
 
 /**
@@ -39,6 +41,13 @@ export class JobStore {
 		if (!this.#ready) return false;
 		const cursor = this.#sql.exec('UPDATE job SET status = ?, body = ? WHERE id = ? AND status = ?', next.status, JSON.stringify(next), next.id, expected);
 		return cursor.rowsWritten > 0;
+	}
+
+	/** true the first time a delivery is seen; false for a replay within `ttlMs`. */
+	claimDelivery(id: string, now: number, ttlMs: number): boolean {
+		if (!this.#ready) return false;
+		this.#sql.exec('DELETE FROM deliveries WHERE until < ?', now);
+		return this.#sql.exec('INSERT OR IGNORE INTO deliveries (id, until) VALUES (?, ?)', id, now + ttlMs).rowsWritten > 0;
 	}
 
 	#migrate(): void {

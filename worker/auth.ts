@@ -1,39 +1,81 @@
 import type { DidDocumentResolver } from '@atcute/identity-resolver';
 import type { Did, Nsid } from '@atcute/lexicons';
+import type { AtprotoAudience } from '@atcute/lexicons/syntax';
 import { AuthRequiredError, XRPCError } from '@atcute/xrpc-server';
-import { ServiceJwtVerifier } from '@atcute/xrpc-server/auth';
+import { ServiceJwtVerifier, type ReplayStore } from '@atcute/xrpc-server/auth';
 import type { Config } from './config.ts';
+
+/** A service JWT is a few hundred bytes; DIDs are at most 2 KB. Anything bigger is refused unread. */
+export const MAX_AUTHORIZATION_BYTES = 4096;
+/** Clocks disagree a little; a token issued further in the future than this was not issued now. */
+export const IAT_SKEW_SECONDS = 30;
 
 /**
  * Inter-service JWTs (atproto service auth): signed by the caller's `#atproto` key, addressed to our
  * service DID (bare, or with a service fragment as PDSes proxying `atproto-proxy` send it), for
- * exactly the method called. Key rotation: on a bad signature the verifier re-resolves once.
+ * exactly the method called. Key rotation: on a bad signature the verifier re-resolves once (at most
+ * once a minute per DID, see CachedDidResolver). Procedures (POST) change state, so their tokens are
+ * single-use: each must carry a `jti`, remembered for the token's lifetime (`nonces`).
  */
 export class ServiceAuth {
-	readonly #verifier: ServiceJwtVerifier;
+	readonly #queries: ServiceJwtVerifier;
+	readonly #procedures: ServiceJwtVerifier;
+	/** The router checks auth before input, the handler asks again: one verification per request. */
+	readonly #verified = new WeakMap<Request, Promise<Did>>();
 
-	constructor(config: Config, dids: DidDocumentResolver) {
+	constructor(config: Config, dids: DidDocumentResolver, nonces: ReplayStore) {
 		const did = config.serviceDid;
-		this.#verifier = new ServiceJwtVerifier({
-			acceptAudiences: [did, `${did}#dreamreel`, `${did}#bsky_fg`],
-			resolver: dids,
-		});
+		const acceptAudiences: (Did | AtprotoAudience)[] = [did, `${did}#dreamreel`, `${did}#bsky_fg`];
+		this.#queries = new ServiceJwtVerifier({ acceptAudiences, resolver: dids });
+		this.#procedures = new ServiceJwtVerifier({ acceptAudiences, resolver: dids, replayStore: nonces });
 	}
 
 	/** The caller's DID; 401 with a named error and `WWW-Authenticate` otherwise. */
-	async requireViewer(request: Request, lxm: Nsid): Promise<Did> {
-		try {
-			const { issuer } = await this.#verifier.verifyRequest(request, { lxm });
-			return issuer;
-		} catch (error) {
-			throw error instanceof AuthRequiredError ? named(error) : error;
+	requireViewer(request: Request, lxm: Nsid): Promise<Did> {
+		let verified = this.#verified.get(request);
+		if (!verified) {
+			verified = this.#verify(request, lxm);
+			this.#verified.set(request, verified);
 		}
+		return verified;
 	}
 
 	/** For methods that personalise when they can: no credentials is anonymous, bad ones are refused. */
 	async optionalViewer(request: Request, lxm: Nsid): Promise<Did | undefined> {
 		return request.headers.has('authorization') ? this.requireViewer(request, lxm) : undefined;
 	}
+
+	async #verify(request: Request, lxm: Nsid): Promise<Did> {
+		const authorization = request.headers.get('authorization') ?? '';
+		if (authorization.length > MAX_AUTHORIZATION_BYTES) throw refused('BadJwt', `the token is over ${MAX_AUTHORIZATION_BYTES} bytes`);
+		// The verifier checks exp and nbf, not iat: a token minted for later is refused here, unsigned
+		// claims being good enough to refuse on (never to accept).
+		const iat = claimedIat(authorization);
+		if (iat !== undefined && iat > Date.now() / 1000 + IAT_SKEW_SECONDS) throw refused('JwtNotYetValid', 'the token was issued in the future');
+		const verifier = request.method === 'POST' ? this.#procedures : this.#queries;
+		try {
+			const { issuer } = await verifier.verifyRequest(request, { lxm });
+			return issuer;
+		} catch (error) {
+			throw error instanceof AuthRequiredError ? named(error) : error;
+		}
+	}
+}
+
+function claimedIat(authorization: string): number | undefined {
+	const payload = authorization.split('.')[1];
+	if (!payload) return undefined;
+	try {
+		const claims: unknown = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+		const iat = (claims as { iat?: unknown } | null)?.iat;
+		return typeof iat === 'number' ? iat : undefined;
+	} catch {
+		return undefined; // the verifier says what is wrong with it
+	}
+}
+
+function refused(error: string, message: string): XRPCError {
+	return new XRPCError({ status: 401, error, message, headers: { 'www-authenticate': `Bearer error="${error}"` } });
 }
 
 /** The verifier puts the precise reason in the challenge; clients read it from the body's `error`. */

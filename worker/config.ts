@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isLoopback, isPrivate } from './outbound-fetch.ts';
+import { classifyHost } from './special-addresses.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -75,7 +75,7 @@ function productionProblems(vars: z.output<typeof configSchema>): string[] {
 	const problems: string[] = [];
 	const local = (url: string) => {
 		const host = new URL(url.replace(/^jetstream\+/, '')).hostname;
-		return isLoopback(host) || isPrivate(host);
+		return classifyHost(host) !== 'public';
 	};
 	const publicUrl = new URL(vars.PUBLIC_URL);
 	if (publicUrl.protocol !== 'https:') problems.push(`PUBLIC_URL ${vars.PUBLIC_URL} must be https (did:web and OAuth need it)`);

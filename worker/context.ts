@@ -3,6 +3,7 @@ import type { Mirror } from '../durable-objects/Mirror.ts';
 import type { Timeline } from '../durable-objects/Timeline.ts';
 import { ServiceAuth } from './auth.ts';
 import { readConfig, type Config } from './config.ts';
+import { AuthDidResolver } from './identity/auth-resolver.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import { lazyJobRuntime, type JobRuntime } from './jobs/runtime.ts';
 import { videoHostOf, type VideoHost } from './video/index.ts';
@@ -32,7 +33,8 @@ export function createContext(env: Env): AppContext {
 		config,
 		db: env.DB,
 		identity,
-		auth: new ServiceAuth(config, identity.dids),
+		// Procedures' nonces are kept by the issuer's generation object: generate and cancelJob are ours.
+		auth: new ServiceAuth(config, new AuthDidResolver(identity.dids), { check: ({ iss, jti }, ttlSeconds) => env.GENERATION_QUOTA.getByName(iss).claimNonce(jti, ttlSeconds) }),
 		ingester: () => env.INGESTER.getByName('network'),
 		timeline: (viewer) => env.TIMELINE.getByName(viewer),
 		videoHost: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),

@@ -7,6 +7,7 @@ import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
+import { limitClient } from './rate-limit.ts';
 import { serveVideo } from './video/index.ts';
 import { streamWebhook } from './video/stream/webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
@@ -49,6 +50,16 @@ routes.use(async (c, next) => {
 		console.error(`dreamreel is misconfigured: ${error.message}`);
 		return c.json({ error: 'ServiceUnavailable', message: 'this deployment is misconfigured' }, 503);
 	}
+	await next();
+});
+
+// Open to anyone: each client address gets a budget of requests (worker/rate-limit.ts).
+routes.use('/xrpc/*', async (c, next) => {
+	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS);
+	await next();
+});
+routes.use('/video/*', async (c, next) => {
+	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS);
 	await next();
 });
 

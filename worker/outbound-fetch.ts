@@ -1,19 +1,22 @@
+import { classifyHost } from './special-addresses.ts';
+
 /** Redirects followed for a fetch, each hop checked like the first. */
 const MAX_REDIRECTS = 3;
 
 /**
  * fetch for URLs that come from the network (DID documents, PDS endpoints, blob URLs). Production
- * refuses loopback, private and link-local hosts, at every redirect hop; the local network
- * (ALLOW_LOOPBACK_FETCH) may reach loopback, and there `https://localhost…` is fetched over plain
+ * refuses loopback and every special-purpose address (worker/special-addresses.ts), at every
+ * redirect hop; the local network (ALLOW_LOOPBACK_FETCH) may reach loopback, and there `https://localhost…` is fetched over plain
  * HTTP, as did:web URLs always say https.
  */
 export function outboundFetch(allowLoopback: boolean, send: typeof fetch = fetch): typeof fetch {
 	const guard = (url: URL): URL => {
-		if (isLoopback(url.hostname)) {
+		const kind = classifyHost(url.hostname);
+		if (kind === 'loopback') {
 			if (!allowLoopback) throw new TypeError(`refusing to fetch a loopback address: ${url.host}`);
 			url.protocol = 'http:';
-		} else if (isPrivate(url.hostname)) {
-			throw new TypeError(`refusing to fetch a private address: ${url.host}`);
+		} else if (kind === 'special') {
+			throw new TypeError(`refusing to fetch a special-purpose address: ${url.host}`);
 		}
 		return url;
 	};
@@ -29,20 +32,4 @@ export function outboundFetch(allowLoopback: boolean, send: typeof fetch = fetch
 			url = guard(new URL(location, url));
 		}
 	};
-}
-
-export function isLoopback(host: string): boolean {
-	return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
-}
-
-export function isPrivate(host: string): boolean {
-	return (
-		/^(10|0)\./.test(host) ||
-		/^192\.168\./.test(host) ||
-		/^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
-		/^169\.254\./.test(host) ||
-		/^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./.test(host) ||
-		/^\[(f[cd]|fe[89ab]|::ffff:)/i.test(host) ||
-		host === '[::]'
-	);
 }

@@ -11,7 +11,13 @@ export interface SignedAccount {
 	did: Did;
 	/** `Authorization` headers for one call of `lxm`. */
 	headers(lxm: Nsid): Promise<{ authorization: string }>;
+	/** A token with these claims (over sensible defaults) signed by the account's key, as an attacker holding it could. */
+	sign(claims: Record<string, unknown>): Promise<string>;
 }
+
+const toBase64Url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const encodeUtf8 = (text: string) => new TextEncoder().encode(text);
+const base64url = (value: unknown) => toBase64Url(encodeUtf8(JSON.stringify(value)));
 
 export async function signedAccount(did: string): Promise<SignedAccount> {
 	const keypair = await P256PrivateKeyExportable.createKeypair();
@@ -28,6 +34,12 @@ export async function signedAccount(did: string): Promise<SignedAccount> {
 		async headers(lxm) {
 			const jwt = await createServiceJwt({ keypair, issuer: did as Did, audience: `${SERVICE_DID}#dreamreel`, lxm });
 			return { authorization: `Bearer ${jwt}` };
+		},
+		async sign(claims) {
+			const iat = Math.floor(Date.now() / 1000);
+			const payload = { aud: `${SERVICE_DID}#dreamreel`, iss: did, iat, exp: iat + 60, jti: crypto.randomUUID(), ...claims };
+			const message = `${base64url({ typ: 'JWT', alg: keypair.jwtAlg })}.${base64url(payload)}`;
+			return `${message}.${toBase64Url(await keypair.sign(encodeUtf8(message)))}`;
 		},
 	};
 }

@@ -1,6 +1,9 @@
 import type { GenerationJob } from '../../durable-objects/GenerationJob.ts';
 import type { GenerationQuota } from '../../durable-objects/GenerationQuota.ts';
 import { readConfig } from '../config.ts';
+import { createIdentity } from '../identity/index.ts';
+import { outboundFetch } from '../outbound-fetch.ts';
+import { ACCOUNT_OK_TTL_MS, ACCOUNT_REFUSED_TTL_MS, checkAccount, type AccountStatus } from './accounts.ts';
 import { providersFromConfig, type Providers } from '../providers/index.ts';
 import { readJobConfig, type JobConfig } from './config.ts';
 
@@ -13,7 +16,10 @@ export interface JobRuntime {
 	/** This deployment's origin: finished videos are offered under it. */
 	publicUrl: string;
 	job: (id: string) => DurableObjectStub<GenerationJob>;
-	quota: (requester: string) => DurableObjectStub<GenerationQuota>;
+	/** A budget's object: a requester's DID, `host:<name>` or `provider:<name>`. */
+	quota: (key: string) => DurableObjectStub<GenerationQuota>;
+	/** Whether the requester has an active repo on a PDS, and which (cached in their quota object). */
+	account: (requester: string) => Promise<AccountStatus>;
 	now: () => number;
 }
 
@@ -32,15 +38,28 @@ export function overrideJobRuntime(next: RuntimeOverride | undefined): void {
 
 export function createJobRuntime(env: Env): JobRuntime {
 	const changes = override?.(env) ?? {};
+	const config = readConfig(env);
+	const quota = (key: string) => env.GENERATION_QUOTA.getByName(key);
+	const now = changes.now ?? Date.now;
+	const dids = createIdentity(config, env.DB).dids;
+	const fetch = outboundFetch(config.allowLoopbackFetch);
+	const account = async (requester: string): Promise<AccountStatus> => {
+		const remembered = await quota(requester).account(now());
+		if (remembered) return remembered;
+		const status = await checkAccount(dids, fetch, requester);
+		await quota(requester).rememberAccount({ status, until: now() + (status.ok ? ACCOUNT_OK_TTL_MS : ACCOUNT_REFUSED_TTL_MS) });
+		return status;
+	};
 	return {
 		config: changes.config ?? readJobConfig(env),
 		providers: changes.providers ?? providersFromConfig(env),
 		db: env.DB,
 		bucket: env.VIDEOS,
-		publicUrl: readConfig(env).publicUrl.origin,
+		publicUrl: config.publicUrl.origin,
 		job: (id) => env.GENERATION_JOB.getByName(id),
-		quota: (requester) => env.GENERATION_QUOTA.getByName(requester),
-		now: Date.now,
+		quota,
+		account,
+		now,
 		...changes,
 	};
 }

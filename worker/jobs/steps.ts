@@ -1,4 +1,5 @@
-import type { Providers } from '../providers/index.ts';
+import { own } from '../own.ts';
+import { signCallback } from '../providers/callback-url.ts';
 import type { VideoProvider } from '../providers/provider.ts';
 import { outputKey, type Job } from './job.ts';
 import { PROGRESS, renderProgress, type StepOutcome } from './machine.ts';
@@ -43,7 +44,7 @@ async function checkStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
  */
 async function submitStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 	if (!job.plan) throw new JobError('no plan recorded before submission', false);
-	const providerJob = await providerOf(job, runtime).create(job.plan.request, { webhookUrl: webhookUrl(job, runtime) });
+	const providerJob = await providerOf(job, runtime).create(job.plan.request, { webhookUrl: await webhookUrl(job, runtime) });
 	return { to: 'submitted', progress: PROGRESS.submitted, patch: { providerJob, submittedAt: runtime.now() }, after: 0 };
 }
 
@@ -86,14 +87,15 @@ export function pollDelay(sinceSubmitMs: number): number {
  * Where the provider may tell us the job moved on, so it is polled at once rather than at its next
  * poll: only for providers whose webhooks we can verify, and only on a public https deployment.
  */
-function webhookUrl(job: Job, runtime: JobRuntime): string | undefined {
-	if (!runtime.providers.webhooks[job.spec.provider as keyof Providers['webhooks']] || !runtime.publicUrl.startsWith('https://')) return undefined;
-	return `${runtime.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}`;
+async function webhookUrl(job: Job, runtime: JobRuntime): Promise<string | undefined> {
+	if (!own(runtime.providers.webhooks, job.spec.provider) || !runtime.publicUrl.startsWith('https://')) return undefined;
+	const sig = await signCallback(runtime.providers.callbackKey, job.spec.provider, job.id);
+	return `${runtime.publicUrl}/webhooks/${job.spec.provider}?job=${job.id}&sig=${sig}`;
 }
 
 /** The provider that took the job; one removed from the configuration since cannot finish it. */
 export function providerOf(job: Job, runtime: JobRuntime): VideoProvider {
-	const provider = runtime.providers.byName[job.spec.provider as keyof typeof runtime.providers.byName];
+	const provider = own(runtime.providers.byName, job.spec.provider);
 	if (!provider) throw new JobError(`provider ${job.spec.provider} is no longer configured`, false);
 	return provider;
 }

@@ -1,6 +1,9 @@
+import type { GenerationQuota, QuotaLimits } from '../../durable-objects/GenerationQuota.ts';
 import { XRPCError } from '../errors.ts';
 import type { VideoDreamreelGenerate } from '../lexicons/index.ts';
 import { aspectRatios, type AspectRatio, type VideoProvider } from '../providers/provider.ts';
+import { own } from '../own.ts';
+import { hostQuotaKey } from './accounts.ts';
 import { jobIdFor, type JobSpec } from './job.ts';
 import { checkPermissions } from './permissions.ts';
 import type { JobRuntime } from './runtime.ts';
@@ -13,8 +16,9 @@ const STALE_SLOT_MARGIN_MS = 5 * 60_000;
 
 /**
  * `generate` for an authenticated requester. Order matters: the idempotent retry is answered
- * first (it must neither be refused by the limits nor counted again), then consent and remix
- * policy, then the per-user limits, and only then is the job object started.
+ * first (it must neither be refused by the limits nor counted again), then the requester's account
+ * (an active repo on a PDS), consent and remix policy, then the budgets, and only then is the job
+ * object started.
  */
 export async function submitJob(runtime: JobRuntime, requester: string, input: Input): Promise<JobView> {
 	const id = await jobIdFor(requester, input.idempotencyKey);
@@ -22,28 +26,23 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 	const existing = await job.view(requester);
 	if (existing) return existing;
 
+	const account = (await indexedAsInactive(runtime.db, requester))
+		? { ok: false as const, reason: 'the network says your account is not active' }
+		: await runtime.account(requester);
+	if (!account.ok) throw new XRPCError({ status: 403, error: 'AccountNotActive', message: `generation needs an active account on a PDS: ${account.reason}` });
 	const provider = chooseProvider(runtime, input.provider);
 	const cameos = [...new Set(input.cameos ?? [])];
 	const permission = await checkPermissions(runtime.db, requester, cameos, input.remixOf);
 	if (!permission.ok) throw new XRPCError({ status: permission.status, error: permission.error, message: permission.message });
 
-	const quota = runtime.quota(requester);
-	const { config } = runtime;
-	const slot = await quota.reserve(id, {
-		maxActive: config.maxActive,
-		dailyQuota: config.dailyQuota,
-		staleAfterMs: config.timeoutMs + STALE_SLOT_MARGIN_MS,
-		now: runtime.now(),
-	});
-	if (!slot.ok) {
-		const retryAfter = String(Math.ceil(slot.retryAfterMs / 1000));
-		throw new XRPCError({ status: 429, error: slot.error, message: slot.message, headers: { 'retry-after': retryAfter } });
-	}
+	const durationSeconds = input.durationSeconds ?? 5;
+	const aspectRatio = aspectRatioOf(input.aspectRatio);
+	const reserved = await reserveBudgets(runtime, id, requester, account.pdsHost, provider.name, durationSeconds);
 
 	const spec: JobSpec = {
 		prompt: input.prompt,
-		durationSeconds: input.durationSeconds ?? 5,
-		aspectRatio: aspectRatioOf(input.aspectRatio),
+		durationSeconds,
+		aspectRatio,
 		cameos,
 		...(input.remixOf ? { remixOf: input.remixOf } : {}),
 		...(permission.parent ? { lineage: { parent: { uri: permission.parent.uri, cid: permission.parent.cid }, root: permission.parent.root } } : {}),
@@ -54,17 +53,54 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 	try {
 		created = await job.create({ id, requester, spec });
 	} catch (error) {
-		// Never started: the day's count should not keep it either.
-		await quota.unreserve(id).catch(() => undefined);
+		// Never started: the day's counts should not keep it either.
+		await Promise.all(reserved.map((quota) => quota.unreserve(id).catch(() => undefined)));
 		throw error;
 	}
 	if (!created.ok) throw new Error(`job ${id}: ${created.reason}`);
 	return created.job;
 }
 
+/**
+ * Takes the job's place in each budget it counts against, the requester's first: theirs (running
+ * and per day), their PDS host's (per day, unless the host is trusted) and the provider's daily
+ * seconds of video. Each object serialises its own check and write; a refusal hands back what the
+ * earlier ones took, so budgets can be briefly under-used but never over-spent.
+ */
+async function reserveBudgets(runtime: JobRuntime, id: string, requester: string, pdsHost: string, provider: string, seconds: number) {
+	const { config } = runtime;
+	const now = runtime.now();
+	const staleAfterMs = config.timeoutMs + STALE_SLOT_MARGIN_MS;
+	const unbounded = Number.MAX_SAFE_INTEGER;
+	const host = hostQuotaKey(pdsHost);
+	const trusted = config.trustedPdsHosts.some((suffix) => pdsHost === suffix || pdsHost.endsWith(`.${suffix}`));
+	const budgets: [string, QuotaLimits][] = [[requester, { maxActive: config.maxActive, dailyQuota: config.dailyQuota, staleAfterMs, now }]];
+	if (!trusted) budgets.push([`host:${host}`, { maxActive: unbounded, dailyQuota: config.hostDailyQuota, staleAfterMs, now, scope: { host } }]);
+	const dailySeconds = config.dailySeconds.get(provider) ?? 0;
+	budgets.push([`provider:${provider}`, { maxActive: unbounded, dailyQuota: dailySeconds, cost: seconds, staleAfterMs, now, scope: { provider } }]);
+	const taken: DurableObjectStub<GenerationQuota>[] = [];
+	for (const [key, limits] of budgets) {
+		const quota = runtime.quota(key);
+		const slot = await quota.reserve(id, limits);
+		if (!slot.ok) {
+			await Promise.all(taken.map((earlier) => earlier.unreserve(id).catch(() => undefined)));
+			const retryAfter = String(Math.ceil(slot.retryAfterMs / 1000));
+			throw new XRPCError({ status: 429, error: slot.error, message: slot.message, headers: { 'retry-after': retryAfter } });
+		}
+		taken.push(quota);
+	}
+	return taken;
+}
+
+/** The index hears of deactivations and takedowns (#account events) sooner than our cached PDS answer expires. */
+async function indexedAsInactive(db: D1Database, did: string): Promise<boolean> {
+	const row = await db.prepare('SELECT active FROM actors WHERE did = ?1').bind(did).first<{ active: number }>();
+	return row?.active === 0;
+}
+
 function chooseProvider(runtime: JobRuntime, name: string | undefined): VideoProvider {
 	if (name === undefined) return runtime.providers.preferred;
-	const provider = runtime.providers.byName[name as keyof typeof runtime.providers.byName];
+	const provider = own(runtime.providers.byName, name);
 	if (!provider) {
 		const configured = Object.keys(runtime.providers.byName).join(', ');
 		throw new XRPCError({ status: 400, error: 'ProviderUnavailable', message: `provider ${name} is not configured here; try one of: ${configured}` });

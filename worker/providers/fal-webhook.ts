@@ -42,7 +42,7 @@ export async function verifyFalWebhook(headers: Headers, rawBody: RawBody, jwks:
 		const key = await crypto.subtle
 			.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, ['verify'])
 			.catch(() => undefined); // one bad key must not hide the good ones
-		if (key && (await crypto.subtle.verify('Ed25519', key, signature, message))) return { ok: true, jobId: requestId };
+		if (key && (await crypto.subtle.verify('Ed25519', key, signature, message))) return { ok: true, jobId: requestId, deliveryId: `${requestId}:${timestamp}`, account: userId };
 	}
 	return { ok: false, reason: 'no fal key verifies the signature' };
 }

@@ -13,6 +13,7 @@ export { fetchFalJwks, verifyFalWebhook, type FalJwks } from './fal-webhook.ts';
 export * from './provider.ts';
 export { ReplicateProvider } from './replicate.ts';
 export { verifyReplicateWebhook } from './replicate-webhook.ts';
+export { signCallback, verifyCallback } from './callback-url.ts';
 
 /** Unset and empty vars both mean "not configured" (wrangler vars are strings). */
 const optional = z
@@ -33,6 +34,10 @@ const varsSchema = z
 		REPLICATE_WEBHOOK_SECRET: optional.pipe(z.string().startsWith('whsec_').optional()),
 		DEMO_GENERATION_MS: orDefault('8000').pipe(z.coerce.number<string>().int().min(0).max(600_000)),
 		GENERATION_PROVIDER: optional.pipe(z.enum(['fal', 'replicate', 'demo']).optional()),
+		// Our fal account's user id: webhooks signed by fal for any other account are refused.
+		FAL_USER_ID: optional,
+		// The key of the `sig` on the webhook URLs we give providers; default: derived from their API keys.
+		WEBHOOK_URL_SECRET: optional,
 	})
 	.refine((v) => v.GENERATION_PROVIDER !== 'fal' || v.FAL_KEY, { message: 'fal needs FAL_KEY', path: ['GENERATION_PROVIDER'] })
 	.refine((v) => v.GENERATION_PROVIDER !== 'replicate' || v.REPLICATE_API_TOKEN, {
@@ -50,6 +55,8 @@ export interface Providers {
 	 * keys are public), Replicate once REPLICATE_WEBHOOK_SECRET (`GET /v1/webhooks/default/secret`) is set.
 	 */
 	webhooks: Partial<Record<ProviderName, WebhookVerifier>>;
+	/** Signs the webhook URLs we hand out (worker/providers/callback-url.ts). */
+	callbackKey: string;
 }
 
 export type WebhookVerifier = (headers: Headers, rawBody: ArrayBuffer, now: number) => Promise<WebhookVerdict>;
@@ -78,11 +85,18 @@ export function providersFromConfig(vars: object, deps: ProviderDeps = {}): Prov
 	const webhooks: Providers['webhooks'] = {};
 	if (byName.fal) {
 		const jwks = cachedFalJwks(() => fetchFalJwks(deps.fetch, v.FAL_JWKS_URL), deps.now ?? Date.now);
-		webhooks.fal = async (headers, body, now) => verifyFalWebhook(headers, body, await jwks(), now);
+		const ours = v.FAL_USER_ID;
+		webhooks.fal = async (headers, body, now) => {
+			const verdict = await verifyFalWebhook(headers, body, await jwks(), now);
+			if (verdict.ok && ours && verdict.account !== ours) return { ok: false, reason: 'signed by fal for another account' };
+			return verdict;
+		};
 	}
 	const secret = v.REPLICATE_WEBHOOK_SECRET;
 	if (byName.replicate && secret) webhooks.replicate = (headers, body, now) => verifyReplicateWebhook(headers, body, secret, now);
-	return { preferred: chosen ?? byName.demo, byName, webhooks };
+	// The API keys are secrets we hold already; a key of its own can be rotated without them.
+	const callbackKey = v.WEBHOOK_URL_SECRET ?? `dreamreel webhook urls\n${v.FAL_KEY ?? ''}\n${v.REPLICATE_API_TOKEN ?? ''}`;
+	return { preferred: chosen ?? byName.demo, byName, webhooks, callbackKey };
 }
 
 /** fal asks that its keys be cached for at most 24 hours. */

@@ -83,4 +83,5 @@ export interface ClientOptions {
 }
 
 /** A webhook's signature checked: `jobId` is the provider's job id (look the job up, then poll it). */
-export type WebhookVerdict = { ok: true; jobId: string } | { ok: false; reason: string };
+/** `deliveryId` names one delivery (a replay repeats it); `account` is the provider account it came for, where told. */
+export type WebhookVerdict = { ok: true; jobId: string; deliveryId: string; account?: string } | { ok: false; reason: string };

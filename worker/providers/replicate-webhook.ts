@@ -31,16 +31,16 @@ export async function verifyReplicateWebhook(headers: Headers, rawBody: RawBody,
 		const [version, encoded] = entry.split(',');
 		const signature = version === 'v1' && encoded ? fromBase64(encoded) : undefined;
 		// subtle.verify compares MACs in constant time, unlike comparing strings.
-		if (signature && (await crypto.subtle.verify('HMAC', key, signature, signed))) return verdictFor(body);
+		if (signature && (await crypto.subtle.verify('HMAC', key, signature, signed))) return verdictFor(body, id);
 	}
 	return { ok: false, reason: 'no signature matches' };
 }
 
 /** The payload is the prediction: its id names the job. */
-function verdictFor(body: Uint8Array): WebhookVerdict {
+function verdictFor(body: Uint8Array, deliveryId: string): WebhookVerdict {
 	try {
 		const parsed = predictionIdSchema.safeParse(JSON.parse(new TextDecoder().decode(body)));
-		if (parsed.success) return { ok: true, jobId: parsed.data.id };
+		if (parsed.success) return { ok: true, jobId: parsed.data.id, deliveryId };
 	} catch {
 		// fall through: signed but not a prediction
 	}

@@ -2,7 +2,7 @@ import { fromString } from '@atcute/cid';
 import { isCid } from '@atcute/lexicons/syntax';
 import { VideoHostError, type HostedVideo, type PlaybackUrls, type PutOptions, type VideoBlob, type VideoHost, type VideoStatus } from './host.ts';
 import { isRestricted, readFlags, toCustomMetadata, type VideoFlags } from './r2-metadata.ts';
-import { videoCacheKey, type VideoCache } from './serve-video.ts';
+import { videoCacheEntryKey, videoCacheKey, type VideoCache } from './serve-video.ts';
 
 /** A PDS serving a blob slowly still has to finish within this. */
 const FETCH_TIMEOUT_MS = 300_000;
@@ -99,17 +99,19 @@ export class R2VideoHost implements VideoHost {
 		const flags = { ...readFlags(head), restricted };
 		const put = { sha256: digestOf(ref), httpMetadata: head.httpMetadata, customMetadata: toCustomMetadata(flags), onlyIf: { etagMatches: head.etag } };
 		if (!(await bucket.put(ref, object.body, put))) throw new VideoHostError('r2', `${ref} changed while restricting; retry`, true);
-		if (restricted) await this.purge(ref);
+		// Housekeeping only: the route asks R2 before the cache, and the rewrite changed the etag its entries are keyed by.
+		if (restricted) await this.purge(ref, head.etag);
 	}
 
 	async remove(ref: string): Promise<void> {
+		const head = await this.options.bucket.head(ref);
 		await this.options.bucket.delete(ref);
-		await this.purge(ref);
+		if (head) await this.purge(ref, head.etag);
 	}
 
-	/** Only this data centre's cache: elsewhere the edge copy expires within serveVideo's edge TTL. */
-	private async purge(cid: string): Promise<void> {
-		await this.options.cache?.delete(videoCacheKey(this.options.publicUrl, cid));
+	/** This data centre's copy; elsewhere it expires unread (see serveVideo). */
+	private async purge(cid: string, etag: string): Promise<void> {
+		await this.options.cache?.delete(videoCacheEntryKey(this.options.publicUrl, cid, etag));
 	}
 }
 

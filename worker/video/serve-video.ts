@@ -4,10 +4,7 @@ import { isRestricted } from './r2-metadata.ts';
 
 /** The bytes under a CID never change, so browsers may keep them for good. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-/**
- * The edge copy lives much shorter: restricting a video purges only the local data centre's
- * cache, and this bounds how long other data centres keep serving it.
- */
+/** The edge copy lives shorter: it only saves reading the bytes again, never the check. */
 const DEFAULT_EDGE_TTL_SECONDS = 3600;
 /** The Cache API's per-object limit; larger videos are always read from R2. */
 const CACHE_MAX_BYTES = 512 * 1024 * 1024;
@@ -25,8 +22,18 @@ export function videoCacheKey(origin: string, cid: string): string {
 }
 
 /**
+ * One version of a stored video in the cache: restricting or releasing a video rewrites its R2
+ * object, which changes its etag, so a copy of the old version is never looked up again.
+ */
+export function videoCacheEntryKey(origin: string, cid: string, etag: string): string {
+	return `${videoCacheKey(origin, cid)}?v=${encodeURIComponent(etag)}`;
+}
+
+/**
  * `GET/HEAD /video/:cid`: the MP4 stored under its blob CID in R2, with single byte ranges,
  * `ETag` = the CID, and the Workers Cache in front (`X-Dreamreel-Cache: hit|miss|bypass`).
+ * Every request asks R2 whether the video may be shown before the cache is consulted, so the cache
+ * and a restriction agree whatever the order of a fill and a purge, in every data centre.
  */
 export async function serveVideo(request: Request, bucket: R2Bucket, cid: string, options: ServeVideoOptions = {}): Promise<Response> {
 	if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -35,14 +42,17 @@ export async function serveVideo(request: Request, bucket: R2Bucket, cid: string
 	if (!isCid(cid)) return error(400, 'InvalidRequest', 'not a CID');
 	const ask = { request, cid, range: honouredRange(request, cid) };
 	if (!options.cache) return (await fromBucket(ask, bucket, 'bypass')).response;
-	const key = videoCacheKey(request.url, cid);
+	const head = await bucket.head(cid);
+	if (!head) return notFound();
+	if (isRestricted(head)) return restricted();
+	const key = videoCacheEntryKey(request.url, cid, head.etag);
 	const hit = await fromCache(ask, options.cache, key);
 	if (hit) return hit;
-	const { response, size } = await fromBucket(ask, bucket, 'miss');
+	const { response, size } = await fromBucket(ask, bucket, 'miss', head);
 	if (request.method === 'GET' && (response.status === 200 || response.status === 206) && size <= CACHE_MAX_BYTES && startFill(key)) {
 		// A second read for the cache: teeing the response would buffer the video for a slow player.
 		const ttl = options.edgeTtlSeconds ?? DEFAULT_EDGE_TTL_SECONDS;
-		options.waitUntil(fill(options.cache, key, bucket, cid, ttl).finally(() => fills.delete(key)));
+		options.waitUntil(fill(options.cache, key, bucket, cid, head.etag, ttl).finally(() => fills.delete(key)));
 	}
 	return response;
 }
@@ -86,16 +96,18 @@ async function fromCache(ask: Ask, cache: VideoCache, key: string): Promise<Resp
 	return undefined;
 }
 
-async function fromBucket(ask: Ask, bucket: R2Bucket, cacheState: 'miss' | 'bypass'): Promise<{ response: Response; size: number }> {
-	const head = await bucket.head(ask.cid);
+async function fromBucket(ask: Ask, bucket: R2Bucket, cacheState: 'miss' | 'bypass', known?: R2Object): Promise<{ response: Response; size: number }> {
+	const head = known ?? (await bucket.head(ask.cid));
 	if (!head) return { response: notFound(), size: 0 };
-	if (isRestricted(head)) return { response: error(403, 'VideoRestricted', 'this video is not publicly playable'), size: 0 };
+	if (isRestricted(head)) return { response: restricted(), size: 0 };
 	const resolved = resolveRange(ask.range, head.size);
 	let body: ReadableStream | null = null;
 	if (ask.request.method === 'GET' && resolved.kind !== 'unsatisfiable' && !notModified(ask.request, ask.cid)) {
 		const range = resolved.kind === 'partial' ? { offset: resolved.start, length: resolved.end - resolved.start + 1 } : undefined;
-		const object = await bucket.get(ask.cid, range ? { range } : {});
+		// The version the head allowed, not one restricted since.
+		const object = await bucket.get(ask.cid, { ...(range ? { range } : {}), onlyIf: { etagMatches: head.etag } });
 		if (!object) return { response: notFound(), size: 0 }; // deleted since the head
+		if (!('body' in object)) return { response: restricted(), size: 0 }; // rewritten since: ask again
 		body = object.body;
 	}
 	return { response: respond(ask, body, head.size, resolved, cacheState), size: head.size };
@@ -132,10 +144,12 @@ function respond(ask: Ask, body: ReadableStream | null, size: number, resolved: 
 	return new Response(ask.request.method === 'HEAD' ? null : body, { status: partial ? 206 : 200, headers });
 }
 
-async function fill(cache: VideoCache, key: string, bucket: R2Bucket, cid: string, ttlSeconds: number): Promise<void> {
+async function fill(cache: VideoCache, key: string, bucket: R2Bucket, cid: string, etag: string, ttlSeconds: number): Promise<void> {
 	try {
-		const object = await bucket.get(cid);
-		if (!object || isRestricted(object)) return void (await object?.body.cancel());
+		// Only the version the key names: a later one lands under its own key, if it is public.
+		const object = await bucket.get(cid, { onlyIf: { etagMatches: etag } });
+		if (!object || !('body' in object)) return;
+		if (isRestricted(object)) return void (await object.body.cancel());
 		const headers = {
 			'content-type': 'video/mp4',
 			'content-length': String(object.size),
@@ -163,6 +177,10 @@ function notModified(request: Request, cid: string): boolean {
 		const value = tag.trim();
 		return value === '*' || value.replace(/^W\//, '') === `"${cid}"`;
 	});
+}
+
+function restricted(): Response {
+	return error(403, 'VideoRestricted', 'this video is not publicly playable');
 }
 
 function notFound(): Response {

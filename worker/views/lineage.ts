@@ -26,24 +26,38 @@ export function ancestorsOf(clip: ClipRow, family: Map<string, ClipRow>): Ancest
 	return chain.reverse();
 }
 
-/** The remix tree under `uri`, `depth` levels deep. */
+/**
+ * A tree is for people to read: at most this many remixes under one clip and in all. A popular clip
+ * has thousands, and every call would otherwise build (and send) all of them.
+ */
+export const MAX_CHILDREN_SHOWN = 50;
+export const MAX_DESCENDANTS_SHOWN = 200;
+
+/** The remix tree under `uri`, `depth` levels deep; a node whose remixes are not all shown is `truncated`. */
 export function descendantsOf(uri: string, family: ClipRow[], depth: number): VideoDreamreelDefs.LineageNode[] {
 	const children = new Map<string, ClipRow[]>();
 	for (const row of family) {
 		if (!row.parent_uri) continue;
 		children.set(row.parent_uri, [...(children.get(row.parent_uri) ?? []), row]);
 	}
-	const build = (parent: string, level: number, path: Set<string>): VideoDreamreelDefs.LineageNode[] =>
-		(children.get(parent) ?? [])
-			.filter((row) => !path.has(row.uri))
-			.map((row) => {
-				const below = children.get(row.uri)?.length ?? 0;
-				const node: VideoDreamreelDefs.LineageNode = {
-					$type: 'video.dreamreel.defs#lineageNode',
-					clip: clipView(row),
-					children: level < depth ? build(row.uri, level + 1, new Set([...path, row.uri])) : [],
-				};
-				return level >= depth && below > 0 ? { ...node, truncated: true } : node;
-			});
-	return build(uri, 1, new Set([uri]));
+	let budget = MAX_DESCENDANTS_SHOWN;
+	// Breadth first, so the budget goes to the levels nearest the clip.
+	const roots: VideoDreamreelDefs.LineageNode[] = [];
+	const queue: { parent: string; level: number; into: VideoDreamreelDefs.LineageNode[]; node?: VideoDreamreelDefs.LineageNode; path: Set<string> }[] = [
+		{ parent: uri, level: 1, into: roots, path: new Set([uri]) },
+	];
+	for (let next = queue.shift(); next; next = queue.shift()) {
+		const rows = (children.get(next.parent) ?? []).filter((row) => !next.path.has(row.uri));
+		const shown = rows.slice(0, Math.min(MAX_CHILDREN_SHOWN, budget));
+		budget -= shown.length;
+		if (next.node && shown.length < rows.length) next.node.truncated = true;
+		for (const row of shown) {
+			const node: VideoDreamreelDefs.LineageNode = { $type: 'video.dreamreel.defs#lineageNode', clip: clipView(row), children: [] };
+			next.into.push(node);
+			const below = children.get(row.uri)?.length ?? 0;
+			if (next.level < depth) queue.push({ parent: row.uri, level: next.level + 1, into: node.children, node, path: new Set([...next.path, row.uri]) });
+			else if (below > 0) node.truncated = true;
+		}
+	}
+	return roots;
 }

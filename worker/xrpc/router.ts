@@ -1,6 +1,14 @@
+import type { Nsid } from '@atcute/lexicons';
 import { XRPCRouter } from '@atcute/xrpc-server';
 import type { AppContext } from '../context.ts';
 import { errorResponse, XRPCError } from '../errors.ts';
+import {
+	VideoDreamreelCancelJob,
+	VideoDreamreelGenerate,
+	VideoDreamreelGetCameoClips,
+	VideoDreamreelGetJob,
+	VideoDreamreelGetTimeline,
+} from '../lexicons/index.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
 import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
@@ -18,6 +26,14 @@ import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
 
+/**
+ * Methods only for a signed-in caller. Their credentials are checked before their params or input,
+ * as the reference XRPC server does: an unauthenticated caller learns nothing from validation.
+ */
+const signedInOnly = new Set<string>([
+	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
+].map((method) => method.mainSchema.nsid));
+
 const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
@@ -32,6 +48,19 @@ function methodNotImplemented(request: Request): Response {
 
 export function createXrpcRouter(app: AppContext): XRPCRouter {
 	const router = new XRPCRouter({
+		middlewares: [
+			async (request, next) => {
+				const nsid = new URL(request.url).pathname.slice('/xrpc/'.length) as Nsid;
+				if (signedInOnly.has(nsid)) {
+					try {
+						await app.auth.requireViewer(request, nsid);
+					} catch (error) {
+						return errorResponse(error, request);
+					}
+				}
+				return next(request);
+			},
+		],
 		handleNotFound: methodNotImplemented,
 		handleException: errorResponse,
 		handleHealthCheck: async () =>

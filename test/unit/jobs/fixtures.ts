@@ -17,7 +17,19 @@ import { REPLICATE_FAKE_URL, ReplicateFake } from '../../fixtures/fakes/replicat
 export const clock = { now: Date.parse('2026-11-25T12:00:00.000Z') };
 const now = () => clock.now;
 
-export const TEST_CONFIG: JobConfig = { maxActive: 3, dailyQuota: 10, timeoutMs: 20 * 60_000, retentionMs: 7 * 86_400_000 };
+export const TEST_CONFIG: JobConfig = {
+	maxActive: 3,
+	dailyQuota: 10,
+	timeoutMs: 20 * 60_000,
+	retentionMs: 7 * 86_400_000,
+	hostDailyQuota: 1_000_000,
+	trustedPdsHosts: [],
+	dailySeconds: new Map([['demo', 1_000_000], ['fal', 1_000_000], ['replicate', 1_000_000]]),
+};
+
+/** Where each requester's repo lives; the network tier checks this against a real PDS. */
+export type Accounts = JobRuntime['account'];
+export const everyoneOn = (pdsHost: string): Accounts => async () => ({ ok: true, pdsHost });
 
 export function demoProviders(totalMs = 8_000): Providers {
 	return providersFromConfig({ DEMO_GENERATION_MS: String(totalMs) }, { now });
@@ -33,8 +45,8 @@ export function replicateProviders(fake: ReplicateFake): Providers {
 }
 
 /** Every job object and handler built from here on uses these providers, the test clock and limits. */
-export function useRuntime(providers: Providers, config: Partial<JobConfig> = {}): JobRuntime {
-	overrideJobRuntime(() => ({ providers, now, config: { ...TEST_CONFIG, ...config } }));
+export function useRuntime(providers: Providers, config: Partial<JobConfig> = {}, account: Accounts = everyoneOn('pds.example.com')): JobRuntime {
+	overrideJobRuntime(() => ({ providers, now, config: { ...TEST_CONFIG, ...config }, account }));
 	return createJobRuntime(env);
 }
 

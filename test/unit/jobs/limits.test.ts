@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { overrideJobRuntime } from '../../../worker/jobs/runtime.ts';
-import { clock, demoProviders, isStatus, key, newDid, submit, until, useRuntime } from './fixtures.ts';
+import { clock, demoProviders, everyoneOn, isStatus, key, newDid, seedActor, submit, until, useRuntime } from './fixtures.ts';
 
 afterEach(() => overrideJobRuntime(undefined));
 
@@ -94,5 +94,60 @@ describe('per-requester limits', () => {
 		await expect(submit(runtime, did)).rejects.toMatchObject({ error: 'TooManyJobs' });
 		clock.now += 7 * 60_000; // the timeout and a margin
 		await expect(submit(runtime, did)).resolves.toMatchObject({ status: 'queued' });
+	});
+});
+
+describe('budgets beyond one account', () => {
+	const retryAfter = (error: unknown) => new Headers((error as { headers: HeadersInit }).headers).get('retry-after');
+
+	it('refuses an account that is not active on a PDS with 403 AccountNotActive, counting nothing', async () => {
+		const runtime = useRuntime(demoProviders(), {}, async () => ({ ok: false, reason: 'your PDS has no repo for you' }));
+		const did = newDid();
+		await expect(submit(runtime, did)).rejects.toMatchObject({ status: 403, error: 'AccountNotActive' });
+		expect(await runtime.quota(did).usage(clock.now)).toEqual({ active: 0, today: 0 });
+	});
+
+	it('many accounts on one PDS host (any of its subdomains) share the host’s daily quota', async () => {
+		const host = `sybil-${crypto.randomUUID().slice(0, 8)}.example`;
+		let n = 0;
+		const runtime = useRuntime(demoProviders(60_000), { hostDailyQuota: 3 }, async () => ({ ok: true, pdsHost: `pds${++n}.${host}` }));
+		for (let i = 0; i < 3; i++) await submit(runtime, newDid());
+		const refused = await submit(runtime, newDid()).catch((error: unknown) => error);
+		expect(refused).toMatchObject({ status: 429, error: 'QuotaExceeded', message: expect.stringContaining(host) });
+		expect(Number(retryAfter(refused))).toBeGreaterThan(0);
+	});
+
+	it('a trusted host’s accounts are held only to their own limits', async () => {
+		const runtime = useRuntime(demoProviders(60_000), { hostDailyQuota: 1, trustedPdsHosts: ['host.trusted.example'] }, everyoneOn('morel.host.trusted.example'));
+		for (let i = 0; i < 3; i++) await submit(runtime, newDid());
+	});
+
+	it('stops every account at the provider’s daily spend ceiling, in seconds of video, and a refused job frees what it took', async () => {
+		const runtime = useRuntime(demoProviders(60_000), { dailySeconds: new Map([['demo', 12]]), hostDailyQuota: 1_000 }, everyoneOn(`h-${crypto.randomUUID().slice(0, 8)}.example`));
+		clock.now += 2 * DAY_MS; // a fresh day for the shared provider budget
+		const first = newDid();
+		await submit(runtime, first, { durationSeconds: 5 });
+		await submit(runtime, newDid(), { durationSeconds: 5 });
+		const refused = await submit(runtime, first, { durationSeconds: 5 }).catch((error: unknown) => error);
+		expect(refused).toMatchObject({ status: 429, error: 'QuotaExceeded', message: expect.stringContaining('seconds of video') });
+		// The refusal came after the account's own slot was taken: it was handed back.
+		expect(await runtime.quota(first).usage(clock.now)).toEqual({ active: 1, today: 1 });
+		await expect(submit(runtime, newDid(), { durationSeconds: 2 })).resolves.toMatchObject({ status: 'queued' });
+	});
+
+	it('never lets concurrent submits from many accounts past the spend ceiling', async () => {
+		const runtime = useRuntime(demoProviders(60_000), { dailySeconds: new Map([['demo', 20]]), hostDailyQuota: 1_000 }, everyoneOn(`c-${crypto.randomUUID().slice(0, 8)}.example`));
+		clock.now += 3 * DAY_MS;
+		const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => submit(runtime, newDid(), { durationSeconds: 5 })));
+		expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(4);
+	});
+});
+
+describe('an account the network says is inactive', () => {
+	it('is refused at once (the index follows #account events), whatever its PDS said within the hour', async () => {
+		const runtime = useRuntime(demoProviders());
+		const did = newDid();
+		await seedActor(did, 'gone.test', { active: false });
+		await expect(submit(runtime, did)).rejects.toMatchObject({ status: 403, error: 'AccountNotActive' });
 	});
 });

@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { overrideJobRuntime } from '../../../worker/jobs/runtime.ts';
+import { signedAccount } from '../service-jwt.ts';
 import { demoProviders, isStatus, newDid, submit, until, useRuntime } from './fixtures.ts';
 
 afterEach(() => overrideJobRuntime(undefined));
@@ -74,10 +75,11 @@ describe('the XRPC methods', () => {
 		}
 	});
 
-	it('validate input against the lexicon first', async () => {
+	it('validate a signed-in caller’s input against the lexicon (auth comes first: see security/service-auth)', async () => {
+		const me = await signedAccount(newDid());
 		const response = await exports.default.fetch('http://localhost:8787/xrpc/video.dreamreel.generate', {
 			method: 'POST',
-			headers: { 'content-type': 'application/json' },
+			headers: { 'content-type': 'application/json', ...(await me.headers('video.dreamreel.generate')) },
 			body: JSON.stringify({ prompt: 'a fox', idempotencyKey: 'short' }),
 		});
 		expect(response.status).toBe(400);

@@ -5,7 +5,7 @@ import type { GenerationJob } from '../../../durable-objects/GenerationJob.ts';
 import { overrideJobRuntime, type JobRuntime } from '../../../worker/jobs/runtime.ts';
 import { errorResponse } from '../../../worker/errors.ts';
 import { providerWebhook } from '../../../worker/jobs/webhook-route.ts';
-import { providersFromConfig } from '../../../worker/providers/index.ts';
+import { providersFromConfig, signCallback } from '../../../worker/providers/index.ts';
 import { FAL_FAKE_JWKS_URL, FAL_FAKE_URL, FalFake, newEd25519Keys } from '../../fixtures/fakes/fal.ts';
 import { REPLICATE_FAKE_URL, ReplicateFake } from '../../fixtures/fakes/replicate.ts';
 import { clock, isStatus, newDid, submit, until, useRuntime } from './fixtures.ts';
@@ -47,6 +47,9 @@ async function waitingFalJob(fake: FalFake, publicUrl?: string) {
 	return { runtime, stub, id: job.id, requester };
 }
 
+/** The query of the webhook URL we give `provider` for job `id`. */
+const signed = async (runtime: JobRuntime, provider: string, id: string) => `job=${id}&sig=${await signCallback(runtime.providers.callbackKey, provider, id)}`;
+
 /** The route as the worker serves it: what it throws is answered by the one error path. */
 const post = (runtime: JobRuntime, provider: string, query: string, headers: Headers, body: string) => {
 	const request = new Request(`${PUBLIC}/webhooks/${provider}?${query}`, { method: 'POST', headers, body });
@@ -58,7 +61,7 @@ describe('provider webhooks', () => {
 		const fake = new FalFake();
 		const { runtime, stub, id } = await waitingFalJob(fake);
 		const submitted = fake.requests.find((request) => request.method === 'POST')!;
-		expect(submitted.url.searchParams.get('fal_webhook')).toBe(`${PUBLIC}/webhooks/fal?job=${id}`);
+		expect(submitted.url.searchParams.get('fal_webhook')).toBe(`${PUBLIC}/webhooks/fal?${await signed(runtime, 'fal', id)}`);
 		expect(await alarmIn(stub)).toBeGreaterThan(3000);
 
 		const body = JSON.stringify({
@@ -69,7 +72,7 @@ describe('provider webhooks', () => {
 		const response = await post(
 			runtime,
 			'fal',
-			`job=${id}`,
+			await signed(runtime, 'fal', id),
 			await fake.signWebhook(body, {
 				requestId: 'req-1',
 				timestamp: seconds(),
@@ -98,7 +101,7 @@ describe('provider webhooks', () => {
 			timestamp: seconds() - 3600,
 		});
 		for (const headers of [forged, stale, new Headers()]) {
-			const response = await post(runtime, 'fal', `job=${id}`, headers, body);
+			const response = await post(runtime, 'fal', await signed(runtime, 'fal', id), headers, body);
 			expect(response.status).toBe(401);
 			expect(await response.json()).toMatchObject({
 				error: 'InvalidSignature',
@@ -109,7 +112,7 @@ describe('provider webhooks', () => {
 			requestId: 'req-999',
 			timestamp: seconds(),
 		});
-		expect((await post(runtime, 'fal', `job=${id}`, other, body)).status).toBe(204);
+		expect((await post(runtime, 'fal', await signed(runtime, 'fal', id), other, body)).status).toBe(204);
 		expect(await alarmIn(stub)).toBeGreaterThan(3000);
 		expect((await post(runtime, 'fal', 'job=not-a-job', other, body)).status).toBe(400);
 	});
@@ -127,9 +130,54 @@ describe('provider webhooks', () => {
 
 		const body = JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} });
 		const headers = await fake.signWebhook(body, { requestId: 'req-1', timestamp: seconds() });
-		expect((await post(runtime, 'fal', `job=${job.id}`, headers, body)).status).toBe(204);
+		expect((await post(runtime, 'fal', await signed(runtime, 'fal', job.id), headers, body)).status).toBe(204);
 		expect(fake.jobs.get('req-1')?.cancelled).toBe(true);
 		expect(fake.jobs.get('req-2')?.cancelled).toBe(false);
+	});
+
+	it('refuses a genuine fal webhook sent to a URL we did not give out for that job', async () => {
+		const fake = new FalFake();
+		const { runtime, stub, id } = await waitingFalJob(fake);
+		const body = JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} });
+		const headers = await fake.signWebhook(body, { requestId: 'req-1', timestamp: seconds() });
+		const otherJob = (await signed(runtime, 'fal', 'b'.repeat(64))).replace(/^job=[^&]+/, `job=${id}`);
+		for (const query of [`job=${id}`, `job=${id}&sig=${'0'.repeat(64)}`, otherJob, (await signed(runtime, 'replicate', id))]) {
+			const response = await post(runtime, 'fal', query, headers, body);
+			expect(response.status).toBe(401);
+		}
+		expect(await alarmIn(stub)).toBeGreaterThan(3000);
+	});
+
+	it('refuses a webhook fal signed for another fal account when ours is pinned (FAL_USER_ID)', async () => {
+		const fake = new FalFake();
+		const providers = providersFromConfig(
+			{ FAL_KEY: fake.apiKey, FAL_QUEUE_URL: FAL_FAKE_URL, FAL_JWKS_URL: FAL_FAKE_JWKS_URL, FAL_USER_ID: 'our-account' },
+			{ fetch: fake.fetch, now: () => clock.now },
+		);
+		const runtime = { ...useRuntime(providers), publicUrl: PUBLIC };
+		const body = JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} });
+		const id = 'c'.repeat(32);
+		const foreign = await fake.signWebhook(body, { requestId: 'req-1', timestamp: seconds(), userId: 'someone-else' });
+		expect((await post(runtime, 'fal', await signed(runtime, 'fal', id), foreign, body)).status).toBe(401);
+		const ours = await fake.signWebhook(body, { requestId: 'req-1', timestamp: seconds(), userId: 'our-account' });
+		expect((await post(runtime, 'fal', await signed(runtime, 'fal', id), ours, body)).status).toBe(204);
+	});
+
+	it('acts on each delivery once: a replay within the window does not cancel again', async () => {
+		const fake = new FalFake();
+		fake.plan = { queuedPolls: 50, runningPolls: 1 };
+		const runtime = falRuntime(fake);
+		await runtime.providers.byName.fal!.create({ prompt: 'a lighthouse made of glass at dusk', durationSeconds: 5, aspectRatio: '9:16' });
+		const requester = newDid();
+		const job = await submit(runtime, requester);
+		await until(runtime.job(job.id), requester, isStatus('submitted'), 0);
+		const body = JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} });
+		const headers = await fake.signWebhook(body, { requestId: 'req-1', timestamp: seconds() });
+		const cancels = () => fake.requests.filter((request) => request.method === 'PUT' && request.url.pathname.endsWith('/cancel')).length;
+		expect((await post(runtime, 'fal', await signed(runtime, 'fal', job.id), headers, body)).status).toBe(204);
+		expect(cancels()).toBe(1);
+		expect((await post(runtime, 'fal', await signed(runtime, 'fal', job.id), headers, body)).status).toBe(204);
+		expect(cancels()).toBe(1);
 	});
 
 	it('gives providers no webhook URL where they could not reach us (plain http)', async () => {
@@ -150,14 +198,14 @@ describe('provider webhooks', () => {
 			...useRuntime(providersFromConfig(vars, { fetch: fake.fetch })),
 			now: () => clock.now,
 		};
-		expect((await post(without, 'replicate', `job=${'0'.repeat(32)}`, headers, body)).status).toBe(404);
+		expect((await post(without, 'replicate', await signed(without, 'replicate', '0'.repeat(32)), headers, body)).status).toBe(404);
 
 		const withSecret = {
 			...useRuntime(providersFromConfig({ ...vars, REPLICATE_WEBHOOK_SECRET: fake.webhookSecret }, { fetch: fake.fetch })),
 			now: () => clock.now,
 		};
-		expect((await post(withSecret, 'replicate', `job=${'0'.repeat(32)}`, headers, body)).status).toBe(204);
-		const tampered = await post(withSecret, 'replicate', `job=${'0'.repeat(32)}`, headers, body.replace('succeeded', 'failed'));
+		expect((await post(withSecret, 'replicate', await signed(withSecret, 'replicate', '0'.repeat(32)), headers, body)).status).toBe(204);
+		const tampered = await post(withSecret, 'replicate', await signed(withSecret, 'replicate', '0'.repeat(32)), headers, body.replace('succeeded', 'failed'));
 		expect(tampered.status).toBe(401);
 	});
 

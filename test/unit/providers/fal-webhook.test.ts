@@ -18,9 +18,9 @@ async function signed(options: { timestamp?: number; keys?: CryptoKeyPair } = {}
 }
 
 describe('fal webhook verification', () => {
-	it('accepts a genuine webhook and names its request', async () => {
+	it('accepts a genuine webhook and names its request, the delivery and the fal account', async () => {
 		const { headers, jwks } = await signed();
-		expect(await verifyFalWebhook(headers, body, jwks, now)).toEqual({ ok: true, jobId: 'req-9' });
+		expect(await verifyFalWebhook(headers, body, jwks, now)).toEqual({ ok: true, jobId: 'req-9', deliveryId: `req-9:${seconds}`, account: 'user-1' });
 	});
 
 	it('accepts the raw body as bytes', async () => {

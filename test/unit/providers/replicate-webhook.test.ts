@@ -8,9 +8,9 @@ const seconds = now / 1000;
 const fake = new ReplicateFake();
 
 describe('Replicate webhook verification', () => {
-	it('accepts a genuine webhook and names the prediction', async () => {
+	it('accepts a genuine webhook and names the prediction and the delivery', async () => {
 		const headers = await fake.signWebhook(body, { timestamp: seconds });
-		expect(await verifyReplicateWebhook(headers, body, fake.webhookSecret, now)).toEqual({ ok: true, jobId: 'pred7' });
+		expect(await verifyReplicateWebhook(headers, body, fake.webhookSecret, now)).toEqual({ ok: true, jobId: 'pred7', deliveryId: headers.get('webhook-id') });
 	});
 
 	it('accepts when any one of several signatures matches (key rotation)', async () => {

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { VideoHostError } from '../../../worker/video/host.ts';
 import { R2VideoHost } from '../../../worker/video/r2-host.ts';
-import { serveVideo, videoCacheKey } from '../../../worker/video/serve-video.ts';
+import { serveVideo, videoCacheEntryKey } from '../../../worker/video/serve-video.ts';
 
 const PUBLIC_URL = 'http://localhost:8787';
 const PDS = 'https://pds.test';
@@ -99,7 +99,8 @@ describe('R2VideoHost', () => {
 		const blob = await blobOf(bytes);
 		const host = new R2VideoHost({ bucket: env.VIDEOS, publicUrl: PUBLIC_URL, fetch: pds(bytes).fetch, cache: caches.default });
 		await host.put(blob, flags);
-		const key = videoCacheKey(PUBLIC_URL, blob.cid);
+		// The copy serveVideo would have made of the stored version.
+		const key = videoCacheEntryKey(PUBLIC_URL, blob.cid, (await env.VIDEOS.head(blob.cid))!.etag);
 		await caches.default.put(key, new Response(bytes, { headers: { 'cache-control': 'max-age=60' } }));
 
 		await host.setRestricted(blob.cid, true);
@@ -128,7 +129,8 @@ describe('R2VideoHost', () => {
 		const blob = await blobOf(bytes);
 		const host = new R2VideoHost({ bucket: env.VIDEOS, publicUrl: PUBLIC_URL, fetch: pds(bytes).fetch, cache: caches.default });
 		await host.put(blob, flags);
-		const key = videoCacheKey(PUBLIC_URL, blob.cid);
+		// The copy serveVideo would have made of the stored version.
+		const key = videoCacheEntryKey(PUBLIC_URL, blob.cid, (await env.VIDEOS.head(blob.cid))!.etag);
 		await caches.default.put(key, new Response(bytes, { headers: { 'cache-control': 'max-age=60' } }));
 		await host.remove(blob.cid);
 		await host.remove(blob.cid);

@@ -1,6 +1,7 @@
 import { create, toString } from '@atcute/cid';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { R2VideoHost } from '../../../worker/video/r2-host.ts';
 import { serveVideo, videoCacheKey, type ServeVideoOptions, type VideoCache } from '../../../worker/video/serve-video.ts';
 
 const SIZE = 1000;
@@ -215,5 +216,59 @@ describe('GET /video/:cid through the edge cache', () => {
 		expect((await serveVideo(get(cid), env.VIDEOS, cid, options)).status).toBe(403);
 		await settle();
 		expect(await caches.default.match(videoCacheKey('http://localhost:8787', cid))).toBeUndefined();
+	});
+});
+
+describe('the edge cache and restriction agree', () => {
+	const host = (cache: VideoCache) => new R2VideoHost({ bucket: env.VIDEOS, publicUrl: 'http://localhost:8787', fetch, cache });
+
+	it('a fill that read the video before it was restricted, landing after the purge, is never served', async () => {
+		const { cid } = await storeVideo();
+		let release!: () => void;
+		const gate = new Promise<void>((resolve) => (release = resolve));
+		// A slow cache write: the fill has read the public object, its put lands late.
+		const slow: VideoCache = {
+			match: (request) => caches.default.match(request),
+			put: async (request, response) => {
+				const body = await response.arrayBuffer();
+				await gate;
+				await caches.default.put(request, new Response(body, response));
+			},
+			delete: (request) => caches.default.delete(request),
+		};
+		const { options, settle } = withCache(slow);
+		const first = await serveVideo(get(cid), env.VIDEOS, cid, options);
+		expect(first.status).toBe(200);
+		await first.arrayBuffer();
+		await new Promise((resolve) => setTimeout(resolve, 50)); // the fill is now waiting at the gate
+		await host(slow).setRestricted(cid, true);
+		release();
+		await settle();
+		const after = await serveVideo(get(cid), env.VIDEOS, cid, options);
+		expect(after.status).toBe(403);
+		const ranged = await serveVideo(get(cid, { range: 'bytes=0-9' }), env.VIDEOS, cid, options);
+		expect(ranged.status).toBe(403);
+	});
+
+	it('a video restricted without any purge of this cache (another data centre) is refused at once', async () => {
+		const { cid } = await storeVideo();
+		const { options, settle } = withCache();
+		await (await serveVideo(get(cid), env.VIDEOS, cid, options)).arrayBuffer();
+		await settle();
+		expect((await serveVideo(get(cid), env.VIDEOS, cid, options)).headers.get('x-dreamreel-cache')).toBe('hit');
+		await host({ match: async () => undefined, put: async () => undefined, delete: async () => false }).setRestricted(cid, true);
+		expect((await serveVideo(get(cid), env.VIDEOS, cid, options)).status).toBe(403);
+	});
+
+	it('a video made public again is served (and cached) afresh', async () => {
+		const { cid, bytes } = await storeVideo();
+		const { options, settle } = withCache();
+		await (await serveVideo(get(cid), env.VIDEOS, cid, options)).arrayBuffer();
+		await settle();
+		await host(caches.default).setRestricted(cid, true);
+		await host(caches.default).setRestricted(cid, false);
+		const again = await serveVideo(get(cid), env.VIDEOS, cid, options);
+		expect([again.status, again.headers.get('x-dreamreel-cache')]).toEqual([200, 'miss']);
+		expect(await bytesOf(again)).toEqual(bytes);
 	});
 });

@@ -56,6 +56,21 @@ describe('POST /webhooks/stream', () => {
 		expect(enqueued).toEqual([[cid]]);
 	});
 
+	it('acts on each delivery once: a replay within the window does not nudge again', async () => {
+		const { uid, payload } = await delivery();
+		const cid = 'bafkreiwebhookreplaywebhookreplaywebhookreplaywebhookrepl';
+		await env.DB.prepare(`INSERT OR REPLACE INTO videos (cid, host, ref, state, updated_at) VALUES (?1, 'stream', ?2, 'pending', ?3)`)
+			.bind(cid, uid, new Date().toISOString())
+			.run();
+		const enqueued: string[][] = [];
+		const ctx = { db: env.DB, mirror: () => ({ enqueue: async (cids: string[]) => void enqueued.push(cids) }) as never };
+		const direct = (request: Request) => streamWebhook(request, env, ctx).catch((error: unknown) => errorResponse(error, request));
+		const signature = await fake.signWebhook(payload, now());
+		expect((await post(payload, signature, direct)).status).toBe(204);
+		expect((await post(payload, signature, direct)).status).toBe(204);
+		expect(enqueued).toEqual([[cid]]);
+	});
+
 	it('answers 501 where Stream webhooks are not configured', async () => {
 		const { payload } = await delivery();
 		const unconfigured = { ...env, STREAM_WEBHOOK_SECRET: undefined };

@@ -2,6 +2,7 @@ import { AppBskyFeedGetFeedSkeleton } from '@atcute/bluesky';
 import type { ResourceUri } from '@atcute/lexicons/syntax';
 import { json, XRPCError } from '@atcute/xrpc-server';
 import { algorithms } from '../../../../feeds/skeleton.ts';
+import { own } from '../../../../own.ts';
 import type { Method } from '../../../method.ts';
 import { FEED_GENERATOR } from '../../../../nsid.ts';
 
@@ -13,7 +14,7 @@ export const getFeedSkeleton: Method = (router, app) =>
 	router.addQuery(AppBskyFeedGetFeedSkeleton, {
 		async handler({ params, request }) {
 			const [, , publisher, collection, rkey] = params.feed.split('/');
-			const algorithm = rkey && Object.hasOwn(algorithms, rkey) ? algorithms[rkey as keyof typeof algorithms] : undefined;
+			const algorithm = rkey ? own(algorithms, rkey) : undefined;
 			if (publisher !== app.config.feedPublisherDid || collection !== FEED_GENERATOR || !algorithm) {
 				throw new XRPCError({ status: 400, error: 'UnknownFeed', message: `unknown feed ${params.feed}` });
 			}
