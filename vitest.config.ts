@@ -16,6 +16,8 @@ export default defineConfig({
 								TEST_MIGRATIONS: await readD1Migrations('./worker/db/migrations'),
 								// The Stream fake's secret, so that its signed webhooks reach the route (the host stays R2).
 								STREAM_WEBHOOK_SECRET: 'stream-webhook-secret',
+								// An address the rate limit does not count (test/unit/security/public-reads.test.ts).
+								RATE_LIMIT_EXEMPT: '198.51.100.7',
 							},
 						},
 					}),

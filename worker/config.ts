@@ -14,6 +14,8 @@ const configSchema = z.object({
 	// The account whose repo holds the app.bsky.feed.generator records (see scripts/publish-feeds.ts).
 	FEED_PUBLISHER_DID: z.string().regex(/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/).optional(),
 	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(1000),
+	// Client addresses the per-address rate limit does not count (a trusted monitor; a local load test).
+	RATE_LIMIT_EXEMPT: z.string().default(''),
 });
 
 export interface Config {
@@ -29,6 +31,8 @@ export interface Config {
 	fanoutMaxFollowers: number;
 	/** Publisher of the feed-generator records; defaults to the service DID itself. */
 	feedPublisherDid: string;
+	/** Addresses the per-address rate limit does not count. */
+	rateLimitExempt: ReadonlySet<string>;
 	version: string;
 }
 
@@ -67,6 +71,7 @@ export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema
 		handleResolverUrl: vars.HANDLE_RESOLVER_URL || undefined,
 		fanoutMaxFollowers: vars.FANOUT_MAX_FOLLOWERS,
 		feedPublisherDid: vars.FEED_PUBLISHER_DID ?? serviceDid,
+		rateLimitExempt: new Set(vars.RATE_LIMIT_EXEMPT.split(',').map((address) => address.trim()).filter(Boolean)),
 		version: VERSION,
 	};
 }

@@ -55,11 +55,11 @@ routes.use(async (c, next) => {
 
 // Open to anyone: each client address gets a budget of requests (worker/rate-limit.ts).
 routes.use('/xrpc/*', async (c, next) => {
-	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS);
+	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS, isolate(c.env).app.config.rateLimitExempt);
 	await next();
 });
 routes.use('/video/*', async (c, next) => {
-	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS);
+	await limitClient(c.req.raw, c.env.CLIENT_REQUESTS, isolate(c.env).app.config.rateLimitExempt);
 	await next();
 });
 

@@ -110,6 +110,8 @@ async function main(): Promise<void> {
 		HANDLE_RESOLVER_URL: network.pdsUrl,
 		// Push to every follower, whatever BENCH_FOLLOWERS is: the fan-out runs measure what pushing costs.
 		FANOUT_MAX_FOLLOWERS: '1000000',
+		// The load comes from one address: the per-address rate limit must not count it.
+		RATE_LIMIT_EXEMPT: '127.0.0.1,::1',
 	};
 	const launch = (extra: Record<string, string> = {}) =>
 		startWorker({ port: PORTS.worker, persistTo, quiet: !process.env.DEBUG_WORKER, vars: { ...vars, ...extra } });

@@ -4,8 +4,7 @@
 // provider with zero latency. Prints jobs/s to ready, submit latency, and checks that no job was
 // lost or started twice. See bench/jobs/README.md.
 import { existsSync } from 'node:fs';
-import { Secp256k1Keypair } from '@atproto/crypto';
-import { selfSignedIdentity, startStack } from '../../test/network/harness.ts';
+import { createAccount, startStack } from '../../test/network/harness.ts';
 import { descendantCpuSeconds } from './cpu.node.ts';
 
 // Local state (the PDS's, and the worker's Durable Objects, D1 and R2) on tmpfs unless TMPDIR says
@@ -39,10 +38,16 @@ const stack = await startStack(ports, {
 	// The limits are not what is measured here: high enough that every job is accepted.
 	JOB_MAX_ACTIVE: String(N + PACED),
 	JOB_DAILY_QUOTA: String(2 * (N + PACED)),
+	JOB_HOST_DAILY_QUOTA: String(2 * (N + PACED)),
+	RATE_LIMIT_EXEMPT: '127.0.0.1,::1',
 });
 try {
-	const users: Awaited<ReturnType<typeof selfSignedIdentity>>[] = [];
-	for (let i = 0; i < USERS; i++) users.push(await selfSignedIdentity(stack, await Secp256k1Keypair.create()));
+	// Real accounts on the local PDS (generation is for accounts with an active repo), their tokens minted by it.
+	const users: { sign: (lxm: string) => Promise<string> }[] = [];
+	for (let i = 0; i < USERS; i++) {
+		const agent = await createAccount(stack.network.pdsUrl, `bench${Date.now().toString(36)}${i}`);
+		users.push({ sign: async (lxm) => (await agent.com.atproto.server.getServiceAuth({ aud: stack.serviceDid, lxm })).data.token });
+	}
 	const base = stack.worker.url;
 	const call = async (path: string, token: string, body?: unknown) => {
 		const response = await fetch(`${base}/xrpc/${path}`, {
