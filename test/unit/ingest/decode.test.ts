@@ -43,6 +43,16 @@ const like = {
 };
 
 describe('decodeFirehoseFrame', () => {
+	it('keeps a record key named __proto__ an own field: it never becomes the record\'s prototype', async () => {
+		const record = { ...(await clipRecord()), ...JSON.parse('{"__proto__": {"cameos": [], "hidden": "from JSON"}}') };
+		const bytes = await commitFrame({ seq: 7, did: DID, rev: '3mmoojp7vgo2h', ops: [{ action: 'create', collection: CLIP, rkey: '3mmoojp7etg2h', record }] });
+		const event = decodeFirehoseFrame(bytes, clipsOnly);
+		const decoded = (event as { ops: { record: Record<string, unknown> }[] }).ops[0]!.record;
+		expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+		expect(decoded.hidden).toBeUndefined();
+		expect(Object.hasOwn(decoded, '__proto__')).toBe(true);
+	});
+
 	it('decodes a #commit create into the JSON form of the record with its real CID', async () => {
 		const record = await clipRecord();
 		const bytes = await commitFrame({
