@@ -97,12 +97,12 @@ export class Mirror extends DurableObject<Env> {
 		}
 		if (attempts + 1 === MAX_ATTEMPTS) {
 			console.error(`mirroring ${cid} keeps failing, retrying slowly: ${outcome.reason}`);
+			// A ready copy stays ready (only its re-check failed); anything else is marked failed.
 			await this.#deps.db
-				.prepare(`UPDATE videos SET state = 'failed', reason = ?2, updated_at = ?3 WHERE cid = ?1 AND state != 'ready'`)
-				.bind(cid, outcome.reason, new Date().toISOString())
-				.run();
-			await this.#deps.db
-				.prepare(`INSERT OR IGNORE INTO videos (cid, host, state, reason, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)`)
+				.prepare(
+					`INSERT INTO videos (cid, host, state, reason, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)
+					 ON CONFLICT (cid) DO UPDATE SET state = 'failed', reason = excluded.reason, updated_at = excluded.updated_at WHERE state != 'ready'`,
+				)
 				.bind(cid, this.#deps.host.name, outcome.reason, new Date().toISOString())
 				.run();
 		}

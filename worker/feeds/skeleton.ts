@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
-import { authorsVideoShown, VISIBLE } from '../views/visibility.ts';
+import { VISIBLE, videoShown } from '../views/visibility.ts';
 import { candidatesQuery, toCandidate, type CandidateRow } from './candidates.ts';
 import type { FeedKey } from './catalog.ts';
 import { rank } from './ranking.ts';
@@ -29,7 +29,7 @@ export const algorithms: Record<FeedKey, Algorithm> = {
  * and to every other clip in which the author published the same video (the post carries its bytes).
  */
 const SHARED = `FROM crossposts x JOIN clips c ON c.did = x.did AND c.video_cid = x.video_cid JOIN actors a ON a.did = c.did`;
-const SHOWN = `${VISIBLE} AND ${authorsVideoShown('x.did', 'x.video_cid')}`;
+const SHOWN = `${VISIBLE} AND ${videoShown('x.video_cid', 'x.did')}`;
 
 /** Signed in: the people the requester follows. Anonymous: everyone (the public version). */
 async function following(db: D1Database, viewer: string | undefined, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
@@ -56,7 +56,7 @@ async function ranked(db: D1Database, where: string, limit: number, cursor: stri
 	if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });
 	// One candidate per clip, served as its newest cross-post.
 	const { results } = await db
-		.prepare(candidatesQuery({ from: SHARED, where: `AND ${authorsVideoShown('x.did', 'x.video_cid')} ${where}`, keep: 'MAX(x.uri) AS post' }))
+		.prepare(candidatesQuery({ from: SHARED, where: `AND ${videoShown('x.video_cid', 'x.did')} ${where}`, keep: 'MAX(x.uri) AS post' }))
 		.all<CandidateRow & { post: string }>();
 	const posts = new Map(results.map((row) => [row.uri, row.post]));
 	const order = rank(results.map(toCandidate), Date.now());

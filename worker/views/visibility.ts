@@ -101,16 +101,13 @@ export const visibleRemixCount = (c: string) =>
 	`(SELECT COUNT(DISTINCT r.did) FROM clips r JOIN actors ra ON ra.did = r.did WHERE r.parent_uri = ${c}.uri AND ${visibleAs('r', 'ra')})`;
 
 /**
- * Whether the video blob `cid` may be public on our video host: no clip using it is hidden. A clip
- * that shares the blob of a hidden one must not open its bytes up; the visible one still plays,
- * from its author's own PDS.
+ * Whether the video blob `cid` may be public on our video host: no clip using it (or, given `author`,
+ * none of that author's) is hidden. A clip that shares the blob of a hidden one must not open its
+ * bytes up; the visible one still plays, from its author's own PDS.
  */
-export const videoShown = (cid: string) =>
-	`NOT EXISTS (SELECT 1 FROM clips vc JOIN actors va ON va.did = vc.did WHERE vc.video_cid = ${cid} AND NOT (${visibleAs('vc', 'va')}))`;
-
-/** Whether none of `did`'s own clips using the video `cid` is hidden (for what shares their blob elsewhere). */
-export const authorsVideoShown = (did: string, cid: string) =>
-	`NOT EXISTS (SELECT 1 FROM clips vc JOIN actors va ON va.did = vc.did WHERE vc.did = ${did} AND vc.video_cid = ${cid} AND NOT (${visibleAs('vc', 'va')}))`;
+export const videoShown = (cid: string, author?: string) =>
+	`NOT EXISTS (SELECT 1 FROM clips vc JOIN actors va ON va.did = vc.did
+	  WHERE vc.video_cid = ${cid}${author ? ` AND vc.did = ${author}` : ''} AND NOT (${visibleAs('vc', 'va')}))`;
 
 /**
  * Why clip `c` is hidden, told to `person` (someone it features): the first rule it fails, or NULL
