@@ -2,7 +2,8 @@ import { DurableObject } from 'cloudflare:workers';
 import { NotFoundError, XRPCError } from '../worker/errors.ts';
 import { isTerminal, newSecret, outputKey, type Job, type JobSpec } from '../worker/jobs/job.ts';
 import { advance, finish } from '../worker/jobs/machine.ts';
-import { backoffMs } from '../worker/jobs/retry.ts';
+import { backoffMs } from '../worker/backoff.ts';
+import { STEP_BACKOFF } from '../worker/jobs/retry.ts';
 import { createJobRuntime, type JobRuntime } from '../worker/jobs/runtime.ts';
 import { providerOf, runStep } from '../worker/jobs/steps.ts';
 import { JobStore } from './job-store.ts';
@@ -182,7 +183,7 @@ export class GenerationJob extends DurableObject<Env> {
 		}
 		const attempts = failed ? next.attempts + 1 : 0;
 		if (next !== job || attempts !== job.attempts) this.#save(job, { ...next, attempts });
-		if (failed && attempts < MAX_CLEANUP_ATTEMPTS) await this.ctx.storage.setAlarm(Date.now() + backoffMs(attempts));
+		if (failed && attempts < MAX_CLEANUP_ATTEMPTS) await this.ctx.storage.setAlarm(Date.now() + backoffMs(attempts, STEP_BACKOFF));
 		else if (next.status === 'ready' && !next.expired && next.output) {
 			await this.ctx.storage.setAlarm(Date.now() + Math.max(0, retainedUntil - this.#runtime.now()));
 		} else {

@@ -3,19 +3,25 @@ import type { Mirror } from './Mirror.ts';
 import { migrate } from './migrate.ts';
 import { readConfig } from '../worker/config.ts';
 import { createIdentity } from '../worker/identity/index.ts';
-import { applyIsolatingPoison, serialApplier, type ApplyResult, type FeedChange } from '../worker/ingest/apply.ts';
+import { backoffMs } from '../worker/backoff.ts';
+import { applyIsolatingPoison, serialApplier, type ApplyResult, type FeedChange, type ProofRequest } from '../worker/ingest/apply.ts';
+import { signedCommits, unprovenSource, type Authenticator } from '../worker/ingest/authenticity.ts';
 import { FanoutQueue } from '../worker/feeds/fanout-queue.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
+import { prove, type Proven } from '../worker/ingest/proofs.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
+import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 
 /** Re-armed this often: an object holding only an outbound socket is otherwise evicted. */
 const HEARTBEAT_MS = 10_000;
 const BATCH_SIZE = 500;
 /** Past this many undecided events the socket is dropped and re-opened from the cursor later. */
 const MAX_QUEUE = 20_000;
-const MAX_BACKOFF_MS = 60_000;
-const MAX_ACCOUNT_ATTEMPTS = 8;
+const RECONNECT_BACKOFF = { baseMs: 1000, maxMs: 60_000 };
+/** Accounts to resolve and backfill, and proofs to fetch: each waits on someone else's PDS. */
+const ACCOUNT_WORK: QueuePolicy = { maxAttempts: 8, baseMs: 2000, maxMs: 3_600_000, slowRetryMs: 24 * 3_600_000 };
+const WORK_CONCURRENCY = 4;
 
 export interface IngesterStatus {
 	source: Source['kind'];
@@ -25,6 +31,8 @@ export interface IngesterStatus {
 	rejected: number;
 	stale: number;
 	pendingAccounts: number;
+	/** Grants and reactivations waiting for their proof from the owner's PDS. */
+	pendingProofs: number;
 	/** Timeline changes not yet pushed to followers. */
 	fanoutPending: number;
 	/** Timeline changes set aside after failing too often (kept in the object for operators). */
@@ -32,12 +40,7 @@ export interface IngesterStatus {
 	lastError: string | null;
 }
 
-interface PendingAccount extends Record<string, SqlStorageValue> {
-	did: string;
-	backfill: number;
-	attempts: number;
-	generation: number;
-}
+type AccountWork = { backfill: boolean };
 
 /** Numbered: append, never edit (see ./migrate.ts). */
 const SCHEMA = [
@@ -58,6 +61,17 @@ const SCHEMA = [
 	`CREATE INDEX fanout_by_key ON fanout (key, id)`,
 	`CREATE INDEX fanout_by_due ON fanout (next_at, id)`,
 	`CREATE TABLE fanout_failed (id INTEGER PRIMARY KEY, change TEXT NOT NULL, error TEXT NOT NULL, failed_at INTEGER NOT NULL)`,
+	// One work queue (worker/work-queue.ts) takes over the three tables above, with what they held.
+	...WORK_QUEUE_SCHEMA,
+	`INSERT INTO work (queue, key, payload, attempts, next_at, progress, last_error)
+	   SELECT 'fanout', key, change, attempts, next_at, after, last_error FROM fanout ORDER BY id`,
+	`INSERT INTO work (queue, key, payload, attempts, next_at, last_error, set_aside)
+	   SELECT 'fanout', '', change, 0, 0, error, 1 FROM fanout_failed`,
+	`INSERT INTO work (queue, key, payload, attempts, next_at)
+	   SELECT 'accounts', did, json_object('backfill', json(CASE backfill WHEN 1 THEN 'true' ELSE 'false' END)), attempts, next_at FROM pending`,
+	`DROP TABLE fanout`,
+	`DROP TABLE fanout_failed`,
+	`DROP TABLE pending`,
 ];
 
 /**
@@ -70,10 +84,13 @@ export class Ingester extends DurableObject<Env> {
 	readonly #sync: ActorSync;
 	readonly #fanout: FanoutQueue;
 	readonly #mirror: () => DurableObjectStub<Mirror>;
+	readonly #authenticate: Authenticator;
+	readonly #accounts: WorkQueue<AccountWork>;
+	readonly #proofs: WorkQueue<ProofRequest>;
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
 	#draining = false;
-	#syncingAccounts = false;
+	#working = false;
 	#failures = 0;
 	#reconnectAt = 0;
 
@@ -86,6 +103,9 @@ export class Ingester extends DurableObject<Env> {
 		const timeline = (viewer: string) => env.TIMELINE.getByName(viewer);
 		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: env.DB, timeline, maxFollowers: config.fanoutMaxFollowers });
 		this.#mirror = () => env.MIRROR.getByName('videos');
+		this.#authenticate = this.#source.kind === 'jetstream' ? unprovenSource : signedCommits(identity.dids, this.#source.pdsUrl);
+		this.#accounts = new WorkQueue(ctx.storage.sql, 'accounts', ACCOUNT_WORK);
+		this.#proofs = new WorkQueue(ctx.storage.sql, 'proofs', ACCOUNT_WORK);
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
 	}
 
@@ -100,7 +120,7 @@ export class Ingester extends DurableObject<Env> {
 	async discover(did: string): Promise<void> {
 		await this.#sync.db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) VALUES (?1, ?2)').bind(did, new Date().toISOString()).run();
 		this.#queueAccount(did, true);
-		void this.#syncAccounts();
+		void this.#work();
 	}
 
 	status(): IngesterStatus {
@@ -112,7 +132,8 @@ export class Ingester extends DurableObject<Env> {
 			applied: this.#get<number>('applied') ?? 0,
 			rejected: this.#get<number>('rejected') ?? 0,
 			stale: this.#get<number>('stale') ?? 0,
-			pendingAccounts: this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n,
+			pendingAccounts: this.#accounts.counts().pending,
+			pendingProofs: this.#proofs.counts().pending,
 			fanoutPending: fanout.pending,
 			fanoutFailed: fanout.failed,
 			lastError: this.#get<string>('lastError') ?? null,
@@ -122,7 +143,7 @@ export class Ingester extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
-		void this.#syncAccounts();
+		void this.#work();
 		void this.#fanout.drain();
 	}
 
@@ -140,8 +161,7 @@ export class Ingester extends DurableObject<Env> {
 		if (this.#socket !== socket) return;
 		this.#socket = undefined;
 		this.#failures++;
-		const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.#failures) * (0.5 + Math.random() / 2);
-		this.#reconnectAt = Date.now() + backoff;
+		this.#reconnectAt = Date.now() + backoffMs(this.#failures, RECONNECT_BACKOFF);
 		this.#set('lastError', `${new Date().toISOString()} ${reason}`);
 		try {
 			socket.close();
@@ -177,7 +197,7 @@ export class Ingester extends DurableObject<Env> {
 		try {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
-				const result = await applyIsolatingPoison(this.#sync.apply, batch);
+				const result = await applyIsolatingPoison((events) => this.#sync.apply(events, { authenticate: this.#authenticate }), batch);
 				await this.#record(result, batch.at(-1)!.cursor);
 				this.#queue.splice(0, batch.length);
 			}
@@ -205,9 +225,10 @@ export class Ingester extends DurableObject<Env> {
 			this.#add('stale', result.stale);
 			for (const did of result.discovered) this.#queueAccount(did, true);
 			for (const did of result.refresh) this.#queueAccount(did, false);
+			for (const request of result.proofs) this.#proofs.add(request.kind === 'record' ? request.uri : request.did, request, { coalesce: () => request });
 			this.#queueFeedChanges(result.feed);
 		});
-		if (result.discovered.length + result.refresh.length > 0) void this.#syncAccounts();
+		if (result.discovered.length + result.refresh.length + result.proofs.length > 0) void this.#work();
 	}
 
 	/** Into the mirror's own durable queue; a failure is thrown, so the work is not marked done. */
@@ -223,54 +244,47 @@ export class Ingester extends DurableObject<Env> {
 	}
 
 	#queueAccount(did: string, backfill: boolean): void {
-		this.ctx.storage.sql.exec(
-			`INSERT INTO pending (did, backfill, next_at) VALUES (?1, ?2, ?3)
-			 ON CONFLICT DO UPDATE SET backfill = MAX(backfill, ?2), next_at = MIN(next_at, ?3), generation = generation + 1`,
-			did,
-			backfill ? 1 : 0,
-			Date.now(),
-		);
+		this.#accounts.add(did, { backfill }, { coalesce: (old) => ({ backfill: old.backfill || backfill }) });
 	}
 
-	/** Resolves and backfills pending accounts off the stream's path, a few at a time, retrying with backoff. */
-	async #syncAccounts(): Promise<void> {
-		if (this.#syncingAccounts) return;
-		this.#syncingAccounts = true;
+	/** Accounts and proofs, off the stream's path, a few at a time; failures back off on the queue. */
+	async #work(): Promise<void> {
+		if (this.#working) return;
+		this.#working = true;
 		try {
 			for (;;) {
-				const due = this.ctx.storage.sql
-					.exec<PendingAccount>(
-						'SELECT did, backfill, attempts, generation FROM pending WHERE next_at <= ? ORDER BY next_at LIMIT 4',
-						Date.now(),
-					)
-					.toArray();
-				if (due.length === 0) return;
-				await Promise.all(due.map((account) => this.#syncAccount(account)));
+				const accounts = this.#accounts.due(WORK_CONCURRENCY);
+				const proofs = this.#proofs.due(WORK_CONCURRENCY);
+				if (accounts.length + proofs.length === 0) return;
+				await Promise.all([
+					...accounts.map((item) => this.#attempt(this.#accounts, item, () => this.#syncAccount(item.key, item.payload))),
+					...proofs.map((item) => this.#attempt(this.#proofs, item, () => prove(this.#sync, item.payload))),
+				]);
 			}
 		} finally {
-			this.#syncingAccounts = false;
+			this.#working = false;
 		}
 	}
 
-	async #syncAccount({ did, backfill, attempts, generation }: PendingAccount): Promise<void> {
+	/** One item; what it found is handed on before it is marked done, so a crash repeats rather than loses it. */
+	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, run: () => Promise<Proven | undefined>): Promise<void> {
 		try {
-			if (backfill) {
-				const found = await backfillRepo(this.#sync, did);
+			const found = await run();
+			if (found) {
 				await this.#handOffVideos(found);
 				this.#queueFeedChanges(found.feed);
-			} else {
-				await refreshActor(this.#sync, did);
 			}
-			this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ? AND generation = ?', did, generation);
+			queue.done(item);
 		} catch (error) {
-			console.warn(`syncing ${did} failed (attempt ${attempts + 1}):`, String(error));
-			if (attempts + 1 >= MAX_ACCOUNT_ATTEMPTS) {
-				this.ctx.storage.sql.exec('DELETE FROM pending WHERE did = ?', did);
-				return;
-			}
-			const retryAt = Date.now() + Math.min(3_600_000, 2000 * 4 ** attempts);
-			this.ctx.storage.sql.exec('UPDATE pending SET attempts = attempts + 1, next_at = ? WHERE did = ?', retryAt, did);
+			console.warn(`${item.key} failed (attempt ${item.attempts + 1}):`, String(error));
+			queue.failed(item, String(error));
 		}
+	}
+
+	async #syncAccount(did: string, { backfill }: AccountWork): Promise<Proven | undefined> {
+		if (backfill) return backfillRepo(this.#sync, did);
+		await refreshActor(this.#sync, did);
+		return undefined;
 	}
 
 	#get<T extends SqlStorageValue>(key: string): T | undefined {

@@ -3,10 +3,11 @@ import { readConfig } from '../worker/config.ts';
 import { mirrorVideo, SLOW_RETRY_MS, type MirrorDeps } from '../worker/mirror/mirror-video.ts';
 import { videoHostOf } from '../worker/video/index.ts';
 import { MAX_CHAIN } from '../worker/views/visibility.ts';
+import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 import { migrate } from './migrate.ts';
 
-/** After this many attempts a copy is marked failed (and still retried, slowly). */
-const MAX_ATTEMPTS = 10;
+/** After 10 attempts a copy is marked failed, and still retried, slowly: a PDS or the host may mend. */
+const POLICY: QueuePolicy = { maxAttempts: 10, baseMs: 1000, maxMs: SLOW_RETRY_MS, slowRetryMs: SLOW_RETRY_MS };
 const CONCURRENCY = 4;
 /** Clips indexed while a hand-off to this object was lost are found by this sweep. */
 const SWEEP_MS = 5 * 60_000;
@@ -14,15 +15,20 @@ const SWEEP_MS = 5 * 60_000;
 const SCHEMA = [
 	// IF NOT EXISTS: objects made before the schema was numbered already have it.
 	`CREATE TABLE IF NOT EXISTS tasks (cid TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, reason TEXT)`,
+	// The one work queue (worker/work-queue.ts) takes over, with what was waiting.
+	...WORK_QUEUE_SCHEMA,
+	`INSERT INTO work (queue, key, payload, attempts, next_at, last_error) SELECT 'videos', cid, json_quote(cid), attempts, next_at, reason FROM tasks`,
+	`DROP TABLE tasks`,
 ];
 
 /**
  * Copies clips' videos from their authors' PDSes to the video host (R2 or Stream), and re-applies
- * whether each copy may be public when consent or an account changes. A durable queue driven by
- * alarms: every task is retried with backoff until it is done or has failed for good.
+ * whether each copy may be public when consent or an account changes. Its durable work queue is
+ * driven by alarms: every copy is retried with backoff until it is done, however long that takes.
  */
 export class Mirror extends DurableObject<Env> {
 	readonly #deps: MirrorDeps;
+	readonly #videos: WorkQueue<string>;
 	#running = false;
 
 	constructor(ctx: DurableObjectState, env: Env) {
@@ -30,15 +36,13 @@ export class Mirror extends DurableObject<Env> {
 		const config = readConfig(env);
 		this.#deps = { db: env.DB, host: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch) };
 		migrate(ctx.storage.sql, SCHEMA);
+		this.#videos = new WorkQueue(ctx.storage.sql, 'videos', POLICY);
 	}
 
 	/** New videos to copy, or videos whose clips' visibility may have changed. */
 	async enqueue(cids: string[]): Promise<void> {
-		const now = Date.now();
-		for (const cid of new Set(cids)) {
-			this.ctx.storage.sql.exec('INSERT INTO tasks (cid, next_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET next_at = MIN(next_at, ?)', cid, now, now);
-		}
-		await this.ctx.storage.setAlarm(now);
+		for (const cid of new Set(cids)) this.#videos.add(cid, cid, { coalesce: () => cid });
+		await this.ctx.storage.setAlarm(Date.now());
 	}
 
 	/**
@@ -63,7 +67,8 @@ export class Mirror extends DurableObject<Env> {
 	}
 
 	pending(): number {
-		return this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM tasks').one().n;
+		const { pending, setAside } = this.#videos.counts();
+		return pending + setAside;
 	}
 
 	override async alarm(): Promise<void> {
@@ -72,16 +77,13 @@ export class Mirror extends DurableObject<Env> {
 		try {
 			await this.#sweep();
 			for (;;) {
-				const due = this.ctx.storage.sql
-					.exec<{ cid: string; attempts: number }>('SELECT cid, attempts FROM tasks WHERE next_at <= ? ORDER BY next_at LIMIT ?', Date.now(), CONCURRENCY)
-					.toArray();
+				const due = this.#videos.due(CONCURRENCY);
 				if (due.length === 0) break;
-				await Promise.all(due.map((task) => this.#run(task.cid, task.attempts)));
+				await Promise.all(due.map((item) => this.#run(item)));
 			}
 		} finally {
 			this.#running = false;
-			const next = this.ctx.storage.sql.exec<{ at: number | null }>('SELECT MIN(next_at) AS at FROM tasks').one().at;
-			await this.ctx.storage.setAlarm(Math.min(next ?? Infinity, Date.now() + SWEEP_MS));
+			await this.ctx.storage.setAlarm(Math.min(this.#videos.nextDueAt() ?? Infinity, Date.now() + SWEEP_MS));
 		}
 	}
 
@@ -89,25 +91,20 @@ export class Mirror extends DurableObject<Env> {
 	 * One attempt. A copy that keeps failing is marked failed (playback then offers the author's PDS)
 	 * but never dropped: it is tried again on a slow schedule, as a PDS or the host may mend.
 	 */
-	async #run(cid: string, attempts: number): Promise<void> {
+	async #run(item: WorkItem<string>): Promise<void> {
+		const cid = item.payload;
 		const outcome = await mirrorVideo(this.#deps, cid).catch((error: unknown) => ({ done: false as const, retryInMs: 0, reason: String(error) }));
-		if (outcome.done) {
-			this.ctx.storage.sql.exec('DELETE FROM tasks WHERE cid = ?', cid);
-			return;
-		}
-		if (attempts + 1 === MAX_ATTEMPTS) {
-			console.error(`mirroring ${cid} keeps failing, retrying slowly: ${outcome.reason}`);
-			// A ready copy stays ready (only its re-check failed); anything else is marked failed.
-			await this.#deps.db
-				.prepare(
-					`INSERT INTO videos (cid, host, state, reason, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)
-					 ON CONFLICT (cid) DO UPDATE SET state = 'failed', reason = excluded.reason, updated_at = excluded.updated_at WHERE state != 'ready'`,
-				)
-				.bind(cid, this.#deps.host.name, outcome.reason, new Date().toISOString())
-				.run();
-		}
-		const backoff = Math.max(outcome.retryInMs, Math.min(SLOW_RETRY_MS, 1000 * 2 ** attempts));
-		this.ctx.storage.sql.exec('UPDATE tasks SET attempts = attempts + 1, next_at = ?, reason = ? WHERE cid = ?', Date.now() + backoff, outcome.reason, cid);
+		if (outcome.done) return this.#videos.done(item);
+		if (!this.#videos.failed(item, outcome.reason, outcome.retryInMs)) return;
+		console.error(`mirroring ${cid} keeps failing, retrying slowly: ${outcome.reason}`);
+		// A ready copy stays ready (only its re-check failed); anything else is marked failed.
+		await this.#deps.db
+			.prepare(
+				`INSERT INTO videos (cid, host, state, reason, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)
+				 ON CONFLICT (cid) DO UPDATE SET state = 'failed', reason = excluded.reason, updated_at = excluded.updated_at WHERE state != 'ready'`,
+			)
+			.bind(cid, this.#deps.host.name, outcome.reason, new Date().toISOString())
+			.run();
 	}
 
 	/** Clips whose video has no row at all: a hand-off from the ingester that never arrived. */
@@ -115,8 +112,6 @@ export class Mirror extends DurableObject<Env> {
 		const { results } = await this.#deps.db
 			.prepare('SELECT DISTINCT c.video_cid AS cid FROM clips c LEFT JOIN videos v ON v.cid = c.video_cid WHERE v.cid IS NULL LIMIT 500')
 			.all<{ cid: string }>();
-		for (const { cid } of results) {
-			this.ctx.storage.sql.exec('INSERT OR IGNORE INTO tasks (cid, next_at) VALUES (?, ?)', cid, Date.now());
-		}
+		for (const { cid } of results) this.#videos.add(cid, cid, { coalesce: (waiting) => waiting });
 	}
 }

@@ -7,7 +7,7 @@ const configSchema = z.object({
 	// Production unless a local environment says otherwise (wrangler.toml's [env.dev]).
 	DEPLOYMENT: z.enum(['production', 'development']).default('production'),
 	PUBLIC_URL: z.url({ error: 'must be the public origin of this deployment, e.g. https://dreamreel.example' }),
-	FIREHOSE_URL: z.string().regex(/^(jetstream\+)?wss?:\/\//, 'must be ws(s):// or jetstream+ws(s)://'),
+	FIREHOSE_URL: z.string().regex(/^((jetstream|relay)\+)?wss?:\/\//, 'must be ws(s):// (a PDS), relay+ws(s):// or jetstream+ws(s)://'),
 	PLC_URL: z.url(),
 	ALLOW_LOOPBACK_FETCH: flag.default(false),
 	HANDLE_RESOLVER_URL: z.union([z.url(), z.literal('')]).default(''),
@@ -79,7 +79,7 @@ export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema
 function productionProblems(vars: z.output<typeof configSchema>): string[] {
 	const problems: string[] = [];
 	const local = (url: string) => {
-		const host = new URL(url.replace(/^jetstream\+/, '')).hostname;
+		const host = new URL(url.replace(/^(jetstream|relay)\+/, '')).hostname;
 		return classifyHost(host) !== 'public';
 	};
 	const publicUrl = new URL(vars.PUBLIC_URL);

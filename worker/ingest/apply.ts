@@ -1,5 +1,6 @@
 import type { ActorResolver } from '@atcute/identity-resolver';
-import type { NetworkEvent, RecordOp } from './events.ts';
+import { trustedSource, type Authenticator, type Verdict } from './authenticity.ts';
+import type { CommitEvent, NetworkEvent, RecordOp } from './events.ts';
 import { indexStatements, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
@@ -24,14 +25,19 @@ export interface ApplyResult {
 	people: string[];
 	/** Clips created, changed or deleted: their videos, and their remixes' down the chain, may change visibility. */
 	clips: string[];
+	/** Grants that arrived without proof: held back until the owner's PDS proves them (proofs.ts). */
+	proofs: ProofRequest[];
 }
+
+/** A record to fetch with its proof from its repo's PDS, or an account whose reactivation to confirm there. */
+export type ProofRequest = { kind: 'record'; uri: string; cid: string } | { kind: 'account'; did: string };
 
 export type FeedChange =
 	| { kind: 'post'; uri: string; author: string; sortAt: string }
 	| { kind: 'unpost'; uri: string; author: string }
 	| { kind: 'follow' | 'unfollow'; follower: string; subject: string };
 
-type Op = RecordOp & { did: string; rev: string; collection: IndexedCollection };
+type Op = RecordOp & { did: string; rev: string; collection: IndexedCollection; event: CommitEvent };
 
 export interface ApplyOptions {
 	/**
@@ -41,6 +47,11 @@ export interface ApplyOptions {
 	discoverFollowed?: boolean;
 	/** Resolves handles that records name in references and the index does not know. */
 	actors?: ActorResolver;
+	/**
+	 * Judges each commit the index would act on. By default commits are trusted: they were read from
+	 * the repo's own PDS (backfill, proofs). Streams pass theirs (worker/ingest/authenticity.ts).
+	 */
+	authenticate?: Authenticator;
 	now?: Date;
 }
 
@@ -52,18 +63,19 @@ export interface ApplyOptions {
 export async function applyEvents(
 	db: D1Database,
 	events: NetworkEvent[],
-	{ discoverFollowed = true, actors, now = new Date() }: ApplyOptions = {},
+	{ discoverFollowed = true, actors, authenticate = trustedSource, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
 	const result = emptyResult();
 	const ops = events.flatMap((event) =>
 		event.kind === 'commit'
-			? event.ops.flatMap((op): Op[] => (isIndexed(op.collection) ? [{ ...op, collection: op.collection, did: event.did, rev: event.rev }] : []))
+			? event.ops.flatMap((op): Op[] => (isIndexed(op.collection) ? [{ ...op, collection: op.collection, did: event.did, rev: event.rev, event }] : []))
 			: [],
 	);
 	const changes = await validated(db, ops, actors);
 	// Remixes bring in the authors of what they remix: a chain is shown only once it is whole.
 	const named = changes.flatMap(({ write }) => (write.collection === REMIX && write.record ? referencedAuthors(write.collection, write.record) : []));
 	const { revs, known, unfollowed } = await lookups(db, changes, events, named);
+	const verdicts = await judged(changes.filter((change) => !change.irrelevant && involvesDreamreel(change.op, change.write, known)), authenticate);
 	const indexedAt = now.toISOString();
 	const statements: D1PreparedStatement[] = [];
 	const written = new Map<string, [uri: string, rev: string, deleted: 0 | 1]>();
@@ -82,7 +94,13 @@ export async function applyEvents(
 		if (write.collection === REMIX) referencedAuthors(write.collection, write.record).forEach(discover);
 	};
 
-	for (const { op, write, rejected, irrelevant } of changes) {
+	for (const change of changes) {
+		const { op, rejected, irrelevant } = change;
+		const verdict = verdicts.get(op.event);
+		if (verdict && 'failure' in verdict) continue;
+		// An unproven grant counts as no grant until its proof arrives: the narrowest reading, at once.
+		const held = verdict?.proven === false && op.action !== 'delete' && isGrant(change.write);
+		const write: IndexWrite = held ? { ...change.write, record: null } : change.write;
 		const stored = revs.get(op.uri);
 		if (stored !== undefined && stored >= op.rev) {
 			result.stale++;
@@ -93,6 +111,13 @@ export async function applyEvents(
 			continue;
 		}
 		if (irrelevant || !involvesDreamreel(op, write, known)) continue;
+		if (held) {
+			// Its revision is not recorded, so the proven record still counts as new when it comes.
+			statements.push(...indexStatements(db, write, indexedAt));
+			noteVisibility(result, write);
+			result.proofs.push({ kind: 'record', uri: op.uri, cid: op.cid });
+			continue;
+		}
 		revs.set(op.uri, op.rev);
 		written.set(op.uri, [op.uri, op.rev, op.action === 'delete' ? 1 : 0]);
 		// A rejected record drops what the index had: the repo no longer holds a valid version.
@@ -125,7 +150,10 @@ export async function applyEvents(
 				.bind(rows([...written.values()])),
 		);
 	}
-	for (const event of events) {
+	const refused = [...verdicts].flatMap(([event, verdict]): NetworkEvent[] =>
+		'failure' in verdict ? [{ kind: 'rejected', cursor: event.cursor, did: event.did, reason: `not authentic: ${verdict.failure}` }] : [],
+	);
+	for (const event of [...events, ...refused]) {
 		if (event.kind === 'rejected') {
 			console.warn(`rejected event at ${event.cursor}: ${event.reason}`);
 			result.rejected++;
@@ -136,9 +164,9 @@ export async function applyEvents(
 			);
 		} else if (event.kind === 'account') {
 			result.people.push(event.did);
-			statements.push(
-				db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null),
-			);
+			// A stream's word suffices to hide an account, not to bring one back: its PDS is asked first.
+			if (event.active) result.proofs.push({ kind: 'account', did: event.did });
+			else statements.push(db.prepare('UPDATE actors SET active = 0, status = ?2 WHERE did = ?1').bind(event.did, event.status ?? null));
 		} else if (event.kind === 'identity' || event.kind === 'sync') {
 			// A changed identity may be a rotated key: the shared DID cache forgets the old document at once
 			// (each isolate's one-minute memory of it still runs out on its own).
@@ -188,11 +216,24 @@ function mergeResults(results: ApplyResult[]): ApplyResult {
 		merged.videos.push(...result.videos);
 		merged.people.push(...result.people);
 		merged.clips.push(...result.clips);
+		merged.proofs.push(...result.proofs);
 	}
 	return merged;
 }
 
-const emptyResult = (): ApplyResult => ({ applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [], clips: [] });
+const emptyResult = (): ApplyResult => ({ applied: 0, rejected: 0, stale: 0, discovered: [], refresh: [], feed: [], videos: [], people: [], clips: [], proofs: [] });
+
+/** Every commit that carries a change the index would act on, judged once. */
+async function judged(changes: Change[], authenticate: Authenticator): Promise<Map<CommitEvent, Verdict>> {
+	const events = [...new Set(changes.map((change) => change.op.event))];
+	const verdicts = await Promise.all(events.map(authenticate));
+	return new Map(events.map((event, i) => [event, verdicts[i]!]));
+}
+
+/** A record that widens what may be shown: consent given (or widened). */
+function isGrant(write: IndexWrite): boolean {
+	return write.collection === CONSENT && write.record !== null;
+}
 
 interface Change {
 	op: Op;

@@ -7,7 +7,7 @@ import { fromUint8Array } from '@atcute/car';
 import { BytesWrapper, CidLinkWrapper, decode, decodeFirst } from '@atcute/cbor';
 import { isDid, isNsid, isRecordKey } from '@atcute/lexicons/syntax';
 
-import type { CollectionFilter, NetworkEvent, RecordOp } from './events.ts';
+import type { CollectionFilter, CommitEvent, NetworkEvent, RecordOp } from './events.ts';
 
 /** An `op: -1` frame: the server reports an error (`FutureCursor`, `ConsumerTooSlow`) and closes. */
 export type FirehoseError = { kind: 'error'; error: string; message?: string };
@@ -118,7 +118,12 @@ function decodeCommit(body: Obj, wanted: CollectionFilter): NetworkEvent {
 		// Other actions are skipped: the lexicon lists them as known values, not a closed enum.
 	}
 	if (pending.length > 0) readRecords(body.blocks, pending);
-	return { kind: 'commit', cursor: seq(body), did: repo, rev: str(body, 'rev'), ops };
+	const event: CommitEvent = { kind: 'commit', cursor: seq(body), did: repo, rev: str(body, 'rev'), ops };
+	// Kept only for commits that matter here: most of a relay's commits are dropped unread.
+	if (ops.length > 0 && body.commit instanceof CidLinkWrapper && body.blocks instanceof BytesWrapper) {
+		event.proof = { commit: body.commit.$link, blocks: body.blocks.buf };
+	}
+	return event;
 }
 
 /** Finds each pending op's block in the commit's CAR slice and decodes it to the JSON form. */

@@ -4,7 +4,6 @@ import { decodeJetstreamMessage, JetstreamMessageError, jetstreamUrl } from './j
 import { isIndexed } from './records.ts';
 import { CLIP, FOLLOW, POST, PROFILE } from '../nsid.ts';
 
-/** What a network stream hands the ingester per message. */
 /**
  * What one frame gave: events; a failure of the source itself (`fatal`: reconnect); or a frame that
  * could not be decoded (`rejected`: kept with its reason and skipped, never a reason to reconnect).
@@ -14,6 +13,8 @@ export type Decoded = { events: NetworkEvent[] } | { fatal: string } | { rejecte
 /** A network stream: where to connect for a cursor, and how to read its messages. */
 export interface Source {
 	kind: 'firehose' | 'jetstream';
+	/** A firehose read straight from a PDS speaks only for the repos hosted there: that PDS's URL. */
+	pdsUrl?: string;
 	url(cursor: number | undefined): string;
 	decode(data: ArrayBuffer | string): Decoded;
 }
@@ -23,7 +24,10 @@ const WANTED_COLLECTIONS = [`${CLIP.slice(0, CLIP.lastIndexOf('.'))}.*`, FOLLOW,
 /** Jetstream cursors are per instance; rewinding a few seconds covers the gap, idempotency the overlap. */
 const JETSTREAM_REWIND_US = 5_000_000;
 
-/** `jetstream+wss://host` selects Jetstream; any other ws(s) URL is a PDS or relay firehose. */
+/**
+ * `jetstream+wss://host` selects Jetstream; `relay+wss://host` a relay's firehose (any repo, each commit
+ * verified); any other ws(s) URL is one PDS's firehose (only the repos it hosts, each commit verified).
+ */
 export function sourceFor(streamUrl: string): Source {
 	if (streamUrl.startsWith('jetstream+')) {
 		const base = streamUrl.slice('jetstream+'.length);
@@ -41,10 +45,13 @@ export function sourceFor(streamUrl: string): Source {
 			},
 		};
 	}
+	const relay = streamUrl.startsWith('relay+');
+	const base = (relay ? streamUrl.slice('relay+'.length) : streamUrl).replace(/\/$/, '');
 	return {
 		kind: 'firehose',
+		...(relay ? {} : { pdsUrl: base.replace(/^ws/, 'http') }),
 		// A new index replays the whole stream the PDS or relay still holds.
-		url: (cursor) => `${streamUrl.replace(/\/$/, '')}/xrpc/com.atproto.sync.subscribeRepos?cursor=${cursor ?? 0}`,
+		url: (cursor) => `${base}/xrpc/com.atproto.sync.subscribeRepos?cursor=${cursor ?? 0}`,
 		decode: (data) => {
 			if (typeof data === 'string') return { rejected: 'text frame on a binary stream' };
 			try {

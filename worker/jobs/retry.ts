@@ -1,3 +1,4 @@
+import { backoffMs, type BackoffPolicy } from '../backoff.ts';
 import { ProviderError, RateLimited } from '../providers/errors.ts';
 import { VideoHostError } from '../video/host.ts';
 
@@ -14,8 +15,7 @@ export class JobError extends Error {
 
 /** Tries of one step before the job fails; rate limits wait as long as they are told, up to the deadline. */
 export const MAX_ATTEMPTS = 6;
-const BASE_DELAY_MS = 1000;
-const MAX_DELAY_MS = 60_000;
+export const STEP_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 60_000 };
 
 export type Verdict = { retryInMs: number } | { fail: string };
 
@@ -29,11 +29,5 @@ export function verdictFor(error: unknown, attempts: number, random: () => numbe
 	const reason = error instanceof Error ? error.message : String(error);
 	if (!retryable) return { fail: reason };
 	if (attempts + 1 >= MAX_ATTEMPTS) return { fail: `gave up after ${attempts + 1} tries: ${reason}` };
-	return { retryInMs: backoffMs(attempts, random) };
-}
-
-/** Exponential with ±20 % jitter, so many jobs failing together do not retry in step. */
-export function backoffMs(attempts: number, random: () => number = Math.random): number {
-	const base = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempts);
-	return Math.round(base * (0.8 + 0.4 * random()));
+	return { retryInMs: backoffMs(attempts, STEP_BACKOFF, random) };
 }

@@ -79,9 +79,12 @@ describe('decodeFirehoseFrame', () => {
 					record,
 				},
 			],
+			// What verification needs (worker/ingest/verify-commit.ts): the commit and its CAR slice.
+			proof: { commit: expect.stringMatching(/^bafyrei/), blocks: expect.any(Uint8Array) },
 		});
 		// Plain JSON data all the way down: no CID/bytes wrapper objects survive in the record.
-		expect(JSON.parse(JSON.stringify(event))).toStrictEqual(event);
+		const { ops } = event as { ops: unknown[] };
+		expect(JSON.parse(JSON.stringify(ops))).toStrictEqual(ops);
 	});
 
 	it('decodes update and delete ops; deletes carry no record', async () => {

@@ -3,7 +3,8 @@ import type { Job } from '../../../worker/jobs/job.ts';
 import { jobIdFor } from '../../../worker/jobs/job.ts';
 import { advance, renderProgress } from '../../../worker/jobs/machine.ts';
 import { derivedPrompt, planFor } from '../../../worker/jobs/plan.ts';
-import { backoffMs, JobError, MAX_ATTEMPTS, verdictFor } from '../../../worker/jobs/retry.ts';
+import { backoffMs } from '../../../worker/backoff.ts';
+import { JobError, MAX_ATTEMPTS, STEP_BACKOFF, verdictFor } from '../../../worker/jobs/retry.ts';
 import { ProviderError, RateLimited } from '../../../worker/providers/index.ts';
 
 const job: Job = {
@@ -27,10 +28,10 @@ describe('retries', () => {
 	});
 
 	it('back off exponentially with jitter, then give up', () => {
-		expect(backoffMs(0, () => 0.5)).toBe(1000);
-		expect(backoffMs(3, () => 0.5)).toBe(8000);
-		expect(backoffMs(20, () => 0.5)).toBe(60_000);
-		expect(backoffMs(1, () => 0)).toBe(1600);
+		expect(backoffMs(0, STEP_BACKOFF, () => 0.5)).toBe(1000);
+		expect(backoffMs(3, STEP_BACKOFF, () => 0.5)).toBe(8000);
+		expect(backoffMs(20, STEP_BACKOFF, () => 0.5)).toBe(60_000);
+		expect(backoffMs(1, STEP_BACKOFF, () => 0)).toBe(1600);
 		expect(verdictFor(new ProviderError('fal', 'HTTP 503', true, 503), MAX_ATTEMPTS - 1)).toEqual({ fail: 'gave up after 6 tries: fal: HTTP 503' });
 	});
 

@@ -1,0 +1,142 @@
+import { Secp256k1PrivateKeyExportable } from '@atcute/crypto';
+import type { DidDocument } from '@atcute/identity';
+import type { DidDocumentResolver } from '@atcute/identity-resolver';
+import { env } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { commitFrame, fixtureDidDocument, fixtureKey, type CommitFrameInput } from '../../fixtures/frames.ts';
+import { applyEvents } from '../../../worker/ingest/apply.ts';
+import { signedCommits, signingKey, unprovenSource } from '../../../worker/ingest/authenticity.ts';
+import type { CommitEvent } from '../../../worker/ingest/events.ts';
+import { decodeFirehoseFrame } from '../../../worker/ingest/firehose.ts';
+import { commitFailure } from '../../../worker/ingest/verify-commit.ts';
+
+const did = 'did:plc:authenticauthenticauthen';
+const PDS = 'http://pds.example:2583';
+const CONSENT = 'video.dreamreel.consent';
+const consent = { $type: CONSENT, audience: 'everyone', createdAt: '2026-12-01T00:00:00.000Z' };
+const clip = {
+	$type: 'video.dreamreel.clip',
+	caption: 'proven',
+	video: { $type: 'blob', ref: { $link: 'bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy' }, mimeType: 'video/mp4', size: 10 },
+	createdAt: '2026-12-01T00:00:00.000Z',
+};
+
+async function commit(input: Partial<CommitFrameInput> = {}): Promise<CommitEvent> {
+	const frame = await commitFrame({
+		seq: 1,
+		did,
+		rev: '3kauthrev0002',
+		ops: [{ action: 'create', collection: 'video.dreamreel.clip', rkey: '3kauthclip002', record: clip }],
+		...input,
+	});
+	return decodeFirehoseFrame(frame, () => true) as CommitEvent;
+}
+
+/** DID documents as a directory would serve them: `noCache` asks for the newest one. */
+function directory(cached: object, fresh: object = cached): DidDocumentResolver {
+	return { resolve: async (_did, options) => (options?.noCache ? fresh : cached) as DidDocument };
+}
+
+const keyOf = async (document: object) => signingKey(document as DidDocument)!;
+
+describe('verifying a firehose commit', () => {
+	it('accepts a commit signed by the repo’s key whose tree holds its records', async () => {
+		expect(await commitFailure(await commit(), await keyOf(await fixtureDidDocument(did, PDS)))).toBeUndefined();
+	});
+
+	it('refuses a commit signed by another key', async () => {
+		const forger = await Secp256k1PrivateKeyExportable.createKeypair();
+		expect(await commitFailure(await commit({ signer: forger }), await keyOf(await fixtureDidDocument(did, PDS)))).toBe('bad commit signature');
+	});
+
+	it('refuses a record block whose bytes do not hash to its CID', async () => {
+		const event = await commit({ tamperBlocksOf: ['video.dreamreel.clip/3kauthclip002'] });
+		expect(await commitFailure(event, await keyOf(await fixtureDidDocument(did, PDS)))).toMatch(/does not hash to its CID/);
+	});
+
+	it('refuses a commit block naming another repo', async () => {
+		const event = await commit({ commitDid: 'did:plc:someoneelsesomeoneelseso' });
+		expect(await commitFailure(event, await keyOf(await fixtureDidDocument(did, PDS)))).toMatch(/is for did:plc:someoneelse/);
+	});
+
+	it('refuses an op the signed tree does not prove: a record it does not hold, a delete of a record it still holds', async () => {
+		const key = await keyOf(await fixtureDidDocument(did, PDS));
+		const swapped = await commit();
+		const op = swapped.ops[0]! as Extract<CommitEvent['ops'][number], { cid: string }>;
+		op.cid = 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm';
+		expect(await commitFailure(swapped, key)).toMatch(/the signed tree holds bafyrei\w+ at video.dreamreel.clip\/3kauthclip002, not bafyreie5737/);
+		const deleted = await commit();
+		deleted.ops[0] = { action: 'delete', uri: deleted.ops[0]!.uri, collection: deleted.ops[0]!.collection, rkey: deleted.ops[0]!.rkey };
+		expect(await commitFailure(deleted, key)).toMatch(/not nothing/);
+	});
+});
+
+describe('which stream speaks for which repo', () => {
+	it('following one PDS, a repo whose DID document names another PDS is refused, however well signed', async () => {
+		const authenticate = signedCommits(directory(await fixtureDidDocument(did, 'https://elsewhere.example')), PDS);
+		expect(await authenticate(await commit())).toEqual({ failure: expect.stringMatching(/hosted at https:\/\/elsewhere.example/) });
+	});
+
+	it('following a relay, any repo whose commit verifies is taken', async () => {
+		const authenticate = signedCommits(directory(await fixtureDidDocument(did, 'https://elsewhere.example')));
+		expect(await authenticate(await commit())).toEqual({ proven: true });
+	});
+
+	it('a commit signed with a key rotated in since the cached document is checked against the fresh one', async () => {
+		const old = await Secp256k1PrivateKeyExportable.createKeypair();
+		const authenticate = signedCommits(directory(await fixtureDidDocument(did, PDS, old), await fixtureDidDocument(did, PDS, await fixtureKey())), PDS);
+		expect(await authenticate(await commit())).toEqual({ proven: true });
+		// …and the old key, once rotated out, no longer signs for the repo.
+		const afterRotation = signedCommits(directory(await fixtureDidDocument(did, PDS)), PDS);
+		expect(await afterRotation(await commit({ signer: old }))).toEqual({ failure: 'bad commit signature' });
+	});
+
+	it('an identity that cannot be resolved cannot vouch for anything', async () => {
+		const authenticate = signedCommits({ resolve: async () => Promise.reject(new Error('directory down')) });
+		expect(await authenticate(await commit())).toEqual({ failure: expect.stringMatching(/cannot resolve .*directory down/) });
+	});
+});
+
+describe('applying what streams say', () => {
+	beforeEach(async () => {
+		await env.DB.batch(['clip_index', 'record_revs', 'actors', 'consents', 'rejected_events'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+	});
+
+	it('a forged commit is kept in rejected_events with its reason and never applied', async () => {
+		const forger = await Secp256k1PrivateKeyExportable.createKeypair();
+		const authenticate = signedCommits(directory(await fixtureDidDocument(did, PDS)), PDS);
+		const result = await applyEvents(env.DB, [await commit({ signer: forger })], { authenticate });
+		expect([result.applied, result.rejected]).toEqual([0, 1]);
+		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM clip_index').first('n')).toBe(0);
+		expect(await env.DB.prepare('SELECT reason FROM rejected_events WHERE did = ?1').bind(did).first('reason')).toBe('not authentic: bad commit signature');
+	});
+
+	it('an unproven grant counts as none until proven; an unproven revocation counts at once', async () => {
+		const uri = `at://${did}/${CONSENT}/self`;
+		const write = (rev: string, action: 'create' | 'delete'): CommitEvent => ({
+			kind: 'commit',
+			cursor: 1,
+			did,
+			rev,
+			ops: [action === 'create' ? { action, uri, collection: CONSENT, rkey: 'self', cid: 'bafyreigrant', record: consent } : { action, uri, collection: CONSENT, rkey: 'self' }],
+		});
+		const granted = await applyEvents(env.DB, [write('3kauthrev0003', 'create')], { authenticate: unprovenSource });
+		expect(granted.proofs).toEqual([{ kind: 'record', uri, cid: 'bafyreigrant' }]);
+		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
+		// The proof, read from the owner's PDS, is applied as a trusted write of the same revision.
+		await applyEvents(env.DB, [write('3kauthrev0003', 'create')]);
+		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(1);
+		const revoked = await applyEvents(env.DB, [write('3kauthrev0004', 'delete')], { authenticate: unprovenSource });
+		expect(revoked.proofs).toEqual([]);
+		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
+	});
+
+	it('a stream may deactivate an account at once; a reactivation waits for the account’s PDS', async () => {
+		await env.DB.prepare(`INSERT INTO actors (did, indexed_at, active) VALUES (?1, '2026-12-01T00:00:00Z', 1)`).bind(did).run();
+		await applyEvents(env.DB, [{ kind: 'account', cursor: 2, did, active: false, status: 'takendown' }]);
+		expect(await env.DB.prepare('SELECT active FROM actors WHERE did = ?1').bind(did).first('active')).toBe(0);
+		const back = await applyEvents(env.DB, [{ kind: 'account', cursor: 3, did, active: true }]);
+		expect(back.proofs).toEqual([{ kind: 'account', did }]);
+		expect(await env.DB.prepare('SELECT active FROM actors WHERE did = ?1').bind(did).first('active')).toBe(0);
+	});
+});

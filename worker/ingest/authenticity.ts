@@ -1,0 +1,65 @@
+/**
+ * Whether what a stream says about a repo comes from the repo's owner. The repo firehose carries
+ * signed commits with their tree proofs, checked here against the DID document's `#atproto` key;
+ * Jetstream carries none, so its records are "unproven": they may narrow what is shown at once, but a
+ * grant waits for a proof fetched from the owner's own PDS (worker/ingest/proofs.ts).
+ */
+import { getAtprotoVerificationMaterial, getPdsEndpoint, type DidDocument } from '@atcute/identity';
+import type { DidDocumentResolver } from '@atcute/identity-resolver';
+import { getPublicKeyFromDidController, type FoundPublicKey } from '@atcute/crypto';
+import type { Did } from '@atcute/lexicons/syntax';
+import type { CommitEvent } from './events.ts';
+import { commitFailure } from './verify-commit.ts';
+
+export type Verdict = { proven: boolean } | { failure: string };
+
+/** Judges one commit of a batch; called only for commits the index would act on. */
+export type Authenticator = (event: CommitEvent) => Promise<Verdict>;
+
+/** A repo's own PDS, read directly (backfill, proofs), speaks for that repo. */
+export const trustedSource: Authenticator = async () => ({ proven: true });
+
+/** Jetstream: nothing to verify, so nothing it says can widen what is shown until proven. */
+export const unprovenSource: Authenticator = async () => ({ proven: false });
+
+/**
+ * A repo firehose. Following one PDS (`hostUrl` set), only repos whose DID document names that PDS
+ * are taken; following a relay, any repo, since each commit's signature is checked either way.
+ */
+export function signedCommits(dids: DidDocumentResolver, hostUrl?: string): Authenticator {
+	return async (event) => {
+		const did = event.did as Did;
+		try {
+			let document = await dids.resolve(did);
+			let failure = await judge(event, document, hostUrl);
+			// A bad signature may be a key rotated since the document was cached: ask once more, fresh.
+			if (failure === 'bad commit signature') {
+				document = await dids.resolve(did, { noCache: true });
+				failure = await judge(event, document, hostUrl);
+			}
+			return failure ? { failure } : { proven: true };
+		} catch (error) {
+			// An identity that cannot be resolved cannot be checked: the commit is refused (fail closed).
+			return { failure: `cannot resolve ${did}: ${error instanceof Error ? error.message : String(error)}` };
+		}
+	};
+}
+
+async function judge(event: CommitEvent, document: DidDocument, hostUrl: string | undefined): Promise<string | undefined> {
+	const pds = getPdsEndpoint(document);
+	if (hostUrl !== undefined && (!pds || new URL(pds).host !== new URL(hostUrl).host)) {
+		return `${event.did} is hosted at ${pds ?? 'no PDS'}, not by the PDS this stream comes from`;
+	}
+	const key = signingKey(document);
+	return key ? commitFailure(event, key) : `${event.did} has no #atproto signing key`;
+}
+
+export function signingKey(document: DidDocument): FoundPublicKey | undefined {
+	const material = getAtprotoVerificationMaterial(document);
+	if (!material) return undefined;
+	try {
+		return getPublicKeyFromDidController(material);
+	} catch {
+		return undefined;
+	}
+}

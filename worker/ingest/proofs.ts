@@ -1,0 +1,90 @@
+/**
+ * Proofs for what an unproven stream (Jetstream) said would widen what is shown: a consent grant is
+ * fetched from its owner's own PDS with `com.atproto.sync.getRecord` and checked like a firehose commit
+ * (signature by the DID document's key, every block against its CID, the record in the signed tree);
+ * a reactivated account is confirmed with that PDS's `getRepoStatus`.
+ */
+import { ComAtprotoSyncGetRecord, ComAtprotoSyncGetRepoStatus } from '@atcute/atproto';
+import { fromUint8Array } from '@atcute/car';
+import { decode } from '@atcute/cbor';
+import * as CID from '@atcute/cid';
+import { P256PublicKey, Secp256k1PublicKey, type FoundPublicKey, type PublicKey } from '@atcute/crypto';
+import { getPdsEndpoint } from '@atcute/identity';
+import type { AtprotoDid, Did } from '@atcute/lexicons/syntax';
+import { isCommit, verifyRecord } from '@atcute/repo';
+import { outboundFetch } from '../outbound-fetch.ts';
+import type { ApplyResult, ProofRequest } from './apply.ts';
+import { signingKey } from './authenticity.ts';
+import type { ActorSync } from './backfill.ts';
+
+export type Proven = Pick<ApplyResult, 'feed' | 'videos' | 'people' | 'clips'>;
+
+/** Fetches and checks a proof, and applies what it proves. Throws when the PDS cannot be asked (retried). */
+export async function prove(sync: ActorSync, request: ProofRequest): Promise<Proven> {
+	return request.kind === 'record' ? proveRecord(sync, request.uri) : proveAccount(sync, request.did);
+}
+
+async function proveRecord(sync: ActorSync, uri: string): Promise<Proven> {
+	const [did, collection, rkey] = uri.slice('at://'.length).split('/') as [Did, string, string];
+	const document = await sync.identity.dids.resolve(did);
+	const pds = getPdsEndpoint(document);
+	const found = signingKey(document);
+	if (!pds || !found) throw new Error(`${did} names no PDS or no signing key`);
+	const url = new URL(`/xrpc/${ComAtprotoSyncGetRecord.mainSchema.nsid}`, pds);
+	url.search = new URLSearchParams({ did, collection, rkey }).toString();
+	const response = await outboundFetch(sync.allowLoopbackFetch)(url);
+	// Gone from the repo: the grant was withdrawn since (its deletion reaches the index on its own).
+	if (response.status === 400 && (await xrpcError(response)) === 'RecordNotFound') return nothing();
+	if (!response.ok) throw new Error(`getRecord on ${pds} answered ${response.status}`);
+	const carBytes = new Uint8Array(await response.arrayBuffer());
+	const verified = await verifyRecord({ did: did as AtprotoDid, collection, rkey, publicKey: await publicKeyOf(found), carBytes });
+	return sync.apply([
+		{
+			kind: 'commit',
+			cursor: 0,
+			did,
+			rev: commitRev(carBytes),
+			// JSON's round trip turns the decoder's CID-link and bytes wrappers into the JSON form streams carry.
+			ops: [{ action: 'update', uri, collection, rkey, cid: verified.cid, record: JSON.parse(JSON.stringify(verified.record)) }],
+		},
+	]);
+}
+
+async function proveAccount(sync: ActorSync, did: string): Promise<Proven> {
+	const pds = getPdsEndpoint(await sync.identity.dids.resolve(did as Did));
+	if (!pds) throw new Error(`${did} names no PDS`);
+	const url = new URL(`/xrpc/${ComAtprotoSyncGetRepoStatus.mainSchema.nsid}`, pds);
+	url.searchParams.set('did', did);
+	const response = await outboundFetch(sync.allowLoopbackFetch)(url);
+	if (!response.ok && response.status !== 400) throw new Error(`getRepoStatus on ${pds} answered ${response.status}`);
+	const status = await response.json<{ active?: unknown; status?: unknown }>();
+	const active = response.ok && status.active === true;
+	await sync.db
+		.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1')
+		.bind(did, active ? 1 : 0, active ? null : typeof status.status === 'string' ? status.status : 'unknown')
+		.run();
+	return { ...nothing(), people: [did] };
+}
+
+async function xrpcError(response: Response): Promise<string | undefined> {
+	const body = await response.json<{ error?: unknown }>().catch(() => undefined);
+	return typeof body?.error === 'string' ? body.error : undefined;
+}
+
+/** The revision of the (already verified) commit at the root of a proof. */
+function commitRev(carBytes: Uint8Array): string {
+	const car = fromUint8Array(carBytes);
+	const root = car.header.data.roots[0]!.$link;
+	for (const entry of car) {
+		if (CID.toString(entry.cid) !== root) continue;
+		const commit: unknown = decode(entry.bytes);
+		if (isCommit(commit)) return commit.rev;
+	}
+	throw new Error('the proof has no commit');
+}
+
+async function publicKeyOf(found: FoundPublicKey): Promise<PublicKey> {
+	return found.type === 'p256' ? P256PublicKey.importRaw(found.publicKeyBytes) : Secp256k1PublicKey.importRaw(found.publicKeyBytes);
+}
+
+const nothing = (): Proven => ({ feed: [], videos: [], people: [], clips: [] });

@@ -1,0 +1,138 @@
+import { backoffMs, type BackoffPolicy } from './backoff.ts';
+
+/**
+ * The one durable work queue of the project's Durable Objects (the Ingester's accounts, proofs and timeline
+ * fan-out; the Mirror's copies), in the owning object's SQLite, so work recorded in the same step as
+ * what implies it is never lost. Each item has a due time, attempts with backoff, saved progress for
+ * paged work, and is set aside after too many failures — set aside, not dropped: it is tried again on
+ * a slow schedule, or at once by `retrySetAside`.
+ *
+ * Items of one `key` run one at a time in the order added (one clip's post and unpost). With
+ * `coalesce`, adding to a key that is waiting merges into that item instead (one video, one account).
+ */
+export const WORK_QUEUE_SCHEMA = [
+	`CREATE TABLE work (id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL,
+	   attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, progress TEXT, last_error TEXT,
+	   set_aside INTEGER NOT NULL DEFAULT 0, generation INTEGER NOT NULL DEFAULT 0)`,
+	`CREATE INDEX work_by_key ON work (queue, key, id)`,
+	`CREATE INDEX work_by_due ON work (queue, next_at, id)`,
+];
+
+export interface QueuePolicy extends BackoffPolicy {
+	/** Failures in a row before an item is set aside. */
+	maxAttempts: number;
+	/** How often a set-aside item is tried again. */
+	slowRetryMs: number;
+}
+
+export interface WorkItem<P> {
+	id: number;
+	key: string;
+	payload: P;
+	attempts: number;
+	progress: string | null;
+	generation: number;
+}
+
+interface Row extends Record<string, SqlStorageValue> {
+	id: number;
+	key: string;
+	payload: string;
+	attempts: number;
+	progress: string | null;
+	generation: number;
+}
+
+export class WorkQueue<P> {
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly queue: string,
+		private readonly policy: QueuePolicy,
+		private readonly now: () => number = Date.now,
+	) {}
+
+	/**
+	 * Adds work, due at once (or at `at`). With `coalesce`, a waiting item of the same key takes the
+	 * payload `coalesce(old)` returns, comes due no later than asked, and is marked changed, so a run
+	 * already working on the old payload does not count as having done the new one.
+	 */
+	add(key: string, payload: P, { at = this.now(), coalesce }: { at?: number; coalesce?: (old: P) => P } = {}): void {
+		const waiting = coalesce
+			? this.sql.exec<Row>('SELECT id, payload FROM work WHERE queue = ? AND key = ? ORDER BY id DESC LIMIT 1', this.queue, key).toArray()[0]
+			: undefined;
+		if (waiting && coalesce) {
+			this.sql.exec(
+				'UPDATE work SET payload = ?, next_at = MIN(next_at, ?), set_aside = 0, generation = generation + 1 WHERE id = ?',
+				JSON.stringify(coalesce(JSON.parse(waiting.payload) as P)),
+				at,
+				waiting.id,
+			);
+			return;
+		}
+		this.sql.exec('INSERT INTO work (queue, key, payload, next_at) VALUES (?, ?, ?, ?)', this.queue, key, JSON.stringify(payload), at);
+	}
+
+	/** Up to `limit` items due now, each the first of its key. */
+	due(limit: number): WorkItem<P>[] {
+		return this.sql
+			.exec<Row>(
+				`SELECT id, key, payload, attempts, progress, generation FROM work w
+				 WHERE queue = ?1 AND next_at <= ?2 AND NOT EXISTS (SELECT 1 FROM work e WHERE e.queue = w.queue AND e.key = w.key AND e.id < w.id)
+				 ORDER BY next_at, id LIMIT ?3`,
+				this.queue,
+				this.now(),
+				limit,
+			)
+			.toArray()
+			.map((row) => ({ ...row, payload: JSON.parse(row.payload) as P }));
+	}
+
+	/** Done: removed, unless more was added to it meanwhile (then it runs again). */
+	done(item: WorkItem<P>): void {
+		this.sql.exec('DELETE FROM work WHERE id = ? AND generation = ?', item.id, item.generation);
+		this.sql.exec('UPDATE work SET attempts = 0, progress = NULL, next_at = MIN(next_at, ?) WHERE id = ?', this.now(), item.id);
+	}
+
+	/** Part done: the progress is kept and the item goes behind whatever else is due. */
+	progressed(item: WorkItem<P>, progress: string): void {
+		this.sql.exec('UPDATE work SET progress = ?, attempts = 0, next_at = ? WHERE id = ?', progress, this.now(), item.id);
+	}
+
+	/**
+	 * Failed: tried again after a backoff (at least `retryInMs`), or set aside once it has failed too
+	 * often. Returns whether it was set aside just now, for callers that record that elsewhere.
+	 */
+	failed(item: WorkItem<P>, error: string, retryInMs = 0): boolean {
+		const attempts = item.attempts + 1;
+		const setAside = attempts >= this.policy.maxAttempts;
+		const wait = setAside ? this.policy.slowRetryMs : Math.max(retryInMs, backoffMs(item.attempts, this.policy));
+		this.sql.exec(
+			'UPDATE work SET attempts = ?, next_at = ?, last_error = ?, set_aside = ? WHERE id = ?',
+			attempts,
+			this.now() + wait,
+			error.slice(0, 500),
+			setAside ? 1 : 0,
+			item.id,
+		);
+		return setAside && item.attempts + 1 === this.policy.maxAttempts;
+	}
+
+	/** Set-aside items, due again now (an operator's retry). */
+	retrySetAside(): number {
+		return this.sql.exec('UPDATE work SET set_aside = 0, attempts = 0, next_at = ? WHERE queue = ? AND set_aside = 1', this.now(), this.queue).rowsWritten;
+	}
+
+	counts(): { pending: number; setAside: number } {
+		return this.sql
+			.exec<{ pending: number; setAside: number }>(
+				'SELECT COUNT(*) - COALESCE(SUM(set_aside), 0) AS pending, COALESCE(SUM(set_aside), 0) AS setAside FROM work WHERE queue = ?',
+				this.queue,
+			)
+			.one();
+	}
+
+	/** When the next item comes due, if any. */
+	nextDueAt(): number | undefined {
+		return this.sql.exec<{ at: number | null }>('SELECT MIN(next_at) AS at FROM work WHERE queue = ?', this.queue).one().at ?? undefined;
+	}
+}
