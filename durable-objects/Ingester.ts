@@ -97,7 +97,7 @@ export class Ingester extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		const config = readConfig(env);
-		const identity = createIdentity(config, env.DB);
+		const identity = createIdentity(config, env.DB, { remember: true });
 		this.#source = sourceFor(config.firehoseUrl);
 		this.#sync = { db: env.DB, identity, allowLoopbackFetch: config.allowLoopbackFetch, apply: serialApplier(env.DB, { actors: identity.actors }) };
 		const timeline = (viewer: string) => env.TIMELINE.getByName(viewer);
@@ -198,7 +198,7 @@ export class Ingester extends DurableObject<Env> {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
 				const result = await applyIsolatingPoison((events) => this.#sync.apply(events, { authenticate: this.#authenticate }), batch);
-				await this.#record(result, batch.at(-1)!.cursor);
+				await this.#record(result, batch.at(-1)!.cursor, batch);
 				this.#queue.splice(0, batch.length);
 			}
 		} catch (error) {
@@ -216,7 +216,8 @@ export class Ingester extends DurableObject<Env> {
 	 * first (its own storage), then in one transaction the cursor, pending accounts and fan-out. A crash
 	 * in between replays the batch, whose same revisions derive all of it again (see applyEvents).
 	 */
-	async #record(result: ApplyResult, cursor: number): Promise<void> {
+	async #record(result: ApplyResult, cursor: number, batch: NetworkEvent[]): Promise<void> {
+		for (const event of batch) if (event.kind === 'identity') this.#sync.identity.dids.forget(event.did);
 		await this.#handOffVideos(result);
 		this.ctx.storage.transactionSync(() => {
 			this.#set('cursor', cursor);

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestNetworkNoAppView } from '@atproto/dev-env';
+import { TestNetworkNoAppView, type TestPds } from '@atproto/dev-env';
 import { seed } from './seed.ts';
 
 /** The AppView's service DID; the PDS proxies `atproto-proxy: ${SERVICE_DID}#dreamreel` to it. */
@@ -12,6 +12,8 @@ export const SERVICE_DID = 'did:web:localhost%3A8787';
 
 export interface DevNetwork {
 	pdsUrl: string;
+	/** The reference PDS itself, for tests that act as its operator (its keys, its sequencer). */
+	pds: TestPds;
 	plcUrl: string;
 	close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function startDevNetwork(opts: { pdsPort?: number; plcPort?: number
 	});
 	return {
 		pdsUrl: network.pds.url,
+		pds: network.pds,
 		plcUrl: network.plc.url,
 		async close() {
 			await network.close();

@@ -13,9 +13,10 @@ export const IAT_SKEW_SECONDS = 30;
 /**
  * Inter-service JWTs (atproto service auth): signed by the caller's `#atproto` key, addressed to our
  * service DID (bare, or with a service fragment as PDSes proxying `atproto-proxy` send it), for
- * exactly the method called. Key rotation: on a bad signature the verifier re-resolves once (at most
- * once a minute per DID, see CachedDidResolver). Procedures (POST) change state, so their tokens are
- * single-use: each must carry a `jti`, remembered for the token's lifetime (`nonces`).
+ * exactly the method called. Key rotation: an `#identity` event drops the cached document; on a bad
+ * signature the verifier also re-resolves once (at most once a minute per DID, see AuthDidResolver).
+ * Procedures (POST) change state, so their tokens are single-use: each must carry a `jti`,
+ * remembered for the token's lifetime (`nonces`).
  */
 export class ServiceAuth {
 	readonly #queries: ServiceJwtVerifier;

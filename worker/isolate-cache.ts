@@ -15,6 +15,10 @@ export class IsolateCache<V> {
 		return entry && entry.until > now ? entry.value : undefined;
 	}
 
+	delete(key: string): void {
+		this.#entries.delete(key);
+	}
+
 	set(key: string, value: V, now = Date.now()): V {
 		if (this.#entries.size >= this.max) this.#entries.clear();
 		this.#entries.set(key, { value, until: now + this.ttlMs });

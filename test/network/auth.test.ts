@@ -2,7 +2,8 @@ import type { AtpAgent } from '@atproto/api';
 import { P256Keypair, Secp256k1Keypair } from '@atproto/crypto';
 import { createServiceJwt } from '@atproto/xrpc-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, selfSignedIdentity, startStack, xrpc, type Stack } from './harness.ts';
+import * as plc from '@did-plc/lib';
+import { createAccount, eventually, selfSignedIdentity, startStack, xrpc, type Stack } from './harness.ts';
 
 const LXM = 'video.dreamreel.getTimeline';
 let stack: Stack;
@@ -106,5 +107,25 @@ describe('service auth with self-held keys', () => {
 		await identity.rotateTo(newKey);
 		expect((await timeline(await identity.sign(LXM, newKey))).status).toBe(200);
 		expectRefused(await timeline(await identity.sign(LXM, oldKey)), 'BadJwtSignature');
+	});
+});
+
+describe('an account’s key rotated on its PDS', () => {
+	it('the old key is refused from the first request after the PDS announces it (#identity), before the new key is ever used', async () => {
+		const bob = await createAccount(stack.network.pdsUrl, 'bob-rotates');
+		const did = bob.session!.did;
+		const oldKey = await stack.network.pds.ctx.actorStore.keypair(did);
+		const sign = (keypair: Secp256k1Keypair | typeof oldKey) => createServiceJwt({ iss: did, aud: stack.serviceDid, lxm: LXM, keypair });
+		expect((await timeline(await sign(oldKey))).status).toBe(200); // its document is now cached
+
+		const newKey = await Secp256k1Keypair.create();
+		await new plc.Client(stack.network.plcUrl).updateAtprotoKey(did, stack.network.pds.ctx.plcRotationKey, newKey.did());
+		const cursor = async () => (await xrpc<{ ingest: { cursor: number | null } }>(stack.worker.url, '_health')).body.ingest.cursor ?? 0;
+		const before = await cursor();
+		await bob.com.atproto.identity.updateHandle({ handle: 'bob-rotated.test' }); // the PDS emits #identity
+		await eventually(async () => expect(await cursor()).toBeGreaterThan(before));
+
+		expectRefused(await timeline(await sign(oldKey)), 'BadJwtSignature');
+		expect((await timeline(await sign(newKey))).status).toBe(200);
 	});
 });

@@ -8,7 +8,6 @@ import {
 	WellKnownHandleResolver,
 	XrpcHandleResolver,
 	type ActorResolver,
-	type DidDocumentResolver,
 	type HandleResolver,
 } from '@atcute/identity-resolver';
 import type { Config } from '../config.ts';
@@ -17,12 +16,13 @@ import { CachedDidResolver } from './cached-did-resolver.ts';
 
 export interface Identity {
 	/** DID → document (did:plc via the configured directory, did:web), cached with expiry. */
-	dids: DidDocumentResolver;
+	dids: CachedDidResolver;
 	/** Handle or DID → verified { did, handle, pds }; a handle that does not point back is `handle.invalid`. */
 	actors: ActorResolver;
 }
 
-export function createIdentity(config: Config, db: D1Database): Identity {
+/** `remember`: see CachedDidResolver — only for the Ingester, which hears identity events itself. */
+export function createIdentity(config: Config, db: D1Database, { remember = false } = {}): Identity {
 	const fetch = outboundFetch(config.allowLoopbackFetch);
 	const dids = new CachedDidResolver(
 		db,
@@ -32,6 +32,7 @@ export function createIdentity(config: Config, db: D1Database): Identity {
 				web: new AtprotoWebDidDocumentResolver({ fetch }),
 			},
 		}),
+		{ remember },
 	);
 	return { dids, actors: new LocalActorResolver({ handleResolver: handleResolver(config, fetch), didDocumentResolver: dids }) };
 }

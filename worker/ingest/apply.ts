@@ -169,7 +169,7 @@ export async function applyEvents(
 			else statements.push(db.prepare('UPDATE actors SET active = 0, status = ?2 WHERE did = ?1').bind(event.did, event.status ?? null));
 		} else if (event.kind === 'identity' || event.kind === 'sync') {
 			// A changed identity may be a rotated key: the shared DID cache forgets the old document at once
-			// (each isolate's one-minute memory of it still runs out on its own).
+			// (and the Ingester its own memory of it, see CachedDidResolver).
 			if (event.kind === 'identity') statements.push(db.prepare('DELETE FROM did_cache WHERE did = ?1').bind(event.did));
 			if (known.has(event.did)) result.refresh.push(event.did);
 		}
