@@ -12,13 +12,14 @@ export const SERVICE_DID = 'did:web:localhost%3A8787';
 
 export interface DevNetwork {
 	pdsUrl: string;
-	/** The reference PDS itself, for tests that act as its operator (its keys, its sequencer). */
-	pds: TestPds;
 	plcUrl: string;
 	close(): Promise<void>;
 }
 
-export async function startDevNetwork(opts: { pdsPort?: number; plcPort?: number } = {}): Promise<DevNetwork> {
+/** A network this process started: the reference PDS itself too, for tests acting as its operator (its keys). */
+export type StartedDevNetwork = DevNetwork & { pds: TestPds };
+
+export async function startDevNetwork(opts: { pdsPort?: number; plcPort?: number } = {}): Promise<StartedDevNetwork> {
 	const pdsPort = opts.pdsPort ?? envPort('PDS_PORT', 2583);
 	const plcPort = opts.plcPort ?? envPort('PLC_PORT', 2582);
 	// dev-env would scatter the PDS's SQLite files and blobs over two random tmp dirs it never

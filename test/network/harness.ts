@@ -7,12 +7,12 @@ import { AtpAgent } from '@atproto/api';
 import { Secp256k1Keypair, type Keypair } from '@atproto/crypto';
 import { createServiceJwt } from '@atproto/xrpc-server';
 import * as plc from '@did-plc/lib';
-import { startDevNetwork, type DevNetwork } from '../../scripts/dev-network.ts';
+import { startDevNetwork, type StartedDevNetwork } from '../../scripts/dev-network.ts';
 import { readSampleVideo } from '../../scripts/sample-video.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/worker-process.ts';
 
 export interface Stack {
-	network: DevNetwork;
+	network: StartedDevNetwork;
 	worker: WorkerProcess;
 	serviceDid: string;
 	/** Kills the worker (SIGKILL: a crash) and starts it again on the same local state. */
