@@ -69,3 +69,35 @@ it('a malformed event is counted, kept with its reason and skipped: the stream g
 	expect(now.rejected).toBeGreaterThanOrEqual(before + 2);
 	expect(now.cursor).toBeGreaterThan(poison.time_us);
 });
+
+it('a grant arriving by Jetstream counts only once its owner’s PDS proves it; a revocation counts at once', async () => {
+	const CONSENT = 'video.dreamreel.consent';
+	const consent = { $type: CONSENT, audience: 'everyone', createdAt: new Date().toISOString() };
+	const featured = await createAccount(stack.network.pdsUrl, 'jetfeatured');
+	const clip = await postClip(author, { caption: 'featuring someone', cameos: [featured.assertDid] });
+	await relay(clip);
+	const settled = async () => {
+		const marker = await postClip(author, { caption: 'marker' });
+		await relay(marker);
+		await eventually(async () => expect(await status(marker.uri)).toBe(200));
+		await eventually(async () => expect((await xrpc<{ ingest: { pendingProofs: number } }>(stack.worker.url, '_health')).body.ingest).toMatchObject({ pendingProofs: 0 }));
+	};
+	await settled();
+	expect(await status(clip.uri)).toBe(404);
+
+	// A Jetstream that invents the grant: the person's repo holds none, so the proof never comes.
+	const forged = { rev: (await author.com.atproto.sync.getLatestCommit({ did: featured.assertDid })).data.rev, operation: 'create', collection: CONSENT, rkey: 'self' };
+	jetstream.emit({ did: featured.assertDid, kind: 'commit', commit: { ...forged, cid: clip.cid, record: consent } });
+	await settled();
+	expect(await status(clip.uri)).toBe(404);
+
+	// The person grants it for real: the same event, now provable from their PDS.
+	const { data: granted } = await featured.com.atproto.repo.putRecord({ repo: featured.assertDid, collection: CONSENT, rkey: 'self', record: consent });
+	await relay({ uri: granted.uri, cid: granted.cid });
+	await eventually(async () => expect(await status(clip.uri)).toBe(200));
+
+	// Withdrawing needs no proof: the stream's word hides the clip at once.
+	const { data: head } = await author.com.atproto.sync.getLatestCommit({ did: featured.assertDid });
+	jetstream.emit({ did: featured.assertDid, kind: 'commit', commit: { rev: `${head.rev.slice(0, -1)}z`, operation: 'delete', collection: CONSENT, rkey: 'self' } });
+	await eventually(async () => expect(await status(clip.uri)).toBe(404));
+});

@@ -15,6 +15,7 @@ import { isCommit, verifyRecord } from '@atcute/repo';
 import { outboundFetch } from '../outbound-fetch.ts';
 import type { ApplyResult, ProofRequest } from './apply.ts';
 import { signingKey } from './authenticity.ts';
+import { commitFailure } from './verify-commit.ts';
 import type { ActorSync } from './backfill.ts';
 
 export type Proven = Pick<ApplyResult, 'feed' | 'videos' | 'people' | 'clips'>;
@@ -37,7 +38,13 @@ async function proveRecord(sync: ActorSync, uri: string): Promise<Proven> {
 	if (response.status === 400 && (await xrpcError(response)) === 'RecordNotFound') return nothing();
 	if (!response.ok) throw new Error(`getRecord on ${pds} answered ${response.status}`);
 	const carBytes = new Uint8Array(await response.arrayBuffer());
-	const verified = await verifyRecord({ did: did as AtprotoDid, collection, rkey, publicKey: await publicKeyOf(found), carBytes });
+	const verified = await verifyRecord({ did: did as AtprotoDid, collection, rkey, publicKey: await publicKeyOf(found), carBytes }).catch(async (error: unknown) => {
+		// A PDS answers for a record it does not hold with a signed proof of its absence: checked, that settles it.
+		const absent = { kind: 'commit', cursor: 0, did, rev: commitRev(carBytes), ops: [{ action: 'delete', uri, collection, rkey }] } as const;
+		if ((await commitFailure({ ...absent, ops: [...absent.ops], proof: { commit: rootOf(carBytes), blocks: carBytes } }, found)) === undefined) return undefined;
+		throw error;
+	});
+	if (!verified) return nothing();
 	return sync.apply([
 		{
 			kind: 'commit',
@@ -71,11 +78,16 @@ async function xrpcError(response: Response): Promise<string | undefined> {
 	return typeof body?.error === 'string' ? body.error : undefined;
 }
 
-/** The revision of the (already verified) commit at the root of a proof. */
+function rootOf(carBytes: Uint8Array): string {
+	const root = fromUint8Array(carBytes).header.data.roots[0];
+	if (!root) throw new Error('the proof has no root');
+	return root.$link;
+}
+
+/** The revision the commit at the root of a proof claims (checked with the commit, by the caller). */
 function commitRev(carBytes: Uint8Array): string {
-	const car = fromUint8Array(carBytes);
-	const root = car.header.data.roots[0]!.$link;
-	for (const entry of car) {
+	const root = rootOf(carBytes);
+	for (const entry of fromUint8Array(carBytes)) {
 		if (CID.toString(entry.cid) !== root) continue;
 		const commit: unknown = decode(entry.bytes);
 		if (isCommit(commit)) return commit.rev;
