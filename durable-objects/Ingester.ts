@@ -4,12 +4,12 @@ import { migrate } from './migrate.ts';
 import { readConfig } from '../worker/config.ts';
 import { createIdentity } from '../worker/identity/index.ts';
 import { backoffMs } from '../worker/backoff.ts';
-import { applyIsolatingPoison, serialApplier, type ApplyResult, type FeedChange, type ProofRequest } from '../worker/ingest/apply.ts';
+import { applyEvents, applyIsolatingPoison, oneAtATime, type ApplyOptions, type ApplyResult, type DerivedWork, type FeedChange, type ProofRequest } from '../worker/ingest/apply.ts';
 import { signedCommits, unprovenSource, type Authenticator } from '../worker/ingest/authenticity.ts';
 import { FanoutQueue } from '../worker/feeds/fanout-queue.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
-import { prove, type Proven } from '../worker/ingest/proofs.ts';
+import { prove } from '../worker/ingest/proofs.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 
@@ -72,6 +72,8 @@ const SCHEMA = [
 	`DROP TABLE fanout`,
 	`DROP TABLE fanout_failed`,
 	`DROP TABLE pending`,
+	// Outbox rows (D1, see migration 0007) whose work is in the queues above; deleted from both later.
+	`CREATE TABLE settled (id INTEGER PRIMARY KEY)`,
 ];
 
 /**
@@ -91,6 +93,10 @@ export class Ingester extends DurableObject<Env> {
 	#queue: NetworkEvent[] = [];
 	#draining = false;
 	#working = false;
+	/** Writes to the index, and clearing the outbox, run one at a time (see oneAtATime). */
+	readonly #exclusive = oneAtATime();
+	/** Whether the outbox may hold work no one handed on (a crash, or a write that failed after committing). */
+	#orphans = true;
 	#failures = 0;
 	#reconnectAt = 0;
 
@@ -99,7 +105,12 @@ export class Ingester extends DurableObject<Env> {
 		const config = readConfig(env);
 		const identity = createIdentity(config, env.DB, { remember: true });
 		this.#source = sourceFor(config.firehoseUrl);
-		this.#sync = { db: env.DB, identity, allowLoopbackFetch: config.allowLoopbackFetch, apply: serialApplier(env.DB, { actors: identity.actors }) };
+		this.#sync = {
+			db: env.DB,
+			identity,
+			allowLoopbackFetch: config.allowLoopbackFetch,
+			apply: (events, options) => this.#write(events, { actors: identity.actors, ...options }),
+		};
 		const timeline = (viewer: string) => env.TIMELINE.getByName(viewer);
 		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: env.DB, timeline, maxFollowers: config.fanoutMaxFollowers });
 		this.#mirror = () => env.MIRROR.getByName('videos');
@@ -145,6 +156,7 @@ export class Ingester extends DurableObject<Env> {
 		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
 		void this.#work();
 		void this.#fanout.drain();
+		void this.#exclusive(() => this.#clearOutbox()).catch((error: unknown) => console.warn('clearing the outbox failed:', String(error)));
 	}
 
 	#connect(): void {
@@ -198,7 +210,7 @@ export class Ingester extends DurableObject<Env> {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
 				const result = await applyIsolatingPoison((events) => this.#sync.apply(events, { authenticate: this.#authenticate }), batch);
-				await this.#record(result, batch.at(-1)!.cursor, batch);
+				this.#record(result, batch.at(-1)!.cursor, batch);
 				this.#queue.splice(0, batch.length);
 			}
 		} catch (error) {
@@ -211,29 +223,70 @@ export class Ingester extends DurableObject<Env> {
 		}
 	}
 
-	/**
-	 * What a written batch implies, made durable before the cursor moves past it: the mirror's queue
-	 * first (its own storage), then in one transaction the cursor, pending accounts and fan-out. A crash
-	 * in between replays the batch, whose same revisions derive all of it again (see applyEvents).
-	 */
-	async #record(result: ApplyResult, cursor: number, batch: NetworkEvent[]): Promise<void> {
+	/** A batch is written and what it implies handed on (see #write): the cursor moves past it. */
+	#record(result: ApplyResult, cursor: number, batch: NetworkEvent[]): void {
 		for (const event of batch) if (event.kind === 'identity') this.#sync.identity.dids.forget(event.did);
-		await this.#handOffVideos(result);
 		this.ctx.storage.transactionSync(() => {
 			this.#set('cursor', cursor);
 			this.#add('applied', result.applied);
 			this.#add('rejected', result.rejected);
 			this.#add('stale', result.stale);
-			for (const did of result.discovered) this.#queueAccount(did, true);
-			for (const did of result.refresh) this.#queueAccount(did, false);
-			for (const request of result.proofs) this.#proofs.add(request.kind === 'record' ? request.uri : request.did, request, { coalesce: () => request });
-			this.#queueFeedChanges(result.feed);
 		});
-		if (result.discovered.length + result.refresh.length + result.proofs.length > 0) void this.#work();
 	}
 
-	/** Into the mirror's own durable queue; a failure is thrown, so the work is not marked done. */
-	async #handOffVideos({ videos, people, clips }: Pick<ApplyResult, 'videos' | 'people' | 'clips'>): Promise<void> {
+	/**
+	 * Every write to the index: one at a time, each written with its outbox row (applyEvents) and then
+	 * settled. Work a crash or a failure left in the outbox is settled first, so it keeps its place in
+	 * line ahead of anything newer (a follow before its unfollow).
+	 */
+	#write(events: NetworkEvent[], options: ApplyOptions): Promise<ApplyResult> {
+		return this.#exclusive(async () => {
+			if (this.#orphans) await this.#settleOrphans();
+			try {
+				const result = await applyEvents(this.env.DB, events, options);
+				if (result.outbox !== undefined) await this.#settle(result.outbox, result);
+				return result;
+			} catch (error) {
+				// The write may have committed before the failure: its outbox row is settled before the next.
+				this.#orphans = true;
+				throw error;
+			}
+		});
+	}
+
+	/**
+	 * Hands an outbox row's work on: videos to the mirror's queue (its own storage) first, then in one
+	 * transaction of this object the accounts, proofs and timeline changes, with the row marked settled.
+	 */
+	async #settle(outbox: number, work: DerivedWork): Promise<void> {
+		await this.#handOffVideos(work);
+		this.ctx.storage.transactionSync(() => {
+			for (const did of work.discovered) this.#queueAccount(did, true);
+			for (const did of work.refresh) this.#queueAccount(did, false);
+			for (const request of work.proofs) this.#proofs.add(request.kind === 'record' ? request.uri : request.did, request, { coalesce: () => request });
+			this.#queueFeedChanges(work.feed);
+			this.ctx.storage.sql.exec('INSERT OR IGNORE INTO settled (id) VALUES (?)', outbox);
+		});
+		if (work.discovered.length + work.refresh.length + work.proofs.length > 0) void this.#work();
+	}
+
+	async #settleOrphans(): Promise<void> {
+		const { results } = await this.env.DB.prepare('SELECT id, work FROM outbox ORDER BY id').all<{ id: number; work: string }>();
+		const settled = new Set(this.ctx.storage.sql.exec<{ id: number }>('SELECT id FROM settled').toArray().map((row) => row.id));
+		for (const { id, work } of results) if (!settled.has(id)) await this.#settle(id, JSON.parse(work) as DerivedWork);
+		this.#orphans = false;
+	}
+
+	/** Settled rows leave the outbox (and then this object's list of them). */
+	async #clearOutbox(): Promise<void> {
+		const ids = this.ctx.storage.sql.exec<{ id: number }>('SELECT id FROM settled ORDER BY id LIMIT 1000').toArray().map((row) => row.id);
+		if (ids.length === 0) return;
+		await this.env.DB.prepare('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
+		this.ctx.storage.sql.exec('DELETE FROM settled WHERE id <= ?', ids.at(-1)!);
+	}
+
+	/** Into the mirror's own durable queue; a failure is thrown, so the work is not marked settled. */
+	async #handOffVideos({ videos, people, clips }: Pick<DerivedWork, 'videos' | 'people' | 'clips'>): Promise<void> {
 		if (videos.length === 0 && people.length === 0 && clips.length === 0) return;
 		const mirror = this.#mirror();
 		await Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheck([...new Set(people)], [...new Set(clips)])]);
@@ -267,14 +320,10 @@ export class Ingester extends DurableObject<Env> {
 		}
 	}
 
-	/** One item; what it found is handed on before it is marked done, so a crash repeats rather than loses it. */
-	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, run: () => Promise<Proven | undefined>): Promise<void> {
+	/** One item (what its writes imply is settled by #write); a failure backs off on its queue. */
+	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, run: () => Promise<unknown>): Promise<void> {
 		try {
-			const found = await run();
-			if (found) {
-				await this.#handOffVideos(found);
-				this.#queueFeedChanges(found.feed);
-			}
+			await run();
 			queue.done(item);
 		} catch (error) {
 			console.warn(`${item.key} failed (attempt ${item.attempts + 1}):`, String(error));
@@ -282,10 +331,8 @@ export class Ingester extends DurableObject<Env> {
 		}
 	}
 
-	async #syncAccount(did: string, { backfill }: AccountWork): Promise<Proven | undefined> {
-		if (backfill) return backfillRepo(this.#sync, did);
-		await refreshActor(this.#sync, did);
-		return undefined;
+	async #syncAccount(did: string, { backfill }: AccountWork): Promise<void> {
+		await (backfill ? backfillRepo(this.#sync, did) : refreshActor(this.#sync, did));
 	}
 
 	#get<T extends SqlStorageValue>(key: string): T | undefined {

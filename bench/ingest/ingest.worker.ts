@@ -13,13 +13,18 @@ import { applyD1Migrations } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect, it } from 'vitest';
 
+import type { DidDocument } from '@atcute/identity';
+import { fixtureDidDocument } from '../../test/fixtures/frames.ts';
+import { CachedDidResolver } from '../../worker/identity/cached-did-resolver.ts';
 import { applyEvents } from '../../worker/ingest/apply.ts';
+import { signedCommits } from '../../worker/ingest/authenticity.ts';
 import { decodeFirehoseFrame } from '../../worker/ingest/firehose.ts';
 import { isIndexed, validateRecord } from '../../worker/ingest/records.ts';
 import { sourceFor } from '../../worker/ingest/source.ts';
 import { BATCH_SIZE, countRows, replay, summarize } from './replay.worker.ts';
 import { generateStream, type ExpectedIndex } from './stream.worker.ts';
 
+const PDS = 'https://pds.invalid';
 const vars = env as unknown as Partial<Record<'BENCH_EVENTS' | 'BENCH_SEED' | 'BENCH_AUTHORS' | 'BENCH_DREAMREEL_USERS' | 'BENCH_RUNS', string>>;
 const option = (value: string | undefined, fallback: number) => (value ? Number(value) : fallback);
 /** workerd's CPU seconds so far, from the host (`vitest.config.ts`); null where /proc is missing. */
@@ -36,10 +41,21 @@ function table(title: string, rows: (string | number)[][]): string {
 	return [`\n${title}`, ...cells.map(line)].join('\n');
 }
 
-/** Deletes every row the index holds (the migrations' bookkeeping stays). */
+/** Each repo's DID document, as a directory would have answered, in D1's cache (as the Ingester reads it). */
+async function seedDidDocuments(db: D1Database, repos: string[]): Promise<void> {
+	const documents = await Promise.all(repos.map(async (did) => [did, JSON.stringify(await fixtureDidDocument(did, PDS))]));
+	for (let i = 0; i < documents.length; i += 1000) {
+		await db
+			.prepare('INSERT OR REPLACE INTO did_cache (did, document, fetched_at) SELECT value ->> 0, value ->> 1, ?2 FROM json_each(?1)')
+			.bind(JSON.stringify(documents.slice(i, i + 1000)), Date.now())
+			.run();
+	}
+}
+
+/** Deletes every row the index holds (the migrations' bookkeeping and the seeded DID documents stay). */
 async function emptyIndex(db: D1Database): Promise<void> {
 	const { results } = await db
-		.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'")
+		.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'did_cache')")
 		.all<{ name: string }>();
 	await db.batch(results.map(({ name }) => db.prepare(`DELETE FROM "${name}"`)));
 }
@@ -58,14 +74,25 @@ it('ingests a generated firehose of the full network mix', async () => {
 	});
 	const generateMs = performance.now() - generateStart;
 
-	// 2. The measured replays, with the worker's own applyEvents, each on an empty index.
+	// 2. The measured replays, with the worker's own applyEvents, each on an empty index, every commit the
+	// index acts on verified as the Ingester verifies a relay's (signature, CIDs, tree proofs); then one
+	// more without verification, to show what it costs.
+	await seedDidDocuments(env.DB, stream.repos);
+	// A directory answering at once: asked only after an #identity event has dropped a cached document.
+	const directory = { resolve: async (did: string) => (await fixtureDidDocument(did, PDS)) as DidDocument };
+	const dids = new CachedDidResolver(env.DB, directory, { remember: true });
+	const authenticate = signedCommits(dids);
 	const runs = [];
 	for (let i = 0; i < Math.max(1, option(vars.BENCH_RUNS, 3)); i++) {
-		if (i > 0) await emptyIndex(env.DB);
-		const run = await replay(stream.frames, (db, events) => applyEvents(db, events), env.DB, cpuSeconds);
+		await emptyIndex(env.DB);
+		const run = await replay(stream.frames, (db, events) => applyEvents(db, events, { authenticate }), env.DB, cpuSeconds);
 		runs.push({ run, figures: summarize(run) });
 	}
 	const { run, figures } = [...runs].sort((a, b) => a.figures.eventsPerSecond - b.figures.eventsPerSecond)[Math.floor((runs.length - 1) / 2)]!;
+	const rows = await countRows(env.DB);
+	await emptyIndex(env.DB);
+	const unverifiedRun = await replay(stream.frames, (db, events) => applyEvents(db, events), env.DB, cpuSeconds);
+	const unverified = summarize(unverifiedRun);
 
 	// 3. Isolated passes, with no D1 in between: decoding alone (with the worker's filter, and with
 	// one that reads only Dreamreel's records), validation alone.
@@ -82,7 +109,6 @@ it('ingests a generated firehose of the full network mix', async () => {
 	for (const { collection, record } of run.records) if (isIndexed(collection) && validateRecord(collection, record).ok) valid++;
 	const validateOnlyMs = performance.now() - validateStart;
 
-	const rows = await countRows(env.DB);
 
 	// 4. Figures.
 	const { events, phasesMs } = figures;
@@ -93,7 +119,7 @@ it('ingests a generated firehose of the full network mix', async () => {
 	console.log(
 		[
 			`\nIngest benchmark: ${fmt(stream.frames.length)} frames (${fmt(stream.bytes / 1e6, 1)} MB, ` +
-				`avg ${fmt(stream.bytes / stream.frames.length)} B), ${fmt(stream.distinctDids)} distinct repos, ` +
+				`avg ${fmt(stream.bytes / stream.frames.length)} B), ${fmt(stream.repos.length)} distinct repos, ` +
 				`${fmt(run.indexedOps)} ops kept by the collection filter; generated in ${fmt(generateMs / 1000, 1)} s (not measured)`,
 			table('Mix (events)', [
 				['kind', 'events', 'share'],
@@ -112,9 +138,10 @@ it('ingests a generated firehose of the full network mix', async () => {
 					...Object.values(f.phasesMs).map((ms) => fmt((ms / f.events) * 1000, 1)),
 				]),
 			]),
-			table(`Throughput of the median run: decode → filter → validate → index, batches of ${BATCH_SIZE}`, [
+			table(`Throughput of the median run: decode → filter → verify → validate → index, batches of ${BATCH_SIZE}`, [
 				['figure', 'value'],
 				['events', fmt(events)],
+				['events/s without verification (one more run, for comparison)', fmt(unverified.eventsPerSecond)],
 				['wall time', `${fmt(figures.wallMs)} ms`],
 				['events/s', fmt(figures.eventsPerSecond)],
 				[
@@ -154,7 +181,7 @@ it('ingests a generated firehose of the full network mix', async () => {
 				['rejection warnings (console.warn)', fmt(run.warnings)],
 				['accounts in the index after 25 / 50 / 75 / 100 % of the stream', `${at(0.25)} / ${at(0.5)} / ${at(0.75)} / ${at(1)}`],
 			]),
-			table("Index rows after the last replay (model: the generator's prediction by apply.ts's rules, in stream order)", [
+			table("Index rows after the last verified replay (model: the generator's prediction by apply.ts's rules, in stream order)", [
 				['table', 'rows', 'model', ''],
 				...(Object.keys(rows) as (keyof ExpectedIndex)[]).map((k) => {
 					const n = rows[k];
@@ -168,6 +195,8 @@ it('ingests a generated firehose of the full network mix', async () => {
 	// tables of Dreamreel's own records hold exactly what was generated. (Tables around the social
 	// graph depend on discovery rules that may change; they are reported above, not asserted.)
 	expect(run.undecodable).toEqual([]);
+	// Verification refused nothing: every commit of the stream is authentic.
+	expect(run.totals).toEqual(unverifiedRun.totals);
 	expect(run.decodedEvents).toBe(stream.frames.length);
 	expect(valid).toBe(run.records.length - stream.expected.rejectedRecords);
 	const own = ['clips', 'remixes', 'cameos', 'consents', 'likes', 'comments', 'rejectedRecords'] as const;

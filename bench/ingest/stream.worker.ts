@@ -55,7 +55,8 @@ export interface Stream {
 	frames: Uint8Array[];
 	/** Events per kind of the mix, in mix order. */
 	mix: Map<string, number>;
-	distinctDids: number;
+	/** Every repo that commits in the stream (verification needs each one's DID document). */
+	repos: string[];
 	bytes: number;
 	expected: ExpectedIndex;
 }
@@ -595,7 +596,7 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
 	return {
 		frames,
 		mix,
-		distinctDids: seen.size,
+		repos: [...seen],
 		bytes: frames.reduce((n, f) => n + f.length, 0),
 		expected: model.expected(),
 	};

@@ -1,79 +1,142 @@
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createAccount, eventually, postClip, startStack, xrpc, type Posted, type Stack } from './harness.ts';
+import { readSampleVideo } from '../../scripts/sample-video.ts';
+import { createAccount, eventually, postClip, serviceToken, startStack, xrpc, type Posted, type Stack } from './harness.ts';
 
 let stack: Stack;
 let writers: AtpAgent[];
+/** Featured in some clips; grants and withdraws consent while the stream flows. */
+let pia: AtpAgent;
+/** Follow and unfollow the writers while the stream flows. */
+let followers: AtpAgent[];
+
+const CLIP = 'video.dreamreel.clip';
+const KILLS = 20;
 
 beforeAll(async () => {
 	stack = await startStack({ pds: 2883, plc: 2882, worker: 8790 });
-	writers = [await createAccount(stack.network.pdsUrl, 'fern'), await createAccount(stack.network.pdsUrl, 'gus')];
+	const account = (name: string) => createAccount(stack.network.pdsUrl, name);
+	writers = [await account('fern'), await account('gus')];
+	pia = await account('pia');
+	followers = [await account('hal'), await account('ivy')];
 });
 afterAll(() => stack?.close());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const rkeyOf = (uri: string) => uri.split('/').pop()!;
+const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
-/** Creates clips and deletes some of them, as fast as the PDS takes them, until `stop` resolves. */
+/**
+ * Creates clips (one in three featuring pia, on a video of their own) and deletes some, as fast as
+ * the PDS takes them, until `stop.done`.
+ */
 async function write(agent: AtpAgent, stop: { done: boolean }): Promise<number> {
+	const { data: featuringVideo } = await agent.uploadBlob(await readSampleVideo('mandelbrot'), { encoding: 'video/mp4' });
 	const live: Posted[] = [];
 	let ops = 0;
-	while (!stop.done) {
+	for (; !stop.done; ops++) {
 		if (live.length > 3 && Math.random() < 0.3) {
 			const [gone] = live.splice(Math.floor(Math.random() * live.length), 1);
-			await agent.com.atproto.repo.deleteRecord({ repo: agent.assertDid, collection: 'video.dreamreel.clip', rkey: gone!.uri.split('/').pop()! });
+			await agent.com.atproto.repo.deleteRecord({ repo: agent.assertDid, collection: CLIP, rkey: rkeyOf(gone!.uri) });
 		} else {
-			live.push(await postClip(agent, { caption: `op ${ops}` }));
+			const featuring = ops % 3 === 0 ? { video: featuringVideo.blob, cameos: [pia.assertDid] } : {};
+			live.push(await postClip(agent, { caption: `op ${ops}`, ...featuring }));
 		}
-		ops++;
 	}
 	return ops;
 }
 
-async function indexedUris(did: string): Promise<string[]> {
-	const uris: string[] = [];
+/** Grants and withdraws consent, and follows and unfollows, until `stop.done`. */
+async function change(stop: { done: boolean }): Promise<void> {
+	while (!stop.done) {
+		const consented = (await pia.com.atproto.repo.listRecords({ repo: pia.assertDid, collection: 'video.dreamreel.consent' })).data.records.length > 0;
+		if (consented) await pia.com.atproto.repo.deleteRecord({ repo: pia.assertDid, collection: 'video.dreamreel.consent', rkey: 'self' });
+		else {
+			const record = { $type: 'video.dreamreel.consent', audience: 'everyone', createdAt: new Date().toISOString() };
+			await pia.com.atproto.repo.putRecord({ repo: pia.assertDid, collection: 'video.dreamreel.consent', rkey: 'self', record });
+		}
+		const follower = pick(followers);
+		const subject = pick(writers);
+		const follows = await followsOf(follower);
+		const existing = follows.find((f) => f.subject === subject.assertDid);
+		if (existing) await follower.com.atproto.repo.deleteRecord({ repo: follower.assertDid, collection: 'app.bsky.graph.follow', rkey: rkeyOf(existing.uri) });
+		else await follower.app.bsky.graph.follow.create({ repo: follower.assertDid }, { subject: subject.assertDid, createdAt: new Date().toISOString() });
+		await sleep(100);
+	}
+}
+
+async function followsOf(agent: AtpAgent): Promise<{ uri: string; subject: string }[]> {
+	const { data } = await agent.com.atproto.repo.listRecords({ repo: agent.assertDid, collection: 'app.bsky.graph.follow', limit: 100 });
+	return data.records.map((record) => ({ uri: record.uri, subject: (record.value as { subject: string }).subject }));
+}
+
+/** Every page of an XRPC list of clips. */
+async function allClips(nsid: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<{ uri: string }[] | undefined> {
+	const clips: { uri: string }[] = [];
 	let cursor: string | undefined;
 	do {
-		const { status, body } = await xrpc<{ clips: { uri: string }[]; cursor?: string }>(
-			stack.worker.url,
-			'video.dreamreel.getAuthorFeed',
-			{ actor: did, limit: '100', ...(cursor ? { cursor } : {}) },
-		);
-		if (status !== 200) return [];
-		uris.push(...body.clips.map((clip) => clip.uri));
+		const { status, body } = await xrpc<{ clips: { uri: string }[]; cursor?: string }>(stack.worker.url, nsid, { limit: '100', ...params, ...(cursor ? { cursor } : {}) }, headers);
+		if (status !== 200) return undefined;
+		clips.push(...body.clips);
 		cursor = body.cursor;
 	} while (cursor);
-	return uris;
+	return clips;
 }
 
-async function pdsUris(agent: AtpAgent): Promise<string[]> {
-	const uris: string[] = [];
+/** The writer's clips on their PDS, and whether each features pia (and on which video). */
+async function pdsClips(agent: AtpAgent): Promise<{ uri: string; featuring: boolean; video: string }[]> {
+	const clips = [];
 	let cursor: string | undefined;
 	do {
-		const { data } = await agent.com.atproto.repo.listRecords({ repo: agent.assertDid, collection: 'video.dreamreel.clip', limit: 100, cursor });
-		uris.push(...data.records.map((record) => record.uri));
+		const { data } = await agent.com.atproto.repo.listRecords({ repo: agent.assertDid, collection: CLIP, limit: 100, cursor });
+		for (const { uri, value } of data.records) {
+			const record = value as { cameos?: string[]; video: { ref: { toString(): string } } };
+			clips.push({ uri, featuring: (record.cameos ?? []).length > 0, video: record.video.ref.toString() });
+		}
 		cursor = data.records.length === 100 ? data.cursor : undefined;
 	} while (cursor);
-	return uris;
+	return clips;
 }
 
-it('loses no event and applies none twice when the ingester is killed at random points', async () => {
+it(`loses nothing and applies nothing twice when the worker is killed ${KILLS} times at random instants`, async () => {
 	const stop = { done: false };
-	const writing = Promise.all(writers.map((agent) => write(agent, stop)));
-	for (let kill = 0; kill < 3; kill++) {
-		await sleep(500 + Math.random() * 1500);
+	const flowing = Promise.all([...writers.map((agent) => write(agent, stop)), change(stop)]);
+	for (let kill = 0; kill < KILLS; kill++) {
+		await sleep(200 + Math.random() * 1000);
 		await stack.restartWorker();
 	}
 	await sleep(1000);
 	stop.done = true;
-	const ops = await writing;
-	expect(ops.reduce((a, b) => a + b)).toBeGreaterThan(20);
+	const [fern, gus] = await flowing;
+	expect(fern! + gus!).toBeGreaterThan(40);
+
+	// What a run without kills gives, read from the PDS: pia's final consent decides the clips featuring her.
+	const consented = (await pia.com.atproto.repo.listRecords({ repo: pia.assertDid, collection: 'video.dreamreel.consent' })).data.records.length > 0;
+	const byWriter = new Map(await Promise.all(writers.map(async (agent) => [agent.assertDid as string, await pdsClips(agent)] as const)));
+	const shown = (did: string) => byWriter.get(did)!.filter((clip) => consented || !clip.featuring).map((clip) => clip.uri).sort();
 
 	for (const agent of writers) {
-		const expected = (await pdsUris(agent)).sort();
 		await eventually(async () => {
-			const actual = await indexedUris(agent.assertDid);
-			expect(new Set(actual).size).toBe(actual.length);
-			expect(actual.sort()).toEqual(expected);
-		}, 30_000);
+			const indexed = (await allClips('video.dreamreel.getAuthorFeed', { actor: agent.assertDid }))!.map((clip) => clip.uri);
+			expect(new Set(indexed).size).toBe(indexed.length);
+			expect(indexed.sort()).toEqual(shown(agent.assertDid));
+		}, 60_000);
 	}
-}, 180_000);
+	for (const follower of followers) {
+		const followed = (await followsOf(follower)).map((f) => f.subject);
+		const headers = await serviceToken(follower, stack.serviceDid, 'video.dreamreel.getTimeline');
+		await eventually(async () => {
+			const timeline = (await allClips('video.dreamreel.getTimeline', {}, headers))!.map((clip) => clip.uri);
+			expect(new Set(timeline).size).toBe(timeline.length);
+			expect(timeline.sort()).toEqual(followed.flatMap(shown).sort());
+		}, 60_000);
+	}
+	// The hosted copies: the featuring video is public exactly when some clip using it may be shown.
+	const featuringVideos = new Set([...byWriter.values()].flat().filter((clip) => clip.featuring).map((clip) => clip.video));
+	for (const cid of featuringVideos) {
+		await eventually(async () => {
+			const response = await fetch(`${stack.worker.url}/video/${cid}`, { method: 'HEAD' });
+			expect(response.status === 200).toBe(consented);
+		}, 60_000);
+	}
+}, 600_000);

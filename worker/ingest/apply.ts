@@ -27,7 +27,12 @@ export interface ApplyResult {
 	clips: string[];
 	/** Grants that arrived without proof: held back until the owner's PDS proves them (proofs.ts). */
 	proofs: ProofRequest[];
+	/** The outbox row holding the work above, written with the index; absent when there is none. */
+	outbox?: number;
 }
+
+/** What an index write implies beyond the index: the part of an ApplyResult kept in the outbox. */
+export type DerivedWork = Pick<ApplyResult, 'discovered' | 'refresh' | 'feed' | 'videos' | 'people' | 'clips' | 'proofs'>;
 
 /** A record to fetch with its proof from its repo's PDS, or an account whose reactivation to confirm there. */
 export type ProofRequest = { kind: 'record'; uri: string; cid: string } | { kind: 'account'; did: string };
@@ -52,18 +57,21 @@ export interface ApplyOptions {
 	 * the repo's own PDS (backfill, proofs). Streams pass theirs (worker/ingest/authenticity.ts).
 	 */
 	authenticate?: Authenticator;
+	/** Account events are the account's own PDS's answer (a proof): a reactivation counts at once. */
+	statusFromPds?: boolean;
 	now?: Date;
 }
 
 /**
  * Applies a batch of network events to the index in one D1 transaction. Idempotent: every record
  * carries the repo revision it was last written at, so a replayed or out-of-order event that is not
- * newer than what the index holds changes nothing (deletes leave a tombstone revision).
+ * newer than what the index holds changes nothing (deletes leave a tombstone revision). What the write
+ * implies beyond the index goes into the `outbox` in the same transaction, so none of it is lost.
  */
 export async function applyEvents(
 	db: D1Database,
 	events: NetworkEvent[],
-	{ discoverFollowed = true, actors, authenticate = trustedSource, now = new Date() }: ApplyOptions = {},
+	{ discoverFollowed = true, actors, authenticate = trustedSource, statusFromPds = false, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
 	const result = emptyResult();
 	const ops = events.flatMap((event) =>
@@ -74,7 +82,9 @@ export async function applyEvents(
 	const changes = await validated(db, ops, actors);
 	// Remixes bring in the authors of what they remix: a chain is shown only once it is whole.
 	const named = changes.flatMap(({ write }) => (write.collection === REMIX && write.record ? referencedAuthors(write.collection, write.record) : []));
-	const { revs, known, unfollowed } = await lookups(db, changes, events, named);
+	// `followed`: each follow's subject, as the index holds it, and as this batch writes it (so that a follow
+	// created and deleted within one batch is undone in timelines too).
+	const { revs, known, followed } = await lookups(db, changes, events, named);
 	const verdicts = await judged(changes.filter((change) => !change.irrelevant && involvesDreamreel(change.op, change.write, known)), authenticate);
 	const indexedAt = now.toISOString();
 	const statements: D1PreparedStatement[] = [];
@@ -86,9 +96,10 @@ export async function applyEvents(
 	};
 	/** What a written record implies beyond the index: timelines, the video mirror, accounts to bring in. */
 	const derive = (op: Op, write: IndexWrite) => {
-		noteVisibility(result, write, unfollowed.get(op.uri));
-		result.feed.push(...feedChanges(op, write, indexedAt, unfollowed));
+		noteVisibility(result, write, followed.get(op.uri));
+		result.feed.push(...feedChanges(op, write, indexedAt, followed));
 		if (!write.record) return;
+		if (write.collection === FOLLOW) followed.set(op.uri, write.record.subject);
 		discover(op.did);
 		if (write.collection === FOLLOW && discoverFollowed) discover(write.record.subject);
 		if (write.collection === REMIX) referencedAuthors(write.collection, write.record).forEach(discover);
@@ -103,11 +114,8 @@ export async function applyEvents(
 		const write: IndexWrite = held ? { ...change.write, record: null } : change.write;
 		const stored = revs.get(op.uri);
 		if (stored !== undefined && stored >= op.rev) {
+			// A replay (what it implied is in the outbox already) or an older revision arriving late.
 			result.stale++;
-			// The very revision again: a replay after a crash between the index write and the cursor.
-			// What it implies is derived again (idempotently) so that none of it is lost; the index
-			// itself is not written twice.
-			if (stored === op.rev && !rejected && !irrelevant && involvesDreamreel(op, write, known)) derive(op, write);
 			continue;
 		}
 		if (irrelevant || !involvesDreamreel(op, write, known)) continue;
@@ -125,7 +133,7 @@ export async function applyEvents(
 		if (rejected) {
 			console.warn(`rejected ${op.uri}: ${rejected}`);
 			result.rejected++;
-			noteVisibility(result, write, unfollowed.get(op.uri));
+			noteVisibility(result, write, followed.get(op.uri));
 			statements.push(
 				db.prepare('INSERT INTO rejected_records (uri, cid, reason, seen_at) VALUES (?1, ?2, ?3, ?4)').bind(op.uri, write.cid, rejected, indexedAt),
 			);
@@ -165,8 +173,8 @@ export async function applyEvents(
 		} else if (event.kind === 'account') {
 			result.people.push(event.did);
 			// A stream's word suffices to hide an account, not to bring one back: its PDS is asked first.
-			if (event.active) result.proofs.push({ kind: 'account', did: event.did });
-			else statements.push(db.prepare('UPDATE actors SET active = 0, status = ?2 WHERE did = ?1').bind(event.did, event.status ?? null));
+			if (event.active && !statusFromPds) result.proofs.push({ kind: 'account', did: event.did });
+			else statements.push(db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null));
 		} else if (event.kind === 'identity' || event.kind === 'sync') {
 			// A changed identity may be a rotated key: the shared DID cache forgets the old document at once
 			// (and the Ingester its own memory of it, see CachedDidResolver).
@@ -174,8 +182,17 @@ export async function applyEvents(
 			if (known.has(event.did)) result.refresh.push(event.did);
 		}
 	}
-	if (statements.length > 0) await db.batch(statements);
+	const work: DerivedWork = pickWork(result);
+	const outbox = Object.values(work).some((items) => items.length > 0);
+	if (outbox) statements.push(db.prepare('INSERT INTO outbox (work, created_at) VALUES (?1, ?2) RETURNING id').bind(JSON.stringify(work), indexedAt));
+	if (statements.length === 0) return result;
+	const done = await db.batch<{ id: number }>(statements);
+	if (outbox) result.outbox = done.at(-1)!.results[0]!.id;
 	return result;
+}
+
+function pickWork({ discovered, refresh, feed, videos, people, clips, proofs }: ApplyResult): DerivedWork {
+	return { discovered, refresh, feed, videos, people, clips, proofs };
 }
 
 const isRow = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
@@ -272,16 +289,17 @@ async function validated(db: D1Database, ops: Op[], actors: ActorResolver | unde
 }
 
 /**
- * `applyEvents` for one writer with several callers (the stream and backfills): calls run one after
- * another. Each call reads stored revisions before it writes, so two interleaved calls could both
- * see "no revision" and let a stale backfilled create land after the stream's delete.
+ * Runs what it is given one at a time, in the order given. The index has one writer with several
+ * callers (the stream, backfills, proofs): each write reads stored revisions before it writes, so two
+ * interleaved writes could both see "no revision" and let a stale backfilled create land after the
+ * stream's delete.
  */
-export function serialApplier(db: D1Database, defaults: ApplyOptions = {}): (events: NetworkEvent[], options?: ApplyOptions) => Promise<ApplyResult> {
+export function oneAtATime(): <T>(run: () => Promise<T>) => Promise<T> {
 	let last: Promise<unknown> = Promise.resolve();
-	return (events, options) => {
-		const run = last.then(() => applyEvents(db, events, { ...defaults, ...options }));
-		last = run.catch(() => undefined);
-		return run;
+	return (run) => {
+		const next = last.then(run);
+		last = next.catch(() => undefined);
+		return next;
 	};
 }
 
@@ -301,22 +319,22 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === FOLLOW);
 	const revs = new Map<string, string>();
 	const known = new Set<string>();
-	const unfollowed = new Map<string, string>();
-	if (ops.length === 0 && dids.size === 0) return { revs, known, unfollowed };
+	const followed = new Map<string, string>();
+	if (ops.length === 0 && dids.size === 0) return { revs, known, followed };
 	const { results } = await db
 		.prepare(
 			`SELECT 'rev' AS kind, uri AS key, rev AS value FROM record_revs WHERE uri IN (SELECT value FROM json_each(?1))
 			 UNION ALL SELECT 'actor', did, NULL FROM actors WHERE did IN (SELECT value FROM json_each(?2))
-			 UNION ALL SELECT 'unfollow', uri, subject FROM follows WHERE uri IN (SELECT value FROM json_each(?3))`,
+			 UNION ALL SELECT 'follow', uri, subject FROM follows WHERE uri IN (SELECT value FROM json_each(?3))`,
 		)
 		.bind(JSON.stringify(ops.map((op) => op.uri)), JSON.stringify([...dids]), JSON.stringify(unfollows.map((op) => op.uri)))
-		.all<{ kind: 'rev' | 'actor' | 'unfollow'; key: string; value: string | null }>();
+		.all<{ kind: 'rev' | 'actor' | 'follow'; key: string; value: string | null }>();
 	for (const row of results) {
 		if (row.kind === 'rev') revs.set(row.key, row.value!);
 		else if (row.kind === 'actor') known.add(row.key);
-		else unfollowed.set(row.key, row.value!);
+		else followed.set(row.key, row.value!);
 	}
-	return { revs, known, unfollowed };
+	return { revs, known, followed };
 }
 
 /**
@@ -335,25 +353,25 @@ function involvesDreamreel(op: Op, write: IndexWrite, known: Set<string>): boole
 }
 
 /** What the video mirror must (re)consider after this write. */
-function noteVisibility(result: ApplyResult, write: IndexWrite, unfollowedSubject?: string): void {
+function noteVisibility(result: ApplyResult, write: IndexWrite, followedSubject?: string): void {
 	if (write.collection === CLIP || write.collection === REMIX) {
 		if (write.record) result.videos.push(write.record.video.ref.$link);
 		result.clips.push(write.uri);
 	} else if (write.collection === CONSENT) {
 		result.people.push(write.did);
 	} else if (write.collection === FOLLOW) {
-		const subject = write.record?.subject ?? unfollowedSubject;
+		const subject = write.record?.subject ?? followedSubject;
 		result.people.push(write.did, ...(subject ? [subject] : []));
 	}
 }
 
-function feedChanges(op: Op, write: IndexWrite, indexedAt: string, unfollowed: Map<string, string>): FeedChange[] {
+function feedChanges(op: Op, write: IndexWrite, indexedAt: string, followed: Map<string, string>): FeedChange[] {
 	if (write.collection === CLIP || write.collection === REMIX) {
 		if (op.action === 'create' && write.record) return [{ kind: 'post', uri: op.uri, author: op.did, sortAt: sortAt(write.record.createdAt, indexedAt) }];
 		return op.action === 'delete' ? [{ kind: 'unpost', uri: op.uri, author: op.did }] : [];
 	}
 	if (write.collection !== FOLLOW) return [];
 	if (op.action === 'create' && write.record) return [{ kind: 'follow', follower: op.did, subject: write.record.subject }];
-	const subject = unfollowed.get(op.uri);
+	const subject = followed.get(op.uri);
 	return op.action === 'delete' && subject ? [{ kind: 'unfollow', follower: op.did, subject }] : [];
 }

@@ -13,7 +13,7 @@ export interface ActorSync {
 	db: D1Database;
 	identity: Identity;
 	allowLoopbackFetch: boolean;
-	/** Writes to the index; serialised with the stream's writes (see `serialApplier`). */
+	/** Writes to the index, one at a time with the stream's writes, and hands on what they imply (durable-objects/Ingester.ts). */
 	apply: (events: NetworkEvent[], options?: ApplyOptions) => Promise<ApplyResult>;
 }
 
@@ -30,12 +30,10 @@ export async function refreshActor(sync: ActorSync, did: string): Promise<string
 /**
  * Reads a repo's indexed collections from its PDS, so a newly seen account's clips appear without
  * waiting for new events. Records are applied at the repo's current revision: anything the stream
- * later says about them is newer and wins. Returns what timelines and the video mirror must learn.
+ * later says about them is newer and wins. The repo's own PDS (named by its DID document) speaks for
+ * it, so what it lists counts as proven.
  */
-export type BackfillResult = Pick<ApplyResult, 'feed' | 'videos' | 'people' | 'clips'>;
-
-export async function backfillRepo(sync: ActorSync, did: string): Promise<BackfillResult> {
-	const found: BackfillResult = { feed: [], videos: [], people: [], clips: [] };
+export async function backfillRepo(sync: ActorSync, did: string): Promise<void> {
 	const pds = await refreshActor(sync, did);
 	const fetch = outboundFetch(sync.allowLoopbackFetch);
 	const xrpc = async <T>(method: string, params: Record<string, string>): Promise<T> => {
@@ -59,17 +57,10 @@ export async function backfillRepo(sync: ActorSync, did: string): Promise<Backfi
 				const uri = `at://${did}/${collection}/${rkey}`;
 				return record.uri === uri ? [{ action: 'create', uri, collection, rkey, cid: record.cid, record: record.value }] : [];
 			});
-			if (ops.length > 0) {
-				const result = await sync.apply([{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
-				found.feed.push(...result.feed);
-				found.videos.push(...result.videos);
-				found.people.push(...result.people);
-				found.clips.push(...result.clips);
-			}
+			if (ops.length > 0) await sync.apply([{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
 			cursor = listed.cursor;
 			if (!cursor || listed.records.length === 0) break;
 		}
 	}
 	await sync.db.prepare('UPDATE actors SET backfilled_at = ?2 WHERE did = ?1').bind(did, new Date().toISOString()).run();
-	return found;
 }

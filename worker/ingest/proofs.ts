@@ -13,19 +13,17 @@ import { getPdsEndpoint } from '@atcute/identity';
 import type { AtprotoDid, Did } from '@atcute/lexicons/syntax';
 import { isCommit, verifyRecord } from '@atcute/repo';
 import { outboundFetch } from '../outbound-fetch.ts';
-import type { ApplyResult, ProofRequest } from './apply.ts';
+import type { ProofRequest } from './apply.ts';
 import { signingKey } from './authenticity.ts';
 import { commitFailure } from './verify-commit.ts';
 import type { ActorSync } from './backfill.ts';
 
-export type Proven = Pick<ApplyResult, 'feed' | 'videos' | 'people' | 'clips'>;
-
 /** Fetches and checks a proof, and applies what it proves. Throws when the PDS cannot be asked (retried). */
-export async function prove(sync: ActorSync, request: ProofRequest): Promise<Proven> {
-	return request.kind === 'record' ? proveRecord(sync, request.uri) : proveAccount(sync, request.did);
+export async function prove(sync: ActorSync, request: ProofRequest): Promise<void> {
+	await (request.kind === 'record' ? proveRecord(sync, request.uri) : proveAccount(sync, request.did));
 }
 
-async function proveRecord(sync: ActorSync, uri: string): Promise<Proven> {
+async function proveRecord(sync: ActorSync, uri: string): Promise<void> {
 	const [did, collection, rkey] = uri.slice('at://'.length).split('/') as [Did, string, string];
 	const document = await sync.identity.dids.resolve(did);
 	const pds = getPdsEndpoint(document);
@@ -35,7 +33,7 @@ async function proveRecord(sync: ActorSync, uri: string): Promise<Proven> {
 	url.search = new URLSearchParams({ did, collection, rkey }).toString();
 	const response = await outboundFetch(sync.allowLoopbackFetch)(url);
 	// Gone from the repo: the grant was withdrawn since (its deletion reaches the index on its own).
-	if (response.status === 400 && (await xrpcError(response)) === 'RecordNotFound') return nothing();
+	if (response.status === 400 && (await xrpcError(response)) === 'RecordNotFound') return;
 	if (!response.ok) throw new Error(`getRecord on ${pds} answered ${response.status}`);
 	const carBytes = new Uint8Array(await response.arrayBuffer());
 	const verified = await verifyRecord({ did: did as AtprotoDid, collection, rkey, publicKey: await publicKeyOf(found), carBytes }).catch(async (error: unknown) => {
@@ -44,8 +42,8 @@ async function proveRecord(sync: ActorSync, uri: string): Promise<Proven> {
 		if ((await commitFailure({ ...absent, ops: [...absent.ops], proof: { commit: rootOf(carBytes), blocks: carBytes } }, found)) === undefined) return undefined;
 		throw error;
 	});
-	if (!verified) return nothing();
-	return sync.apply([
+	if (!verified) return;
+	await sync.apply([
 		{
 			kind: 'commit',
 			cursor: 0,
@@ -57,20 +55,17 @@ async function proveRecord(sync: ActorSync, uri: string): Promise<Proven> {
 	]);
 }
 
-async function proveAccount(sync: ActorSync, did: string): Promise<Proven> {
+async function proveAccount(sync: ActorSync, did: string): Promise<void> {
 	const pds = getPdsEndpoint(await sync.identity.dids.resolve(did as Did));
 	if (!pds) throw new Error(`${did} names no PDS`);
 	const url = new URL(`/xrpc/${ComAtprotoSyncGetRepoStatus.mainSchema.nsid}`, pds);
 	url.searchParams.set('did', did);
 	const response = await outboundFetch(sync.allowLoopbackFetch)(url);
 	if (!response.ok && response.status !== 400) throw new Error(`getRepoStatus on ${pds} answered ${response.status}`);
-	const status = await response.json<{ active?: unknown; status?: unknown }>();
-	const active = response.ok && status.active === true;
-	await sync.db
-		.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1')
-		.bind(did, active ? 1 : 0, active ? null : typeof status.status === 'string' ? status.status : 'unknown')
-		.run();
-	return { ...nothing(), people: [did] };
+	const answer = await response.json<{ active?: unknown; status?: unknown }>();
+	const active = response.ok && answer.active === true;
+	const status = active ? undefined : typeof answer.status === 'string' ? answer.status : 'unknown';
+	await sync.apply([{ kind: 'account', cursor: 0, did, active, ...(status ? { status } : {}) }], { statusFromPds: true });
 }
 
 async function xrpcError(response: Response): Promise<string | undefined> {
@@ -98,5 +93,3 @@ function commitRev(carBytes: Uint8Array): string {
 async function publicKeyOf(found: FoundPublicKey): Promise<PublicKey> {
 	return found.type === 'p256' ? P256PublicKey.importRaw(found.publicKeyBytes) : Secp256k1PublicKey.importRaw(found.publicKeyBytes);
 }
-
-const nothing = (): Proven => ({ feed: [], videos: [], people: [], clips: [] });

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyEvents, applyIsolatingPoison, serialApplier } from '../../../worker/ingest/apply.ts';
+import { applyEvents, applyIsolatingPoison, oneAtATime } from '../../../worker/ingest/apply.ts';
 import type { NetworkEvent } from '../../../worker/ingest/events.ts';
 
 const did = 'did:plc:applyapplyapplyapplyappl';
@@ -71,9 +71,12 @@ describe('applying events', () => {
 
 	it('a backfill applied concurrently with the stream’s newer delete does not resurrect the record', async () => {
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
-		const apply = serialApplier(env.DB);
+		const write = oneAtATime();
 		// The stream deletes at rev 2c while a backfill, having read the repo at rev 2b, re-creates it.
-		await Promise.all([apply([remove('3kaaaaaaaaa2c')]), apply([create('3kaaaaaaaaa2b', 'one')], { discoverFollowed: false })]);
+		await Promise.all([
+			write(() => applyEvents(env.DB, [remove('3kaaaaaaaaa2c')])),
+			write(() => applyEvents(env.DB, [create('3kaaaaaaaaa2b', 'one')], { discoverFollowed: false })),
+		]);
 		expect(await indexed()).toBeNull();
 	});
 });
@@ -125,20 +128,56 @@ describe('identity events', () => {
 
 describe('side effects survive a crash between the index write and the cursor', () => {
 	beforeEach(async () => {
-		await env.DB.batch(['clip_index', 'record_revs', 'actors', 'cameos'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+		await env.DB.batch(['clip_index', 'record_revs', 'actors', 'cameos', 'outbox'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 	});
 
-	it('replaying the very revision derives its fan-out and mirror work again, without writing the index twice', async () => {
-		const first = await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+	it('what a write implies is in the outbox, written in the same transaction as the index', async () => {
+		const result = await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
+		const row = await env.DB.prepare('SELECT work FROM outbox WHERE id = ?1').bind(result.outbox!).first<{ work: string }>();
+		const work = JSON.parse(row!.work) as { feed: unknown[]; videos: unknown[]; clips: unknown[]; discovered: unknown[] };
+		expect([work.feed, work.videos, work.clips, work.discovered]).toEqual([result.feed, result.videos, result.clips, result.discovered]);
+		expect(work.feed).toEqual([{ kind: 'post', uri, author: did, sortAt: '2026-11-25T07:00:00.000Z' }]);
+	});
+
+	it('a replay of the same revision writes nothing and implies nothing again: its work is in the outbox already', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
 		const replay = await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
-		expect([replay.applied, replay.stale]).toEqual([0, 1]);
-		expect(replay.feed).toEqual(first.feed);
-		expect([replay.videos, replay.clips]).toEqual([first.videos, first.clips]);
+		expect([replay.applied, replay.stale, replay.outbox]).toEqual([0, 1, undefined]);
+		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM outbox').first('n')).toBe(1);
 	});
 
 	it('an older revision derives nothing', async () => {
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'newer', 'update')]);
 		const older = await applyEvents(env.DB, [create('3kaaaaaaaaa2b', 'older', 'update')]);
 		expect([older.feed, older.videos, older.clips]).toEqual([[], [], []]);
+	});
+});
+
+describe('follows', () => {
+	const follower = 'did:plc:followerfollowerfollowerf';
+	const followUri = `at://${follower}/app.bsky.graph.follow/3kfollow2222`;
+	const followOp = (action: 'create' | 'delete', rev: string): NetworkEvent => ({
+		kind: 'commit',
+		cursor: 1,
+		did: follower,
+		rev,
+		ops: [
+			action === 'create'
+				? { action, uri: followUri, collection: 'app.bsky.graph.follow', rkey: '3kfollow2222', cid: 'bafyreifollow', record: { $type: 'app.bsky.graph.follow', subject: did, createdAt: '2026-11-25T07:00:00.000Z' } }
+				: { action, uri: followUri, collection: 'app.bsky.graph.follow', rkey: '3kfollow2222' },
+		],
+	});
+
+	beforeEach(async () => {
+		await env.DB.batch(['follows', 'record_revs', 'actors'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+		await env.DB.prepare(`INSERT INTO actors (did, indexed_at) VALUES (?1, '2026-11-25T00:00:00Z')`).bind(did).run();
+	});
+
+	it('a follow created and deleted within one batch is undone in timelines too', async () => {
+		const result = await applyEvents(env.DB, [followOp('create', '3kfollowrev22'), followOp('delete', '3kfollowrev23')]);
+		expect(result.feed).toEqual([
+			{ kind: 'follow', follower, subject: did },
+			{ kind: 'unfollow', follower, subject: did },
+		]);
 	});
 });
