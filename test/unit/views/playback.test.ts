@@ -1,12 +1,15 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 
 const did = 'did:plc:playbackplaybackplayback';
 const uri = `at://${did}/video.dreamreel.clip/3kplayback22a`;
-const cid = 'bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy';
-const record = { $type: 'video.dreamreel.clip', video: { $type: 'blob', ref: { $link: cid }, mimeType: 'video/mp4', size: 10 }, createdAt: '2026-11-25T07:00:00.000Z' };
+const CID = 'bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy';
+const cid = CID;
+const RECORD = { $type: 'video.dreamreel.clip', video: { $type: 'blob', ref: { $link: CID }, mimeType: 'video/mp4', size: 10 }, createdAt: '2026-11-25T07:00:00.000Z' };
 
-async function video(state: string | null, fields: Record<string, string> = {}) {
+async function video(state: string | null, fields: Record<string, string> = {}, cid = CID) {
+	const record = { ...RECORD, video: { ...RECORD.video, ref: { $link: cid } } };
 	await env.DB.batch([
 		env.DB.prepare(`INSERT OR REPLACE INTO actors (did, handle, pds, indexed_at) VALUES (?1, 'pb.test', 'http://localhost:2583', '2026-11-25T07:00:00Z')`).bind(did),
 		env.DB.prepare(
@@ -40,5 +43,20 @@ describe('playback in clip views', () => {
 			reason: 'not hosted (r2: the blob is 11 bytes, not the declared 10); playing from the author’s PDS',
 			mp4: `http://localhost:2583/xrpc/com.atproto.sync.getBlob?did=${encodeURIComponent(did)}&cid=${cid}`,
 		});
+	});
+
+	it('opening a clip whose copy failed asks the mirror to try again now, not on its slow schedule', async () => {
+		const mirror = env.MIRROR.getByName('videos');
+		const failing = 'bafkreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm';
+		// The copy has failed often enough to be set aside for hours.
+		await runInDurableObject(mirror, (_instance, state) => {
+			state.storage.sql.exec(`INSERT INTO work (queue, key, payload, attempts, next_at, set_aside) VALUES ('videos', ?1, json_quote(?1), 10, ?2, 1)`, failing, Date.now() + 6 * 3_600_000);
+		});
+		await video('failed', { reason: 'the author’s PDS answered 502' }, failing);
+		const due = await runInDurableObject(mirror, (_instance, state) =>
+			state.storage.sql.exec<{ next_at: number; set_aside: number; attempts: number }>(`SELECT next_at, set_aside, attempts FROM work WHERE queue = 'videos' AND key = ?`, failing).one(),
+		);
+		// Due now, or (the mirror's alarm being quick) already tried once more.
+		expect(due.attempts > 10 || (due.set_aside === 0 && due.next_at <= Date.now())).toBe(true);
 	});
 });
