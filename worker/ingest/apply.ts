@@ -85,7 +85,10 @@ export async function applyEvents(
 	// `followed`: each follow's subject, as the index holds it, and as this batch writes it (so that a follow
 	// created and deleted within one batch is undone in timelines too).
 	const { revs, known, followed } = await lookups(db, changes, events, named);
-	const verdicts = await judged(changes.filter((change) => !change.irrelevant && involvesDreamreel(change.op, change.write, known)), authenticate);
+	// Only commits that would change the index are judged: not what it ignores, nor what it holds already.
+	const isNew = (op: Op) => (revs.get(op.uri) ?? '') < op.rev;
+	const acted = changes.filter(({ op, write, irrelevant }) => !irrelevant && isNew(op) && involvesDreamreel(op, write, known));
+	const verdicts = await judged(acted, authenticate);
 	const indexedAt = now.toISOString();
 	const statements: D1PreparedStatement[] = [];
 	const written = new Map<string, [uri: string, rev: string, deleted: 0 | 1]>();
