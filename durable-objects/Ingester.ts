@@ -271,9 +271,11 @@ export class Ingester extends DurableObject<Env> {
 	}
 
 	async #settleOrphans(): Promise<void> {
-		const { results } = await this.env.DB.prepare('SELECT id, work FROM outbox ORDER BY id').all<{ id: number; work: string }>();
-		const settled = new Set(this.ctx.storage.sql.exec<{ id: number }>('SELECT id FROM settled').toArray().map((row) => row.id));
-		for (const { id, work } of results) if (!settled.has(id)) await this.#settle(id, JSON.parse(work) as DerivedWork);
+		const settled = this.ctx.storage.sql.exec<{ id: number }>('SELECT id FROM settled').toArray().map((row) => row.id);
+		const { results } = await this.env.DB.prepare('SELECT id, work FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?1)) ORDER BY id')
+			.bind(JSON.stringify(settled))
+			.all<{ id: number; work: string }>();
+		for (const { id, work } of results) await this.#settle(id, JSON.parse(work) as DerivedWork);
 		this.#orphans = false;
 	}
 
