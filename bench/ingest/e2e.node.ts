@@ -1,0 +1,194 @@
+/**
+ * The end-to-end ingest benchmark: the real worker under `wrangler dev` follows a relay
+ * (`relay+ws://`) that replays the generated network mix over a WebSocket as
+ * `com.atproto.sync.subscribeRepos`, with everything the Ingester does switched on (commit
+ * verification, the outbox, fan-out, the video mirror, discovery and backfill). The same local server
+ * answers as the PLC directory (each repo's DID document) and as every repo's PDS (empty repos, no
+ * blobs), so nothing leaves the machine. Progress is read from the cursor in `_health`.
+ *
+ * Phases on one worker: at maximum rate with flow control (events/s, events per workerd CPU-second),
+ * then at fixed rates (lag p50/p99/max while they last); workerd's RSS and open files are sampled
+ * throughout. No assertions: it prints figures.
+ *
+ * `npm run bench:ingest:e2e`; environment: BENCH_EVENTS (20000, the maximum-rate phase),
+ * BENCH_RATES ("2000" events/s; comma-separated, e.g. "2000,5000"), BENCH_STEADY_SECONDS (60 per rate; the
+ * target is read at 300). Generating the stream takes about 1 ms per event (signed commits, real trees).
+ */
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { startWorker } from '../../scripts/worker-process.ts';
+import { fixtureDidDocument } from '../../test/fixtures/frames.ts';
+import { snapshotWorker } from '../feeds/snapshot.node.ts';
+import { generateStream } from './stream.worker.ts';
+
+const PORTS = { relay: 9390, worker: 8830 };
+const option = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const maxEvents = option('BENCH_EVENTS', 20_000);
+const rates = (process.env.BENCH_RATES ?? '2000').split(',').map(Number);
+const steadySeconds = option('BENCH_STEADY_SECONDS', 60);
+const RELAY = `http://localhost:${PORTS.relay}`;
+/** Frames queued in the socket beyond which the maximum-rate phase waits (flow control). */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
+
+// 1. The stream: the maximum-rate phase, then each fixed rate's share, generated before any clock starts.
+const total = maxEvents + rates.reduce((n, rate) => n + rate * steadySeconds, 0);
+console.log(`generating ${fmt(total)} events…`);
+const generated = performance.now();
+const stream = await generateStream({ events: total, seed: 1, authors: 20_000, dreamreelUsers: 400 });
+console.log(`generated in ${fmt((performance.now() - generated) / 1000, 1)} s`);
+
+// 2. The relay (replaying what was released so far, from any cursor), the directory and the PDS.
+let released = 0;
+const subscribers = new Set<WebSocket>();
+const server = createServer((request, response) => {
+	const url = new URL(request.url ?? '/', RELAY);
+	const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+	if (url.pathname.startsWith('/did:')) {
+		void fixtureDidDocument(decodeURIComponent(url.pathname.slice(1)), RELAY).then((document) => json(200, document));
+	} else if (url.pathname === '/xrpc/com.atproto.sync.getLatestCommit') {
+		json(200, { cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm', rev: '3m2222222222a' });
+	} else if (url.pathname === '/xrpc/com.atproto.repo.listRecords') {
+		json(200, { records: [] });
+	} else if (url.pathname === '/xrpc/com.atproto.sync.getRepoStatus') {
+		json(200, { did: url.searchParams.get('did'), active: true });
+	} else {
+		json(400, { error: 'NotFound', message: 'nothing here' });
+	}
+});
+const relay = new WebSocketServer({ server, path: '/xrpc/com.atproto.sync.subscribeRepos' });
+relay.on('connection', (socket, request) => {
+	const cursor = Number(new URL(request.url ?? '/', RELAY).searchParams.get('cursor') ?? 0);
+	for (let seq = cursor + 1; seq <= released; seq++) socket.send(stream.frames[seq - 1]!);
+	subscribers.add(socket);
+	socket.on('close', () => subscribers.delete(socket));
+});
+await new Promise<void>((resolve) => server.listen(PORTS.relay, '127.0.0.1', resolve));
+
+function release(count: number): void {
+	const until = Math.min(stream.frames.length, released + count);
+	for (; released < until; released++) for (const socket of subscribers) socket.send(stream.frames[released]!);
+}
+const buffered = () => Math.max(0, ...[...subscribers].map((socket) => socket.bufferedAmount));
+
+// 3. The worker, frozen from the sources as they are now.
+const snapshot = await snapshotWorker();
+const persistTo = await mkdtemp(join(tmpdir(), 'dreamreel-bench-ingest-'));
+const worker = await startWorker({
+	port: PORTS.worker,
+	persistTo,
+	quiet: !process.env.DEBUG_WORKER,
+	vars: { FIREHOSE_URL: `relay+ws://localhost:${PORTS.relay}`, PLC_URL: RELAY, HANDLE_RESOLVER_URL: RELAY, PUBLIC_URL: `http://localhost:${PORTS.worker}` },
+});
+
+/** The workerd processes below wrangler, found through /proc (Linux). */
+async function workerdPids(): Promise<number[]> {
+	const children = new Map<number, number[]>();
+	const names = new Map<number, string>();
+	for (const entry of await readdir('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+		const match = /^(\d+) \((.*)\) \S (\d+)/.exec(stat);
+		if (!match) continue;
+		names.set(Number(match[1]), match[2]!);
+		children.set(Number(match[3]), [...(children.get(Number(match[3])) ?? []), Number(match[1])]);
+	}
+	const found: number[] = [];
+	const walk = (pid: number) => (children.get(pid) ?? []).forEach((child) => (names.get(child) === 'workerd' && found.push(child), walk(child)));
+	walk(worker.pid!);
+	return found;
+}
+
+async function usage(): Promise<{ cpuSeconds: number; rssMb: number; openFiles: number }> {
+	let cpuSeconds = 0;
+	let rssMb = 0;
+	let openFiles = 0;
+	for (const pid of await workerdPids()) {
+		const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+		cpuSeconds += (Number(fields[11]) + Number(fields[12])) / 100;
+		rssMb += Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+		openFiles += (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
+	}
+	return { cpuSeconds, rssMb, openFiles };
+}
+
+const cursor = async () => ((await (await fetch(`${worker.url}/xrpc/_health`)).json()) as { ingest: { cursor: number | null } }).ingest.cursor ?? 0;
+const peaks = { rssMb: 0, openFiles: 0 };
+async function sample(): Promise<{ cursor: number; cpuSeconds: number }> {
+	const [at, use] = await Promise.all([cursor(), usage()]);
+	peaks.rssMb = Math.max(peaks.rssMb, use.rssMb);
+	peaks.openFiles = Math.max(peaks.openFiles, use.openFiles);
+	return { cursor: at, cpuSeconds: use.cpuSeconds };
+}
+
+const loadBefore = loadavg();
+const rows: string[][] = [['phase', 'events', 'seconds', 'events/s', 'per workerd CPU-s', 'lag p50', 'lag p99', 'lag max']];
+try {
+	await worker.startIngesting();
+	await sleep(1000);
+
+	// Maximum rate: frames go out as fast as the socket drains; done when the cursor reaches the last.
+	const start = await sample();
+	const startedAt = performance.now();
+	const target = maxEvents;
+	while (released < target) {
+		release(Math.min(500, target - released));
+		while (buffered() > HIGH_WATER_BYTES) await sleep(1);
+	}
+	let now = start;
+	const deadline = Date.now() + 15 * 60_000;
+	while (now.cursor < target) {
+		if (Date.now() > deadline) throw new Error(`the cursor is at ${now.cursor} of ${target} after 15 minutes`);
+		await sleep(250);
+		now = await sample();
+	}
+	const seconds = (performance.now() - startedAt) / 1000;
+	rows.push(['maximum rate', fmt(target), fmt(seconds, 1), fmt(target / seconds), fmt(target / (now.cpuSeconds - start.cpuSeconds)), '–', '–', '–']);
+
+	// Fixed rates: released every 10 ms; lag = released − cursor, sampled every 250 ms.
+	for (const rate of rates) {
+		const from = await sample();
+		const began = performance.now();
+		const lags: number[] = [];
+		const first = released;
+		const sampler = setInterval(() => void cursor().then((at) => lags.push(released - at)), 250);
+		while (performance.now() - began < steadySeconds * 1000) {
+			release(first + Math.floor(((performance.now() - began) / 1000) * rate) - released);
+			await sleep(10);
+		}
+		clearInterval(sampler);
+		const to = await sample();
+		const sent = released - first;
+		rows.push([
+			`${fmt(rate)} events/s for ${steadySeconds} s`,
+			fmt(sent),
+			fmt(steadySeconds),
+			fmt((to.cursor - from.cursor) / steadySeconds),
+			fmt((to.cursor - from.cursor) / (to.cpuSeconds - from.cpuSeconds)),
+			`${fmt(percentile(lags, 50))} ev = ${fmt(percentile(lags, 50) / rate, 2)} s`,
+			`${fmt(percentile(lags, 99))} ev = ${fmt(percentile(lags, 99) / rate, 2)} s`,
+			`${fmt(Math.max(0, ...lags))} ev`,
+		]);
+	}
+} finally {
+	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+	console.log(
+		[
+			`\nEnd-to-end ingest: the worker under wrangler dev following a relay of the generated network mix (${fmt(stream.frames.length)} frames, ${fmt(stream.repos.length)} repos)`,
+			`machine load average before: ${loadBefore.map((n) => n.toFixed(2)).join(' ')}`,
+			...rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')),
+			`workerd peak RSS ${fmt(peaks.rssMb)} MB, peak open files ${fmt(peaks.openFiles)}`,
+		].join('\n'),
+	);
+	await worker.stop('SIGTERM');
+	relay.close();
+	server.close();
+	await snapshot.release();
+	await rm(persistTo, { recursive: true, force: true });
+}
