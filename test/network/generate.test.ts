@@ -102,7 +102,7 @@ describe('generate → ready → publish', () => {
 		expect(socket.seen.some((view) => view.status === 'rendering' && view.progress > 10 && view.progress < 90)).toBe(true);
 		expect(job.result).toMatchObject({ mimeType: 'video/mp4', durationMs: 3000, aspectRatio: { width: 9, height: 16 } });
 
-		const published = await publishJob(ana, job, { caption: 'made on Dreamreel' });
+		const { clip: published } = await publishJob(ana, job, { caption: 'made on Dreamreel' });
 		expect(published.uri).toMatch(new RegExp(`^at://${ana.assertDid}/video\\.dreamreel\\.clip/`));
 		const clip = await indexed(published.uri);
 		expect(clip.record).toMatchObject({
@@ -140,7 +140,7 @@ describe('generate → ready → publish', () => {
 			expect(body.job.status).toBe('ready');
 			return body.job;
 		}, 30_000);
-		const published = await publishJob(ben, job);
+		const { clip: published } = await publishJob(ben, job);
 		expect(published.uri).toMatch(/\/video\.dreamreel\.remix\//);
 		const remix = await indexed(published.uri);
 		expect(remix.lineage).toMatchObject({ parent: { uri: parent.uri }, root: { uri: parent.uri } });
