@@ -4,6 +4,7 @@ import { loadConfig, type AppConfig } from './lib/config.ts';
 import { restorePasswordSession } from './lib/app-password.ts';
 import { finishOAuthSignIn, oauthCallbackParams, restoreOAuthSession } from './lib/oauth.ts';
 import { sessionEvents } from './lib/session.ts';
+import { parsePagePath } from '../worker/pages/paths.ts';
 import { clipScreen, lineageScreen } from './ui/clip-page.ts';
 import { consentScreen } from './ui/consent.ts';
 import { href, parseRoute, type ScreenContext, type Route, type Screen } from './ui/context.ts';
@@ -119,6 +120,7 @@ async function boot(): Promise<void> {
 		return;
 	}
 	await finishOAuthCallback();
+	adoptPagePath();
 	buildContext();
 	addEventListener('hashchange', render);
 	sessionEvents.addEventListener('change', () => {
@@ -145,6 +147,14 @@ async function finishOAuthCallback(): Promise<void> {
 		landing = `#/signin?${new URLSearchParams({ error: errorText(error) })}`;
 	}
 	history.replaceState(null, '', landing);
+}
+
+/** A shared page's real URL (`/c/…`, `/r/…`, `/@…`, served with link previews): its hash route takes over. */
+function adoptPagePath(): void {
+	const page = location.pathname === '/' ? undefined : parsePagePath(location.pathname);
+	if (!page) return;
+	const hash = page.kind === 'profile' ? href.profile(page.actor) : page.kind === 'clip' ? href.clip(page.uri) : href.lineage(page.uri);
+	history.replaceState(null, '', `/${hash}`);
 }
 
 void boot();
