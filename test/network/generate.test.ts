@@ -1,6 +1,8 @@
 // Generation end to end against the reference PDS: the real worker (wrangler dev) with the demo
 // provider, clients authenticating with PDS-minted service JWTs or through their PDS (atproto-proxy),
 // progress over the job's WebSocket, publishing with web/lib/publish.ts, and the index picking it up.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishJob, type PublishableJob } from '../../web/lib/publish.ts';
@@ -144,6 +146,42 @@ describe('generate → ready → publish', () => {
 		expect(published.uri).toMatch(/\/video\.dreamreel\.remix\//);
 		const remix = await indexed(published.uri);
 		expect(remix.lineage).toMatchObject({ parent: { uri: parent.uri }, root: { uri: parent.uri } });
+	});
+});
+
+describe('publishing with a poster, shared to Bluesky', () => {
+	it('the poster is indexed and served as the clip’s thumbnail; the post plays the same blob and reaches the feed generator', async () => {
+		const { body } = await direct(ana, 'video.dreamreel.generate', { prompt: 'a kite over a salt flat', idempotencyKey: key() });
+		const job = await untilReady(ana, body.job.id);
+		const poster = new Uint8Array(await readFile(join(import.meta.dirname, '../fixtures/poster.jpg')));
+		const link = (ref: { uri: string }) => `${stack.worker.url}/c/${ref.uri.split('/')[2]}/${ref.uri.split('/').pop()}`;
+		const { clip: ref, post } = await publishJob(ana, job, { caption: 'kite day', poster: { bytes: poster, mimeType: 'image/jpeg' }, bluesky: { link } });
+
+		const clip = await indexed(ref.uri);
+		const thumbnail = (clip as Clip & { playback: { thumbnail?: string } }).playback.thumbnail;
+		expect(thumbnail).toBeDefined();
+		const served = await fetch(thumbnail!);
+		expect(served.status).toBe(200);
+		expect(new Uint8Array(await served.arrayBuffer())).toEqual(poster);
+
+		// The post, read back with @atproto/api: the clip's own video blob, its aspect ratio, alt text and a link facet to the clip's page.
+		const data = await ana.app.bsky.feed.post.get({ repo: ana.assertDid, rkey: post!.uri.split('/').pop()! });
+		const video = (clip.record as { video: { ref: { $link: string } } }).video.ref.$link;
+		expect(data.value.embed).toMatchObject({ $type: 'app.bsky.embed.video', alt: 'kite day', aspectRatio: { width: 9, height: 16 } });
+		expect((data.value.embed as { video: { ref: { toString(): string } } }).video.ref.toString()).toBe(video);
+		expect(data.value.text).toBe(`kite day\n\n${link(ref)}`);
+		expect(data.value.facets?.[0]).toMatchObject({ index: { byteStart: 10, byteEnd: 10 + link(ref).length }, features: [{ uri: link(ref) }] });
+		await eventually(async () => {
+			const feed = `at://${stack.serviceDid}/app.bsky.feed.generator/trending`;
+			const { body: skeleton } = await xrpc<{ feed: { post: string }[] }>(stack.worker.url, 'app.bsky.feed.getFeedSkeleton', { feed });
+			expect(skeleton.feed.map((item) => item.post)).toContain(post!.uri);
+		}, 15_000);
+	});
+
+	it('refuses a poster over the lexicon’s 1 MB before uploading anything', async () => {
+		const { body } = await direct(ana, 'video.dreamreel.generate', { prompt: 'too big a poster', idempotencyKey: key() });
+		const job = await untilReady(ana, body.job.id);
+		await expect(publishJob(ana, job, { poster: { bytes: new Uint8Array(1_000_001), mimeType: 'image/jpeg' } })).rejects.toThrow(/poster has 1000001 bytes/);
 	});
 });
 
