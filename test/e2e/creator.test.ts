@@ -1,0 +1,158 @@
+// A creator's loop in a real Chromium against the whole local network: bob generates and publishes
+// with a poster and "Also post to Bluesky", the post plays his video on the PDS and is served by the
+// feed generator, his clip's link previews for a crawler that runs no script, he edits his profile
+// and sees his avatar, and deletes the clip.
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AtpAgent } from '@atproto/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../scripts/seed.ts';
+import { eventuallyAfterReload, listRecords, signIn, tileUri, watchProgress } from './app.ts';
+import { launchPersona, screenshots, type Persona } from './browser.ts';
+import { startE2eStack, type E2eStack } from './stack.ts';
+
+let stack: E2eStack;
+let bob: Persona;
+const caption = `Tide pools at dawn ${Date.now().toString(36)}`;
+let clipUri = '';
+
+beforeAll(async () => {
+	await access(join(import.meta.dirname, '../../web/build/main.js'));
+	stack = await startE2eStack({ pds: 4083, plc: 4084, worker: 8803 });
+	bob = await launchPersona('bob-creator');
+});
+
+afterAll(async () => {
+	await bob?.close();
+	await stack?.close();
+});
+
+const url = (hash: string) => `${stack.appUrl}/${hash}`;
+const did = () => stack.demo.accounts.bob.did;
+/** The clip's shareable page, as the client links it. */
+const pagePath = (uri: string) => `/c/${uri.split('/')[2]}/${uri.split('/').pop()}`;
+
+describe('the creator’s loop', () => {
+	it('publishes with a poster frame and “Also post to Bluesky” (ticked for a new user); the profile grid shows the poster', async () => {
+		const { page } = bob;
+		await signIn(page, stack.appUrl, 'bob.test', { hostingProvider: stack.network.pdsUrl });
+		await page.goto(url('#/generate'));
+		await page.getByLabel('Prompt').fill('Tide pools at dawn, crabs scuttling between the rocks');
+		await page.getByRole('button', { name: 'Generate', exact: true }).click();
+		await watchProgress(page);
+		await page.getByRole('button', { name: 'Publish' }).waitFor();
+		await expect.poll(() => page.locator('video.preview').evaluate((video: HTMLVideoElement) => video.readyState), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+		expect(await page.getByLabel('Also post to Bluesky').isChecked()).toBe(true);
+		await page.getByLabel('Poster frame').fill('0.5');
+		await page.getByLabel('Caption').fill(caption);
+		await screenshots(page, 'publish-share', { fullPage: true });
+		await page.getByRole('button', { name: 'Publish' }).click();
+		await page.waitForURL(/#\/profile\//);
+
+		await eventuallyAfterReload(page, url('#/profile/bob.test'), async () => (await page.locator('a.tile', { hasText: caption }).count()) > 0);
+		clipUri = await tileUri(page, caption);
+		const [record] = (await listRecords(stack.network.pdsUrl, did(), 'video.dreamreel.clip')).filter((r) => r.uri === clipUri);
+		const thumbnail = record?.value.thumbnail as { ref: { $link: string }; mimeType: string; size: number };
+		expect(thumbnail).toMatchObject({ mimeType: 'image/jpeg' });
+		expect(thumbnail.size).toBeGreaterThan(500);
+		// The grid shows the poster, an image, before any video plays.
+		const still = page.locator('a.tile', { hasText: caption }).locator('img');
+		expect(await still.getAttribute('src')).toContain(`cid=${thumbnail.ref.$link}`);
+		await expect.poll(() => still.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+		// The choice is remembered.
+		expect(await page.evaluate(() => localStorage.getItem('dreamreel:share-to-bluesky'))).not.toBe('false');
+	});
+
+	it('the Bluesky post plays the clip’s video (read with @atproto/api) and the feed generator serves it', async () => {
+		const agent = new AtpAgent({ service: stack.network.pdsUrl });
+		await agent.login({ identifier: 'bob.test', password: DEMO_PASSWORD });
+		const [record] = (await listRecords(stack.network.pdsUrl, did(), 'video.dreamreel.clip')).filter((r) => r.uri === clipUri);
+		const video = (record!.value.video as { ref: { $link: string } }).ref.$link;
+		const data = await agent.app.bsky.feed.post.list({ repo: did() });
+		const post = data.records.find((item) => {
+			const embed = item.value.embed as { $type?: string; video?: { ref: { toString(): string } } } | undefined;
+			return embed?.$type === 'app.bsky.embed.video' && embed.video?.ref.toString() === video;
+		});
+		expect(post).toBeDefined();
+		expect(post!.value.text).toBe(`${caption}\n\n${stack.appUrl}${pagePath(clipUri)}`);
+		expect(post!.value.embed).toMatchObject({ alt: caption, aspectRatio: { width: 9, height: 16 } });
+
+		const serviceDid = `did:web:${encodeURIComponent(new URL(stack.appUrl).host)}`;
+		await expect
+			.poll(
+				async () => {
+					const feed = `at://${serviceDid}/app.bsky.feed.generator/trending`;
+					const response = await fetch(`${stack.appUrl}/xrpc/app.bsky.feed.getFeedSkeleton?feed=${encodeURIComponent(feed)}`);
+					return ((await response.json()) as { feed: { post: string }[] }).feed.map((item) => item.post);
+				},
+				{ timeout: 20_000, interval: 500 },
+			)
+			.toContain(post!.uri);
+	});
+
+	it('a clip link previews for a crawler with no JavaScript, and opens the clip in the browser', async () => {
+		const response = await fetch(`${stack.appUrl}${pagePath(clipUri)}`, { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Bluesky Cardyb/1.1)' } });
+		expect(response.status).toBe(200);
+		const html = await response.text();
+		const meta = (key: string) => html.match(new RegExp(`<meta (?:property|name)="${key}" content="([^"]*)">`))?.[1]?.replaceAll('&#38;', '&');
+		expect(meta('og:title')).toBe(`${caption} by @bob.test`);
+		expect(meta('og:url')).toBe(`${stack.appUrl}${pagePath(clipUri)}`);
+		expect(meta('og:video:type')).toBe('video/mp4');
+		expect(meta('twitter:card')).toBe('summary_large_image');
+		const image = await fetch(meta('og:image')!);
+		expect([image.status, image.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+		expect((await fetch(meta('og:video')!, { method: 'HEAD' })).status).toBe(200);
+
+		await bob.page.goto(`${stack.appUrl}${pagePath(clipUri)}`);
+		await bob.page.locator(`.slide[data-uri="${clipUri}"]`).waitFor({ timeout: 15_000 });
+		expect(new URL(bob.page.url()).hash).toBe(`#/clip/${encodeURIComponent(clipUri)}`);
+	});
+
+	it('edits the profile (app.bsky.actor.profile) and shows the avatar', async () => {
+		const { page } = bob;
+		await page.goto(url('#/profile/bob.test'));
+		await page.getByRole('button', { name: 'Edit profile' }).click();
+		await expect.poll(() => page.getByRole('button', { name: 'Save profile' }).isEnabled()).toBe(true);
+		await page.getByLabel('Display name').fill('Bob the Tidewatcher');
+		await page.getByLabel('Description').fill('Rock pools, mostly.');
+		await page.getByLabel('Avatar').setInputFiles(join(import.meta.dirname, '../fixtures/poster.jpg'));
+		await page.getByRole('button', { name: 'Save profile' }).click();
+		await page.getByText('Saved.').waitFor();
+
+		const [profile] = await listRecords(stack.network.pdsUrl, did(), 'app.bsky.actor.profile');
+		expect(profile?.value).toMatchObject({ displayName: 'Bob the Tidewatcher', description: 'Rock pools, mostly.', avatar: { mimeType: 'image/jpeg' } });
+		const avatarCid = (profile!.value.avatar as { ref: { $link: string } }).ref.$link;
+		const avatarSrc = () => page.evaluate(() => document.querySelector<HTMLImageElement>('.profile-head img.avatar')?.src ?? '');
+		await eventuallyAfterReload(page, url('#/profile/bob.test'), async () => (await avatarSrc()).includes(avatarCid));
+		await page.getByText('Bob the Tidewatcher').waitFor();
+		await expect.poll(() => page.locator('.profile-head img.avatar').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(400);
+		// In the player too, beside his name.
+		await page.goto(url(`#/clip/${encodeURIComponent(clipUri)}`));
+		expect(await page.locator(`.slide[data-uri="${clipUri}"] .author img.avatar`).getAttribute('src')).toContain(avatarCid);
+		await screenshots(page, 'profile-edited', { fullPage: true });
+	});
+
+	it('deletes the clip from the player: gone from the repo and, soon after, from the profile', async () => {
+		const { page } = bob;
+		await page.goto(url(`#/clip/${encodeURIComponent(clipUri)}`));
+		page.once('dialog', (dialog) => void dialog.accept());
+		await page.locator(`.slide[data-uri="${clipUri}"]`).getByRole('button', { name: 'Delete this clip' }).click();
+		await page.waitForURL(/#\/profile\//);
+		expect((await listRecords(stack.network.pdsUrl, did(), 'video.dreamreel.clip')).map((r) => r.uri)).not.toContain(clipUri);
+		await eventuallyAfterReload(page, url('#/profile/bob.test'), async () => (await page.locator('a.tile', { hasText: caption }).count()) === 0);
+		// Its page no longer previews.
+		expect((await fetch(`${stack.appUrl}${pagePath(clipUri)}`)).status).toBe(404);
+	});
+
+	it('offers no delete on someone else’s clip', async () => {
+		const { page } = bob;
+		const alices = (await listRecords(stack.network.pdsUrl, stack.demo.accounts.alice.did, 'video.dreamreel.clip'))[0]!.uri;
+		await page.goto(url(`#/clip/${encodeURIComponent(alices)}`));
+		await page.locator(`.slide[data-uri="${alices}"]`).waitFor();
+		expect(await page.getByRole('button', { name: 'Delete this clip' }).count()).toBe(0);
+	});
+
+	it('raised no errors in the page', () => {
+		expect(bob.errors).toEqual([]);
+	});
+});
