@@ -185,6 +185,46 @@ describe('publishing with a poster, shared to Bluesky', () => {
 	});
 });
 
+describe('drafts: listJobs and dismissJob', () => {
+	const list = async (agent: AtpAgent, params: Record<string, string> = {}) => {
+		const headers = await serviceToken(agent, stack.serviceDid, 'video.dreamreel.listJobs');
+		return xrpc<{ jobs: Job[]; cursor?: string; error?: string }>(stack.worker.url, 'video.dreamreel.listJobs', params, headers);
+	};
+
+	it('lists the caller’s jobs only, newest first, page by page', async () => {
+		const first = (await direct(ben, 'video.dreamreel.generate', { prompt: 'draft one', idempotencyKey: key() })).body.job;
+		const second = (await direct(ben, 'video.dreamreel.generate', { prompt: 'draft two', idempotencyKey: key() })).body.job;
+		const mine = await list(ben);
+		expect(mine.status).toBe(200);
+		expect(mine.body.jobs.slice(0, 2).map((job) => job.id)).toEqual([second.id, first.id]);
+		const anas = await list(ana);
+		expect(anas.body.jobs.length).toBeGreaterThan(0);
+		expect(anas.body.jobs.map((job) => job.id)).not.toContain(first.id);
+		expect(mine.body.jobs.map((job) => job.id).filter((id) => anas.body.jobs.some((job) => job.id === id))).toEqual([]);
+
+		const page1 = await list(ben, { limit: '1' });
+		const page2 = await list(ben, { limit: '1', cursor: page1.body.cursor! });
+		expect([page1.body.jobs[0]?.id, page2.body.jobs[0]?.id]).toEqual([second.id, first.id]);
+		expect((await list(ben, { cursor: 'x::y' })).status).toBe(400);
+		// Through the PDS (atproto-proxy), as the web client calls it.
+		const proxied = await viaPds(ben, 'video.dreamreel.listJobs');
+		expect(proxied.status).toBe(200);
+	});
+
+	it('needs a caller; nobody can dismiss another’s job; dismissing takes it off the list', async () => {
+		const unsigned = await xrpc<{ error?: string }>(stack.worker.url, 'video.dreamreel.listJobs');
+		expect([unsigned.status, unsigned.body.error]).toEqual([401, 'AuthMissing']);
+		const job = (await direct(ana, 'video.dreamreel.generate', { prompt: 'a draft to dismiss', idempotencyKey: key() })).body.job;
+		const foreign = await direct(ben, 'video.dreamreel.dismissJob', { id: job.id });
+		expect([foreign.status, foreign.body.error]).toEqual([404, 'JobNotFound']);
+		expect((await list(ana)).body.jobs.map((view) => view.id)).toContain(job.id);
+		const dismissed = await direct(ana, 'video.dreamreel.dismissJob', { id: job.id });
+		expect(dismissed.status).toBe(200);
+		expect(dismissed.body.job.status).toBe('cancelled');
+		expect((await list(ana)).body.jobs.map((view) => view.id)).not.toContain(job.id);
+	});
+});
+
 describe('refusals and control', () => {
 	it('a cameo without consent is refused (403 ConsentRequired, naming them); after consenting it is accepted', async () => {
 		const input = { prompt: 'cyd waves hello', idempotencyKey: key(), cameos: [cyd.assertDid] };

@@ -58,6 +58,8 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 		throw error;
 	}
 	if (!created.ok) throw new Error(`job ${id}: ${created.reason}`);
+	// Listed among the requester's drafts (listJobs) until dismissed or past retention.
+	await runtime.quota(requester).rememberJob(id, runtime.now(), runtime.config.retentionMs);
 	return created.job;
 }
 
