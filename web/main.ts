@@ -7,6 +7,7 @@ import { sessionEvents } from './lib/session.ts';
 import { parsePagePath } from '../worker/pages/paths.ts';
 import { clipScreen, lineageScreen } from './ui/clip-page.ts';
 import { consentScreen } from './ui/consent.ts';
+import { draftsScreen } from './ui/drafts.ts';
 import { href, parseRoute, type ScreenContext, type Route, type Screen } from './ui/context.ts';
 import { errorText, fill, h } from './ui/dom.ts';
 import { generateScreen } from './ui/generate.ts';
@@ -61,6 +62,8 @@ function screenFor(route: Route): Screen {
 			});
 		case 'generate':
 			return ctx.session ? generateScreen(ctx, route.query.get('remix') ?? undefined) : signInFirst('Sign in to generate clips.');
+		case 'drafts':
+			return ctx.session ? draftsScreen(ctx) : signInFirst('Sign in to see your drafts.');
 		case 'consent':
 			return ctx.session ? consentScreen(ctx) : signInFirst('Sign in to decide who may use your likeness.');
 		case 'profile':

@@ -1,7 +1,8 @@
 // A creator's loop in a real Chromium against the whole local network: bob generates and publishes
 // with a poster and "Also post to Bluesky", the post plays his video on the PDS and is served by the
 // feed generator, his clip's link previews for a crawler that runs no script, he edits his profile
-// and sees his avatar, and deletes the clip.
+// and sees his avatar, and deletes the clip. A second generation waits as a draft, kept by the
+// server, and is published later from another browser.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtpAgent } from '@atproto/api';
@@ -31,6 +32,7 @@ const url = (hash: string) => `${stack.appUrl}/${hash}`;
 const did = () => stack.demo.accounts.bob.did;
 /** The clip's shareable page, as the client links it. */
 const pagePath = (uri: string) => `/c/${uri.split('/')[2]}/${uri.split('/').pop()}`;
+
 
 describe('the creator’s loop', () => {
 	it('publishes with a poster frame and “Also post to Bluesky” (ticked for a new user); the profile grid shows the poster', async () => {
@@ -106,6 +108,41 @@ describe('the creator’s loop', () => {
 		await bob.page.goto(`${stack.appUrl}${pagePath(clipUri)}`);
 		await bob.page.locator(`.slide[data-uri="${clipUri}"]`).waitFor({ timeout: 15_000 });
 		expect(new URL(bob.page.url()).hash).toBe(`#/clip/${encodeURIComponent(clipUri)}`);
+	});
+
+	it('keeps a generation as a draft on the server: published later from another device, without the Bluesky post', async () => {
+		const { page } = bob;
+		const later = `Published later ${Date.now().toString(36)}`;
+		await page.goto(url('#/generate'));
+		await page.getByLabel('Prompt').fill('A heron waits in the shallows');
+		await page.getByRole('button', { name: 'Generate', exact: true }).click();
+		await watchProgress(page);
+		await page.getByRole('button', { name: 'Publish' }).waitFor();
+		expect(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('dreamreel:job')))).toEqual([]);
+
+		const phone = await launchPersona('bob-phone');
+		try {
+			await signIn(phone.page, stack.appUrl, 'bob.test', { hostingProvider: stack.network.pdsUrl });
+			await phone.page.goto(url('#/drafts'));
+			const draft = phone.page.locator('li.draft', { hasText: 'A heron waits in the shallows' });
+			await draft.getByText('Ready to publish').waitFor();
+			await draft.getByRole('button', { name: 'Publish…' }).click();
+			await draft.getByLabel('Caption').fill(later);
+			await draft.getByLabel('Also post to Bluesky').uncheck();
+			await draft.getByRole('button', { name: 'Publish' }).click();
+			await phone.page.waitForURL(/#\/profile\//);
+			expect(await phone.page.evaluate(() => localStorage.getItem('dreamreel:share-to-bluesky'))).toBe('false');
+			await eventuallyAfterReload(phone.page, url('#/profile/bob.test'), async () => (await phone.page.locator('a.tile', { hasText: later }).count()) > 0);
+			const uri = await tileUri(phone.page, later);
+			// No longer a draft anywhere; no post shared this time.
+			await phone.page.goto(url('#/drafts'));
+			await phone.page.getByText('No drafts.').waitFor();
+			const posts = await listRecords(stack.network.pdsUrl, did(), 'app.bsky.feed.post');
+			expect(posts.filter((post) => String(post.value.text).includes(pagePath(uri)))).toEqual([]);
+			expect(phone.errors).toEqual([]);
+		} finally {
+			await phone.close();
+		}
 	});
 
 	it('edits the profile (app.bsky.actor.profile) and shows the avatar', async () => {

@@ -85,6 +85,16 @@ export class Api {
 		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.cancelJob', { input: { id } })).job;
 	}
 
+	/** The user's jobs of the retention window, newest first: their drafts. */
+	jobs(cursor?: string): Promise<{ jobs: JobView[]; cursor?: string }> {
+		return this.#signedIn().appview('GET', 'video.dreamreel.listJobs', { params: { limit: 20, cursor } });
+	}
+
+	/** Takes a job off the drafts (published, or not wanted); a running one is cancelled. */
+	async dismissJob(id: string): Promise<JobView> {
+		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.dismissJob', { input: { id } })).job;
+	}
+
 	// --- records in the user's own repo ----------------------------------------------------------
 
 	like(subject: StrongRef): Promise<StrongRef> {

@@ -100,6 +100,7 @@ export function profileScreen(ctx: ScreenContext, actor: string): Screen {
 			});
 			actions.append(
 				edit,
+				h('a', { class: 'button', href: href.drafts() }, 'Drafts'),
 				h('a', { class: 'button', href: href.consent() }, 'Consent settings'),
 				h('button', { type: 'button', onclick: () => void ctx.session?.signOut() }, 'Sign out'),
 			);

@@ -19,7 +19,8 @@ const SHARE_KEY = 'dreamreel:share-to-bluesky';
 /**
  * The finished video, previewed from the job's private URL, then published: `publishJob` uploads it
  * and the chosen poster frame to the user's PDS, writes the clip (or remix) record in their repo and,
- * if they keep it ticked, a Bluesky post playing the same video.
+ * if they keep it ticked, a Bluesky post playing the same video. Published or discarded, the job
+ * leaves the user's drafts.
  */
 export function publishStep(ctx: ScreenContext, job: JobView, done: (published: boolean) => void): HTMLElement {
 	const preview = h('video', { class: 'preview', src: job.result?.url, controls: true, autoplay: true, muted: true, loop: true, playsinline: true, 'aria-label': 'Preview of the generated video' });
@@ -41,7 +42,7 @@ export function publishStep(ctx: ScreenContext, job: JobView, done: (published: 
 		h('label', { for: 'poster-frame' }, 'Poster frame'),
 		frame,
 		h('label', { class: 'check' }, share, 'Also post to Bluesky'),
-		h('div', { class: 'actions' }, publishButton, h('button', { type: 'button', onclick: () => done(false) }, 'Discard')),
+		h('div', { class: 'actions' }, publishButton, h('button', { type: 'button', onclick: () => void discard() }, 'Discard')),
 		status,
 	);
 
@@ -65,11 +66,22 @@ export function publishStep(ctx: ScreenContext, job: JobView, done: (published: 
 				...(poster ? { poster } : {}),
 				...(share.checked ? { bluesky: { link: (clip) => `${appUrl}${clipPath(clip.uri) ?? '/'}` } } : {}),
 			});
+			// Published: no longer a draft. The clip is written; a failure here only leaves the draft listed.
+			await ctx.api.dismissJob(job.id).catch(() => undefined);
 			ctx.toast(share.checked ? 'Published, and posted to Bluesky.' : 'Published — it shows on your profile in a moment.');
 			done(true);
 		} catch (error) {
 			status.textContent = `Could not publish: ${errorText(error)}`;
 			publishButton.disabled = false;
+		}
+	}
+
+	async function discard() {
+		try {
+			await ctx.api.dismissJob(job.id);
+			done(false);
+		} catch (error) {
+			status.textContent = `Could not discard: ${errorText(error)}`;
 		}
 	}
 
