@@ -8,6 +8,7 @@ import { parsePagePath } from '../worker/pages/paths.ts';
 import { clipScreen, lineageScreen } from './ui/clip-page.ts';
 import { consentScreen } from './ui/consent.ts';
 import { draftsScreen } from './ui/drafts.ts';
+import { uploadScreen } from './ui/upload.ts';
 import { href, parseRoute, type ScreenContext, type Route, type Screen } from './ui/context.ts';
 import { errorText, fill, h } from './ui/dom.ts';
 import { generateScreen } from './ui/generate.ts';
@@ -62,6 +63,8 @@ function screenFor(route: Route): Screen {
 			});
 		case 'generate':
 			return ctx.session ? generateScreen(ctx, route.query.get('remix') ?? undefined) : signInFirst('Sign in to generate clips.');
+		case 'upload':
+			return ctx.session ? uploadScreen(ctx) : signInFirst('Sign in to upload a video.');
 		case 'drafts':
 			return ctx.session ? draftsScreen(ctx) : signInFirst('Sign in to see your drafts.');
 		case 'consent':
@@ -103,7 +106,7 @@ function renderNav(route: Route): void {
 		navRoot,
 		h('a', { href: href.forYou(), class: 'brand', 'aria-label': 'Dreamreel home' }, 'dreamreel'),
 		item('Home', href.forYou(), 'home', route.name === 'forYou' || route.name === 'following'),
-		item('Create', href.generate(), 'plus', route.name === 'generate'),
+		item('Create', href.generate(), 'plus', route.name === 'generate' || route.name === 'upload' || route.name === 'drafts'),
 		item('Consent', href.consent(), 'shield', route.name === 'consent'),
 		me ? item('Me', href.profile(me.handle), 'person', mine) : item('Sign in', href.signin(), 'person', route.name === 'signin'),
 	);

@@ -2,7 +2,7 @@
 // with a poster and "Also post to Bluesky", the post plays his video on the PDS and is served by the
 // feed generator, his clip's link previews for a crawler that runs no script, he edits his profile
 // and sees his avatar, and deletes the clip. A second generation waits as a draft, kept by the
-// server, and is published later from another browser.
+// server, and is published later from another browser. A recorded video is uploaded with progress.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtpAgent } from '@atproto/api';
@@ -143,6 +143,43 @@ describe('the creator’s loop', () => {
 		} finally {
 			await phone.close();
 		}
+	});
+
+	it('uploads a recorded video: checked first, sent with a progress bar, published unlabelled with its poster', async () => {
+		const { page } = bob;
+		const recorded = `Recorded at the pier ${Date.now().toString(36)}`;
+		await page.goto(url('#/upload'));
+		await page.getByLabel(/Video file/).setInputFiles(join(import.meta.dirname, '../fixtures/poster.jpg'));
+		await page.getByRole('alert').getByText('poster.jpg is not an MP4 video (image/jpeg).').waitFor();
+		expect(await page.getByRole('button', { name: 'Upload and publish' }).isVisible()).toBe(false);
+
+		await page.getByLabel(/Video file/).setInputFiles(join(import.meta.dirname, '../../worker/providers/demo-clips/mandelbrot.mp4'));
+		await page.getByLabel('Caption').fill(recorded);
+		await page.getByLabel('Tags, separated by commas').fill('pier, evening');
+		await page.getByLabel('Language').fill('en');
+		// A slow uplink (about 40 KB/s), so the 125 KB upload shows its progress on the way.
+		const cdp = await page.context().newCDPSession(page);
+		await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 40_000 });
+		await page.evaluate(() => {
+			const bar = document.querySelector('[role="progressbar"]')!;
+			const seen: number[] = ((window as unknown as { seen: number[] }).seen = []);
+			new MutationObserver(() => seen.push(Number(bar.getAttribute('aria-valuenow')))).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+		});
+		await page.getByRole('button', { name: 'Upload and publish' }).click();
+		await page.waitForURL(/#\/profile\//, { timeout: 30_000 });
+		await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+		const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+		expect(seen.at(-1)).toBe(100);
+		expect(seen.some((value) => value > 0 && value < 100)).toBe(true);
+		expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+
+		await eventuallyAfterReload(page, url('#/profile/bob.test'), async () => (await page.locator('a.tile', { hasText: recorded }).locator('img').count()) > 0);
+		const uri = await tileUri(page, recorded);
+		const [record] = (await listRecords(stack.network.pdsUrl, did(), 'video.dreamreel.clip')).filter((r) => r.uri === uri);
+		expect(record?.value).toMatchObject({ caption: recorded, tags: ['pier', 'evening'], langs: ['en'], video: { mimeType: 'video/mp4', size: 124976 }, thumbnail: { mimeType: 'image/jpeg' } });
+		expect(record?.value.durationMs).toBeGreaterThan(1000);
+		expect(record?.value).not.toHaveProperty('labels');
+		expect(record?.value).not.toHaveProperty('prompt');
 	});
 
 	it('edits the profile (app.bsky.actor.profile) and shows the avatar', async () => {

@@ -88,20 +88,36 @@ export async function publishJob(agent: PublishAgent, job: PublishableJob, optio
 	const result = job.result;
 	if (job.status !== 'ready' || !result) throw new PublishError(`job ${job.id} is ${job.status}, not ready to publish`);
 	if (!agent.did) throw new PublishError('the agent has no signed-in account');
+	checkPoster(options.poster);
 	const response = await (options.fetch ?? fetch)(result.url, { signal: options.signal });
 	if (!response.ok) throw new PublishError(`fetching the video answered ${response.status} (held videos expire after a while)`);
 	const bytes = new Uint8Array(await response.arrayBuffer());
 	if (bytes.byteLength !== result.size) throw new PublishError(`the video has ${bytes.byteLength} bytes, the job said ${result.size}`);
-	if (options.poster && options.poster.bytes.byteLength > MAX_POSTER_BYTES) throw new PublishError(`the poster has ${options.poster.bytes.byteLength} bytes, at most ${MAX_POSTER_BYTES}`);
 	const { data } = await agent.uploadBlob(bytes, { encoding: result.mimeType });
-	const thumbnail = options.poster && (await agent.uploadBlob(options.poster.bytes, { encoding: options.poster.mimeType })).data.blob;
-	const { collection, record } = recordForJob(job, data.blob, { ...options, thumbnail });
-	const created = await agent.com.atproto.repo.createRecord({ repo: agent.did, collection, record });
+	const { collection, record } = recordForJob(job, data.blob, options);
+	return writeClip(agent, collection, record, options);
+}
+
+/**
+ * Writes a clip (or remix) record around a video blob already uploaded: its poster first (the
+ * record's `thumbnail`), then the record, then, if asked, the Bluesky post sharing it.
+ */
+export async function writeClip(agent: PublishAgent, collection: string, record: Record<string, unknown>, options: Pick<PublishOptions, 'poster' | 'bluesky'>): Promise<Published> {
+	if (!agent.did) throw new PublishError('the agent has no signed-in account');
+	const { poster, bluesky } = options;
+	checkPoster(poster);
+	const thumbnail = poster && (await agent.uploadBlob(poster.bytes, { encoding: poster.mimeType })).data.blob;
+	const written = { ...record, ...(thumbnail ? { thumbnail } : {}) };
+	const created = await agent.com.atproto.repo.createRecord({ repo: agent.did, collection, record: written });
 	const clip = { uri: created.data.uri, cid: created.data.cid };
-	if (!options.bluesky) return { clip };
-	const post = blueskyPost(record, options.bluesky.link(clip));
-	const shared = await agent.com.atproto.repo.createRecord({ repo: agent.did, collection: POST, record: post });
+	if (!bluesky) return { clip };
+	const shared = await agent.com.atproto.repo.createRecord({ repo: agent.did, collection: POST, record: blueskyPost(written, bluesky.link(clip)) });
 	return { clip, post: { uri: shared.data.uri, cid: shared.data.cid } };
+}
+
+/** Refused before anything is uploaded: the index would refuse the record anyway. */
+function checkPoster(poster: Poster | undefined): void {
+	if (poster && poster.bytes.byteLength > MAX_POSTER_BYTES) throw new PublishError(`the poster has ${poster.bytes.byteLength} bytes, at most ${MAX_POSTER_BYTES}`);
 }
 
 /** Bluesky's limit for a post's text, in graphemes (code points are never fewer). */
@@ -132,14 +148,13 @@ export function blueskyPost(clip: Record<string, unknown>, link: string): Record
 }
 
 /** The record a job publishes as, around an uploaded blob: a remix when the job remixed a clip. */
-export function recordForJob(job: PublishableJob, blob: unknown, options: Pick<PublishOptions, 'caption' | 'remixPolicy' | 'langs' | 'tags'> & { thumbnail?: unknown } = {}) {
+export function recordForJob(job: PublishableJob, blob: unknown, options: RecordOptions = {}) {
 	const remix = job.remixOf && job.root ? { parent: strongRef(job.remixOf), root: strongRef(job.root) } : undefined;
 	const collection = remix ? REMIX : CLIP;
 	const seconds = job.durationSeconds ?? 5;
 	const record: Record<string, unknown> = {
 		$type: collection,
 		video: blob,
-		...(options.thumbnail ? { thumbnail: options.thumbnail } : {}),
 		prompt: job.prompt,
 		generator: { provider: job.provider, model: job.model },
 		// What the file says when it could be read; otherwise what was asked for.
@@ -147,14 +162,47 @@ export function recordForJob(job: PublishableJob, blob: unknown, options: Pick<P
 		aspectRatio: job.result?.aspectRatio ?? ratioOf(job.aspectRatio ?? '9:16'),
 		...(job.cameos && job.cameos.length > 0 ? { cameos: job.cameos } : {}),
 		labels: { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: 'ai-generated' }] },
-		...(options.caption ? { caption: options.caption } : {}),
-		...(options.remixPolicy ? { remixPolicy: options.remixPolicy } : {}),
-		...(options.langs?.length ? { langs: options.langs } : {}),
-		...(options.tags?.length ? { tags: options.tags } : {}),
+		...said(options),
 		...remix,
 		createdAt: new Date().toISOString(),
 	};
 	return { collection, record };
+}
+
+/** What the author says of a clip, whatever made it. */
+type RecordOptions = Pick<PublishOptions, 'caption' | 'remixPolicy' | 'langs' | 'tags'>;
+
+function said(options: RecordOptions): Record<string, unknown> {
+	return {
+		...(options.caption ? { caption: options.caption } : {}),
+		...(options.remixPolicy ? { remixPolicy: options.remixPolicy } : {}),
+		...(options.langs?.length ? { langs: options.langs } : {}),
+		...(options.tags?.length ? { tags: options.tags } : {}),
+	};
+}
+
+/** What a recorded video is, as its file says. */
+export interface Recording {
+	durationMs: number;
+	aspectRatio: { width: number; height: number };
+	cameos?: string[];
+}
+
+/**
+ * The clip record of a recorded video: no prompt, no generator, and no `ai-generated` label, since
+ * nothing generated it. Cameos follow the same consent rules in the index as generated clips.
+ */
+export function recordForUpload(blob: unknown, recording: Recording, options: RecordOptions = {}) {
+	const record: Record<string, unknown> = {
+		$type: CLIP,
+		video: blob,
+		durationMs: recording.durationMs,
+		aspectRatio: recording.aspectRatio,
+		...(recording.cameos?.length ? { cameos: recording.cameos } : {}),
+		...said(options),
+		createdAt: new Date().toISOString(),
+	};
+	return { collection: CLIP, record };
 }
 
 function strongRef(ref: StrongRef): StrongRef {

@@ -207,7 +207,7 @@ export function generateScreen(ctx: ScreenContext, remixOf: string | undefined):
 
 	queueMicrotask(() => prompt.focus({ preventScroll: true }));
 	return {
-		el: h('div', { class: 'page narrow' }, h('h1', null, remixOf ? 'Remix' : 'Create'), h('p', null, h('a', { href: href.drafts() }, 'Your drafts')), form, jobPanel),
+		el: h('div', { class: 'page narrow' }, h('h1', null, remixOf ? 'Remix' : 'Create'), h('p', { class: 'create-links' }, h('a', { href: href.upload() }, 'Upload a video you recorded'), ' · ', h('a', { href: href.drafts() }, 'Your drafts')), form, jobPanel),
 		title: remixOf ? 'Remix' : 'Create',
 		destroy: () => stopWatching?.(),
 	};

@@ -1,20 +1,9 @@
-import { clipPath } from '../../worker/pages/paths.ts';
 import { publishAgent } from '../lib/publish-agent.ts';
-import { publishJob, type PublishOptions } from '../lib/publish.ts';
+import { publishJob } from '../lib/publish.ts';
 import type { JobView } from '../lib/types.ts';
 import type { ScreenContext } from './context.ts';
 import { errorText, h } from './dom.ts';
-import { captureFrame, seekTo } from './poster.ts';
-
-const POLICIES: { value: NonNullable<PublishOptions['remixPolicy']>; label: string }[] = [
-	{ value: 'everyone', label: 'Everyone' },
-	{ value: 'followers', label: 'People who follow me' },
-	{ value: 'mutuals', label: 'Mutual follows' },
-	{ value: 'none', label: 'Nobody' },
-];
-
-/** The user's last answer to "Also post to Bluesky"; new users share by default. */
-const SHARE_KEY = 'dreamreel:share-to-bluesky';
+import { publishControls } from './publish-controls.ts';
 
 /**
  * The finished video, previewed from the job's private URL, then published: `publishJob` uploads it
@@ -25,11 +14,7 @@ const SHARE_KEY = 'dreamreel:share-to-bluesky';
 export function publishStep(ctx: ScreenContext, job: JobView, done: (published: boolean) => void): HTMLElement {
 	const preview = h('video', { class: 'preview', src: job.result?.url, controls: true, autoplay: true, muted: true, loop: true, playsinline: true, 'aria-label': 'Preview of the generated video' });
 	const caption = h('textarea', { id: 'caption', rows: 2, maxlength: 300, placeholder: 'Say something about it' });
-	const policy = h('select', { id: 'remix-policy' }, POLICIES.map(({ value, label }) => h('option', { value }, label)));
-	const frame = h('input', { id: 'poster-frame', type: 'range', min: 0, max: 1, step: 0.01, value: 0.1 });
-	frame.addEventListener('input', () => void seekTo(preview, posterTime()));
-	const share = h('input', { id: 'share-bluesky', type: 'checkbox', checked: localStorage.getItem(SHARE_KEY) !== 'false' });
-	share.addEventListener('change', () => localStorage.setItem(SHARE_KEY, String(share.checked)));
+	const controls = publishControls(ctx, preview);
 	const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
 	const publishButton = h('button', { type: 'submit', class: 'primary' }, 'Publish');
 	const form = h(
@@ -37,19 +22,10 @@ export function publishStep(ctx: ScreenContext, job: JobView, done: (published: 
 		{ class: 'publish-form form', onsubmit: (event: Event) => void submit(event) },
 		h('label', { for: 'caption' }, 'Caption'),
 		caption,
-		h('label', { for: 'remix-policy' }, 'Who may remix it'),
-		policy,
-		h('label', { for: 'poster-frame' }, 'Poster frame'),
-		frame,
-		h('label', { class: 'check' }, share, 'Also post to Bluesky'),
+		controls.el,
 		h('div', { class: 'actions' }, publishButton, h('button', { type: 'button', onclick: () => void discard() }, 'Discard')),
 		status,
 	);
-
-	/** The chosen point of the video, in seconds. */
-	function posterTime(): number {
-		return (Number.isFinite(preview.duration) ? preview.duration : 0) * Number(frame.value);
-	}
 
 	async function submit(event: Event) {
 		event.preventDefault();
@@ -57,18 +33,17 @@ export function publishStep(ctx: ScreenContext, job: JobView, done: (published: 
 		publishButton.disabled = true;
 		status.textContent = 'Publishing to your repo…';
 		try {
-			await seekTo(preview, posterTime());
-			const poster = await captureFrame(preview);
-			const appUrl = ctx.config.appUrl;
+			const poster = await controls.poster();
+			const bluesky = controls.bluesky();
 			await publishJob(publishAgent(ctx.session), job, {
 				caption: caption.value.trim() || undefined,
-				remixPolicy: policy.value as PublishOptions['remixPolicy'],
+				remixPolicy: controls.remixPolicy(),
 				...(poster ? { poster } : {}),
-				...(share.checked ? { bluesky: { link: (clip) => `${appUrl}${clipPath(clip.uri) ?? '/'}` } } : {}),
+				...(bluesky ? { bluesky } : {}),
 			});
 			// Published: no longer a draft. The clip is written; a failure here only leaves the draft listed.
 			await ctx.api.dismissJob(job.id).catch(() => undefined);
-			ctx.toast(share.checked ? 'Published, and posted to Bluesky.' : 'Published — it shows on your profile in a moment.');
+			ctx.toast(bluesky ? 'Published, and posted to Bluesky.' : 'Published — it shows on your profile in a moment.');
 			done(true);
 		} catch (error) {
 			status.textContent = `Could not publish: ${errorText(error)}`;
