@@ -218,12 +218,33 @@ describe('the creator’s loop', () => {
 		expect((await fetch(`${stack.appUrl}${pagePath(clipUri)}`)).status).toBe(404);
 	});
 
-	it('offers no delete on someone else’s clip', async () => {
+	it('offers no delete on someone else’s clip; deletes and undoes his own comment and like on it', async () => {
 		const { page } = bob;
 		const alices = (await listRecords(stack.network.pdsUrl, stack.demo.accounts.alice.did, 'video.dreamreel.clip'))[0]!.uri;
 		await page.goto(url(`#/clip/${encodeURIComponent(alices)}`));
-		await page.locator(`.slide[data-uri="${alices}"]`).waitFor();
+		const slide = page.locator(`.slide[data-uri="${alices}"]`);
+		await slide.waitFor();
 		expect(await page.getByRole('button', { name: 'Delete this clip' }).count()).toBe(0);
+
+		const mine = async (collection: string) => (await listRecords(stack.network.pdsUrl, did(), collection)).filter((r) => (r.value.subject as { uri: string }).uri === alices);
+		const like = slide.getByRole('button', { name: 'Like' });
+		await like.click();
+		await expect.poll(async () => (await mine('video.dreamreel.like')).length).toBe(1);
+		await like.click();
+		await expect.poll(async () => (await mine('video.dreamreel.like')).length).toBe(0);
+
+		await slide.getByRole('button', { name: /^Comments/ }).click();
+		const sheet = page.getByRole('dialog', { name: 'Comments' });
+		await sheet.getByLabel('Your comment').fill('Lovely light.');
+		await sheet.getByRole('button', { name: 'Post' }).click();
+		await sheet.getByText('Lovely light.').waitFor();
+		expect(await mine('video.dreamreel.comment')).toHaveLength(1);
+		// Others' comments have no delete button; his own has.
+		expect(await sheet.getByRole('button', { name: 'Delete my comment' }).count()).toBe(1);
+		await sheet.getByRole('button', { name: 'Delete my comment' }).click();
+		await expect.poll(() => sheet.getByText('Lovely light.').count()).toBe(0);
+		expect(await mine('video.dreamreel.comment')).toEqual([]);
+		await sheet.getByRole('button', { name: 'Close comments' }).click();
 	});
 
 	it('raised no errors in the page', () => {
