@@ -108,6 +108,10 @@ describe('the creator’s loop', () => {
 		await bob.page.goto(`${stack.appUrl}${pagePath(clipUri)}`);
 		await bob.page.locator(`.slide[data-uri="${clipUri}"]`).waitFor({ timeout: 15_000 });
 		expect(new URL(bob.page.url()).hash).toBe(`#/clip/${encodeURIComponent(clipUri)}`);
+		// Share copies that same real URL, not the page's #/ address.
+		await bob.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.appUrl });
+		await bob.page.locator(`.slide[data-uri="${clipUri}"]`).getByRole('button', { name: 'Copy link to this clip' }).click();
+		await expect.poll(() => bob.page.evaluate(() => navigator.clipboard.readText())).toBe(`${stack.appUrl}${pagePath(clipUri)}`);
 	});
 
 	it('keeps a generation as a draft on the server: published later from another device, without the Bluesky post', async () => {

@@ -1,5 +1,6 @@
 import type { ClipView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
+import { clipPath } from '../../worker/pages/paths.ts';
 import { avatar } from './avatar.ts';
 import { cameoLine, lineageLinks, provenance } from './clip-meta.ts';
 import { openComments } from './comments.ts';
@@ -91,10 +92,24 @@ export function buildSlide(ctx: ScreenContext, clip: ClipView, index: number, pa
 			lineageLinks(clip, parents),
 			record.prompt && h('details', { class: 'prompt' }, h('summary', null, 'Prompt'), h('p', null, record.prompt)),
 		),
-		h('div', { class: 'rail' }, like, comments, remix, lineage, mute, clip.author.did === ctx.session?.did && deleteButton(ctx, clip)),
+		h('div', { class: 'rail' }, like, comments, remix, lineage, shareButton(ctx, clip), mute, clip.author.did === ctx.session?.did && deleteButton(ctx, clip)),
 	);
 	const slide: Slide = { clip, el, video, message };
 	return slide;
+}
+
+/** Copies the clip's real URL (`/c/…`), the one that previews when pasted, not the page's `#/` address. */
+function shareButton(ctx: ScreenContext, clip: ClipView): HTMLElement {
+	const link = `${ctx.config.appUrl}${clipPath(clip.uri) ?? '/'}`;
+	const copy = async () => {
+		try {
+			await navigator.clipboard.writeText(link);
+			ctx.toast('Link copied.');
+		} catch {
+			ctx.toast(link);
+		}
+	};
+	return h('button', { type: 'button', class: 'rail-button', 'aria-label': 'Copy link to this clip', onclick: () => void copy() }, icon('link'), h('span', { class: 'rail-count' }, 'Share'));
 }
 
 /**
@@ -108,7 +123,6 @@ function deleteButton(ctx: ScreenContext, clip: ClipView): HTMLElement {
 		button.disabled = true;
 		try {
 			await ctx.api.deleteRecord(clip.uri);
-			button.closest('.slide')?.classList.add('deleted');
 			ctx.toast('Deleted.');
 			ctx.navigate(href.profile(actorOf(clip.author)));
 		} catch (error) {
