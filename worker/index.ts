@@ -10,6 +10,7 @@ import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { servePage } from './pages/preview.ts';
 import { limitClient } from './rate-limit.ts';
 import { serveVideo } from './video/index.ts';
+import { servePoster } from './video/serve-poster.ts';
 import { streamWebhook } from './video/stream/webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
@@ -83,6 +84,7 @@ for (const path of ['/c/*', '/r/*', '/:actor{@.+}']) {
 		return servePage(c.req.raw, isolate(c.env).app, c.env.ASSETS);
 	});
 }
+routes.on(['GET', 'HEAD'], '/video/:cid/poster', (c) => servePoster(c.req.raw, c.env.VIDEOS, c.req.param('cid')));
 routes.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).app));
 routes.post('/webhooks/:provider', (c) => providerWebhook(c.req.raw, isolate(c.env).app.jobs(), c.req.param('provider')));
 routes.get('/jobs/:id/events', (c) => jobEvents(c.req.raw, isolate(c.env).app, c.req.param('id')));

@@ -59,7 +59,9 @@ describe('the creator’s loop', () => {
 		expect(thumbnail.size).toBeGreaterThan(500);
 		// The grid shows the poster, an image, before any video plays.
 		const still = page.locator('a.tile', { hasText: caption }).locator('img');
-		expect(await still.getAttribute('src')).toContain(`cid=${thumbnail.ref.$link}`);
+		const video = (record!.value.video as { ref: { $link: string } }).ref.$link;
+		// From the author's PDS until the mirror hosts it beside the video.
+		expect(await still.getAttribute('src')).toMatch(new RegExp(`cid=${thumbnail.ref.$link}$|^${stack.appUrl}/video/${video}/poster$`));
 		await expect.poll(() => still.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
 		// The choice is remembered.
 		expect(await page.evaluate(() => localStorage.getItem('dreamreel:share-to-bluesky'))).not.toBe('false');

@@ -150,7 +150,7 @@ describe('generate → ready → publish', () => {
 });
 
 describe('publishing with a poster, shared to Bluesky', () => {
-	it('the poster is indexed and served as the clip’s thumbnail; the post plays the same blob and reaches the feed generator', async () => {
+	it('the poster is indexed, hosted beside the video and served as the clip’s thumbnail; the post plays the same blob and reaches the feed generator', async () => {
 		const { body } = await direct(ana, 'video.dreamreel.generate', { prompt: 'a kite over a salt flat', idempotencyKey: key() });
 		const job = await untilReady(ana, body.job.id);
 		const poster = new Uint8Array(await readFile(join(import.meta.dirname, '../fixtures/poster.jpg')));
@@ -158,15 +158,18 @@ describe('publishing with a poster, shared to Bluesky', () => {
 		const { clip: ref, post } = await publishJob(ana, job, { caption: 'kite day', poster: { bytes: poster, mimeType: 'image/jpeg' }, bluesky: { link } });
 
 		const clip = await indexed(ref.uri);
-		const thumbnail = (clip as Clip & { playback: { thumbnail?: string } }).playback.thumbnail;
-		expect(thumbnail).toBeDefined();
-		const served = await fetch(thumbnail!);
-		expect(served.status).toBe(200);
+		const video = (clip.record as { video: { ref: { $link: string } } }).video.ref.$link;
+		// Hosted beside the video once the mirror has copied both (until then, from the PDS).
+		await eventually(async () => {
+			const { body: view } = await xrpc<{ clip: { playback: { thumbnail?: string } } }>(stack.worker.url, 'video.dreamreel.getClip', { uri: ref.uri });
+			expect(view.clip.playback.thumbnail).toBe(`${stack.worker.url}/video/${video}/poster`);
+		}, 15_000);
+		const served = await fetch(`${stack.worker.url}/video/${video}/poster`);
+		expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
 		expect(new Uint8Array(await served.arrayBuffer())).toEqual(poster);
 
 		// The post, read back with @atproto/api: the clip's own video blob, its aspect ratio, alt text and a link facet to the clip's page.
 		const data = await ana.app.bsky.feed.post.get({ repo: ana.assertDid, rkey: post!.uri.split('/').pop()! });
-		const video = (clip.record as { video: { ref: { $link: string } } }).video.ref.$link;
 		expect(data.value.embed).toMatchObject({ $type: 'app.bsky.embed.video', alt: 'kite day', aspectRatio: { width: 9, height: 16 } });
 		expect((data.value.embed as { video: { ref: { toString(): string } } }).video.ref.toString()).toBe(video);
 		expect(data.value.text).toBe(`kite day\n\n${link(ref)}`);
