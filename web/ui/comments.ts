@@ -1,6 +1,7 @@
 import type { ScreenContext } from './context.ts';
 import { actorOf, href } from './context.ts';
 import type { ClipView, CommentView } from '../lib/types.ts';
+import { avatar } from './avatar.ts';
 import { errorText, fill, h, timeAgo } from './dom.ts';
 
 /** The comments sheet: `getComments` from the AppView; a new one is a record in the user's own repo. */
@@ -96,7 +97,7 @@ function item(comment: CommentView, removal: Removal | undefined): HTMLElement {
 		h(
 			'p',
 			{ class: 'comment-head' },
-			h('a', { href: href.profile(actorOf(comment.author)) }, `@${comment.author.handle}`),
+			h('a', { href: href.profile(actorOf(comment.author)) }, avatar(comment.author), `@${comment.author.handle}`),
 			' ',
 			h('time', { datetime: comment.indexedAt }, timeAgo(comment.indexedAt)),
 			own && h('button', { type: 'button', class: 'link', 'aria-label': 'Delete my comment', onclick: () => void removal.delete(comment.uri) }, 'Delete'),
