@@ -26,6 +26,12 @@ export type Reservation =
 	| { ok: true; active: number; today: number }
 	| { ok: false; error: 'TooManyJobs' | 'QuotaExceeded'; message: string; retryAfterMs: number };
 
+/** A job in a requester's list. */
+export interface Draft {
+	id: string;
+	createdAt: number;
+}
+
 const DAY_MS = 86_400_000;
 
 const SCHEMA = [
@@ -37,6 +43,9 @@ const SCHEMA = [
 	`CREATE TABLE account (id INTEGER PRIMARY KEY CHECK (id = 1), status TEXT NOT NULL, until INTEGER NOT NULL)`,
 	// Nonces (jti) of the single-use tokens this DID has issued to us, until those tokens expire.
 	`CREATE TABLE nonces (jti TEXT PRIMARY KEY, until INTEGER NOT NULL)`,
+	// A requester's jobs of the retention window, for listJobs (the `jobs` rows last only two days).
+	`CREATE TABLE drafts (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`,
+	`CREATE INDEX drafts_by_time ON drafts (created_at DESC, id DESC)`,
 ];
 
 /**
@@ -109,6 +118,29 @@ export class GenerationQuota extends DurableObject<Env> {
 	/** The job was never created (its object failed): as if it had not been asked for. */
 	unreserve(id: string): void {
 		this.ctx.storage.sql.exec('DELETE FROM jobs WHERE id = ?', id);
+	}
+
+	/** Lists job `id` among the requester's drafts; drafts older than `keepMs` go. */
+	rememberJob(id: string, now: number, keepMs: number): void {
+		const sql = this.ctx.storage.sql;
+		sql.exec('DELETE FROM drafts WHERE created_at < ?', now - keepMs);
+		sql.exec('INSERT OR IGNORE INTO drafts (id, created_at) VALUES (?, ?)', id, now);
+	}
+
+	forgetJob(id: string): void {
+		this.ctx.storage.sql.exec('DELETE FROM drafts WHERE id = ?', id);
+	}
+
+	/** The requester's drafts of the last `keepMs`, newest first, after `before` (the previous page's last). */
+	drafts(now: number, keepMs: number, limit: number, before?: Draft): Draft[] {
+		return this.ctx.storage.sql
+			.exec<{ id: string; createdAt: number }>(
+				`SELECT id, created_at AS createdAt FROM drafts WHERE created_at >= ?1
+				   AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
+				 ORDER BY created_at DESC, id DESC LIMIT ?4`,
+				now - keepMs, before?.createdAt ?? null, before?.id ?? null, limit,
+			)
+			.toArray();
 	}
 
 	usage(now: number): { active: number; today: number } {

@@ -28,6 +28,8 @@ export async function publishFeeds(agent: AtpAgent, serviceDid: string): Promise
 				did: serviceDid,
 				displayName: feed.displayName,
 				description: feed.description,
+				// Every item is a video post: Bluesky apps show these feeds as full-screen video.
+				contentMode: 'app.bsky.feed.defs#contentModeVideo',
 				createdAt: new Date().toISOString(),
 			},
 		});

@@ -4,8 +4,11 @@ import { loadConfig, type AppConfig } from './lib/config.ts';
 import { restorePasswordSession } from './lib/app-password.ts';
 import { finishOAuthSignIn, oauthCallbackParams, restoreOAuthSession } from './lib/oauth.ts';
 import { sessionEvents } from './lib/session.ts';
+import { parsePagePath } from '../worker/pages/paths.ts';
 import { clipScreen, lineageScreen } from './ui/clip-page.ts';
 import { consentScreen } from './ui/consent.ts';
+import { draftsScreen } from './ui/drafts.ts';
+import { uploadScreen } from './ui/upload.ts';
 import { href, parseRoute, type ScreenContext, type Route, type Screen } from './ui/context.ts';
 import { errorText, fill, h } from './ui/dom.ts';
 import { generateScreen } from './ui/generate.ts';
@@ -60,6 +63,10 @@ function screenFor(route: Route): Screen {
 			});
 		case 'generate':
 			return ctx.session ? generateScreen(ctx, route.query.get('remix') ?? undefined) : signInFirst('Sign in to generate clips.');
+		case 'upload':
+			return ctx.session ? uploadScreen(ctx) : signInFirst('Sign in to upload a video.');
+		case 'drafts':
+			return ctx.session ? draftsScreen(ctx) : signInFirst('Sign in to see your drafts.');
 		case 'consent':
 			return ctx.session ? consentScreen(ctx) : signInFirst('Sign in to decide who may use your likeness.');
 		case 'profile':
@@ -99,7 +106,7 @@ function renderNav(route: Route): void {
 		navRoot,
 		h('a', { href: href.forYou(), class: 'brand', 'aria-label': 'Dreamreel home' }, 'dreamreel'),
 		item('Home', href.forYou(), 'home', route.name === 'forYou' || route.name === 'following'),
-		item('Create', href.generate(), 'plus', route.name === 'generate'),
+		item('Create', href.generate(), 'plus', route.name === 'generate' || route.name === 'upload' || route.name === 'drafts'),
 		item('Consent', href.consent(), 'shield', route.name === 'consent'),
 		me ? item('Me', href.profile(me.handle), 'person', mine) : item('Sign in', href.signin(), 'person', route.name === 'signin'),
 	);
@@ -119,6 +126,7 @@ async function boot(): Promise<void> {
 		return;
 	}
 	await finishOAuthCallback();
+	adoptPagePath();
 	buildContext();
 	addEventListener('hashchange', render);
 	sessionEvents.addEventListener('change', () => {
@@ -145,6 +153,14 @@ async function finishOAuthCallback(): Promise<void> {
 		landing = `#/signin?${new URLSearchParams({ error: errorText(error) })}`;
 	}
 	history.replaceState(null, '', landing);
+}
+
+/** A shared page's real URL (`/c/…`, `/r/…`, `/@…`, served with link previews): its hash route takes over. */
+function adoptPagePath(): void {
+	const page = location.pathname === '/' ? undefined : parsePagePath(location.pathname);
+	if (!page) return;
+	const hash = page.kind === 'profile' ? href.profile(page.actor) : page.kind === 'clip' ? href.clip(page.uri) : href.lineage(page.uri);
+	history.replaceState(null, '', `/${hash}`);
 }
 
 void boot();

@@ -7,8 +7,10 @@ import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
+import { servePage } from './pages/preview.ts';
 import { limitClient } from './rate-limit.ts';
 import { serveVideo } from './video/index.ts';
+import { servePoster } from './video/serve-poster.ts';
 import { streamWebhook } from './video/stream/webhook-route.ts';
 import { createXrpcRouter } from './xrpc/router.ts';
 
@@ -74,6 +76,15 @@ routes.all('/xrpc/*', async (c) => conventionalError(await isolate(c.env).xrpc.f
 routes.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );
+// Clip, remix, lineage and profile pages with link previews (worker/pages/paths.ts names them).
+for (const path of ['/c/*', '/r/*', '/:actor{@.+}']) {
+	routes.on(['GET', 'HEAD'], path, async (c) => {
+		// They read the index, as XRPC reads do: the same budget per client address.
+		await limitClient(c.req.raw, c.env.CLIENT_REQUESTS, isolate(c.env).app.config.rateLimitExempt);
+		return servePage(c.req.raw, isolate(c.env).app, c.env.ASSETS);
+	});
+}
+routes.on(['GET', 'HEAD'], '/video/:cid/poster', (c) => servePoster(c.req.raw, c.env.VIDEOS, c.req.param('cid')));
 routes.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).app));
 routes.post('/webhooks/:provider', (c) => providerWebhook(c.req.raw, isolate(c.env).app.jobs(), c.req.param('provider')));
 routes.get('/jobs/:id/events', (c) => jobEvents(c.req.raw, isolate(c.env).app, c.req.param('id')));

@@ -1,8 +1,8 @@
-import type { AppBskyGraphFollow } from '@atcute/bluesky';
+import type { AppBskyActorProfile, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
 import type { Config } from './config.ts';
 import * as lexicons from './lexicons/index.ts';
 import type { VideoDreamreelClip, VideoDreamreelComment, VideoDreamreelConsent, VideoDreamreelLike, VideoDreamreelRemix } from './lexicons/index.ts';
-import { CLIP, COMMENT, CONSENT, FOLLOW, LIKE, REMIX } from './nsid.ts';
+import { CLIP, COMMENT, CONSENT, FOLLOW, LIKE, POST, PROFILE, REMIX } from './nsid.ts';
 
 /** The collections the web client writes to the user's repo, each checked against its lexicon type. */
 const WRITTEN: [
@@ -12,7 +12,9 @@ const WRITTEN: [
 	VideoDreamreelComment.Main['$type'],
 	VideoDreamreelConsent.Main['$type'],
 	AppBskyGraphFollow.Main['$type'],
-] = [CLIP, REMIX, LIKE, COMMENT, CONSENT, FOLLOW];
+	AppBskyFeedPost.Main['$type'],
+	AppBskyActorProfile.Main['$type'],
+] = [CLIP, REMIX, LIKE, COMMENT, CONSENT, FOLLOW, POST, PROFILE];
 
 /** Every Dreamreel XRPC method, from the lexicons: a new method is in the scope without a second list. */
 const METHODS = Object.values(lexicons)
@@ -23,16 +25,16 @@ const METHODS = Object.values(lexicons)
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
- * What the web client may do with an OAuth session, and no more: write its own collections, upload
- * videos, and call this service's methods (proxied by the PDS, or with a service token for the job
- * socket). Methods are named one by one: `rpc:*` would read, on the consent screen, as access to
+ * What the web client may do with an OAuth session, and no more: write its own collections (with
+ * the Bluesky posts sharing clips and the profile it edits), upload videos, posters and avatars, and
+ * call this service's methods (proxied by the PDS, or with a service token for the job socket). Methods are named one by one: `rpc:*` would read, on the consent screen, as access to
  * Bluesky preferences and chats. The `aud` is encoded as a whole: a did:web with a port
  * (`localhost%3A8787`) must keep its `%`.
  */
 export function oauthScope(config: Config): string {
 	const rpc = new URLSearchParams(METHODS.map((lxm) => ['lxm', lxm]));
 	rpc.append('aud', `${config.serviceDid}#dreamreel`);
-	return ['atproto', ...WRITTEN.map((collection) => `repo:${collection}`), 'blob:video/*', `rpc?${rpc}`].join(' ');
+	return ['atproto', ...WRITTEN.map((collection) => `repo:${collection}`), 'blob:video/*', 'blob:image/*', `rpc?${rpc}`].join(' ');
 }
 
 /**

@@ -162,7 +162,7 @@ describe('feed generator', () => {
 		const uris = await publishFeeds(small, stack.serviceDid);
 		for (const uri of uris) {
 			const { data } = await small.com.atproto.repo.getRecord({ repo: small.assertDid, collection: 'app.bsky.feed.generator', rkey: uri.split('/').pop()! });
-			expect(data.value).toMatchObject({ did: stack.serviceDid, displayName: expect.stringMatching(/^Dreamreel /) });
+			expect(data.value).toMatchObject({ did: stack.serviceDid, displayName: expect.stringMatching(/^Dreamreel /), contentMode: 'app.bsky.feed.defs#contentModeVideo' });
 		}
 		expect(uris).toHaveLength(3);
 	});

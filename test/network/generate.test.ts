@@ -1,6 +1,8 @@
 // Generation end to end against the reference PDS: the real worker (wrangler dev) with the demo
 // provider, clients authenticating with PDS-minted service JWTs or through their PDS (atproto-proxy),
 // progress over the job's WebSocket, publishing with web/lib/publish.ts, and the index picking it up.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishJob, type PublishableJob } from '../../web/lib/publish.ts';
@@ -102,7 +104,7 @@ describe('generate → ready → publish', () => {
 		expect(socket.seen.some((view) => view.status === 'rendering' && view.progress > 10 && view.progress < 90)).toBe(true);
 		expect(job.result).toMatchObject({ mimeType: 'video/mp4', durationMs: 3000, aspectRatio: { width: 9, height: 16 } });
 
-		const published = await publishJob(ana, job, { caption: 'made on Dreamreel' });
+		const { clip: published } = await publishJob(ana, job, { caption: 'made on Dreamreel' });
 		expect(published.uri).toMatch(new RegExp(`^at://${ana.assertDid}/video\\.dreamreel\\.clip/`));
 		const clip = await indexed(published.uri);
 		expect(clip.record).toMatchObject({
@@ -140,10 +142,89 @@ describe('generate → ready → publish', () => {
 			expect(body.job.status).toBe('ready');
 			return body.job;
 		}, 30_000);
-		const published = await publishJob(ben, job);
+		const { clip: published } = await publishJob(ben, job);
 		expect(published.uri).toMatch(/\/video\.dreamreel\.remix\//);
 		const remix = await indexed(published.uri);
 		expect(remix.lineage).toMatchObject({ parent: { uri: parent.uri }, root: { uri: parent.uri } });
+	});
+});
+
+describe('publishing with a poster, shared to Bluesky', () => {
+	it('the poster is indexed, hosted beside the video and served as the clip’s thumbnail; the post plays the same blob and reaches the feed generator', async () => {
+		const { body } = await direct(ana, 'video.dreamreel.generate', { prompt: 'a kite over a salt flat', idempotencyKey: key() });
+		const job = await untilReady(ana, body.job.id);
+		const poster = new Uint8Array(await readFile(join(import.meta.dirname, '../fixtures/poster.jpg')));
+		const link = (ref: { uri: string }) => `${stack.worker.url}/c/${ref.uri.split('/')[2]}/${ref.uri.split('/').pop()}`;
+		const { clip: ref, post } = await publishJob(ana, job, { caption: 'kite day', poster: { bytes: poster, mimeType: 'image/jpeg' }, bluesky: { link } });
+
+		const clip = await indexed(ref.uri);
+		const video = (clip.record as { video: { ref: { $link: string } } }).video.ref.$link;
+		// Hosted beside the video once the mirror has copied both (until then, from the PDS).
+		await eventually(async () => {
+			const { body: view } = await xrpc<{ clip: { playback: { thumbnail?: string } } }>(stack.worker.url, 'video.dreamreel.getClip', { uri: ref.uri });
+			expect(view.clip.playback.thumbnail).toBe(`${stack.worker.url}/video/${video}/poster`);
+		}, 15_000);
+		const served = await fetch(`${stack.worker.url}/video/${video}/poster`);
+		expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+		expect(new Uint8Array(await served.arrayBuffer())).toEqual(poster);
+
+		// The post, read back with @atproto/api: the clip's own video blob, its aspect ratio, alt text and a link facet to the clip's page.
+		const data = await ana.app.bsky.feed.post.get({ repo: ana.assertDid, rkey: post!.uri.split('/').pop()! });
+		expect(data.value.embed).toMatchObject({ $type: 'app.bsky.embed.video', alt: 'kite day', aspectRatio: { width: 9, height: 16 } });
+		expect((data.value.embed as { video: { ref: { toString(): string } } }).video.ref.toString()).toBe(video);
+		expect(data.value.text).toBe(`kite day\n\n${link(ref)}`);
+		expect(data.value.facets?.[0]).toMatchObject({ index: { byteStart: 10, byteEnd: 10 + link(ref).length }, features: [{ uri: link(ref) }] });
+		await eventually(async () => {
+			const feed = `at://${stack.serviceDid}/app.bsky.feed.generator/trending`;
+			const { body: skeleton } = await xrpc<{ feed: { post: string }[] }>(stack.worker.url, 'app.bsky.feed.getFeedSkeleton', { feed });
+			expect(skeleton.feed.map((item) => item.post)).toContain(post!.uri);
+		}, 15_000);
+	});
+
+	it('refuses a poster over the lexicon’s 1 MB before uploading anything', async () => {
+		const { body } = await direct(ana, 'video.dreamreel.generate', { prompt: 'too big a poster', idempotencyKey: key() });
+		const job = await untilReady(ana, body.job.id);
+		await expect(publishJob(ana, job, { poster: { bytes: new Uint8Array(1_000_001), mimeType: 'image/jpeg' } })).rejects.toThrow(/poster has 1000001 bytes/);
+	});
+});
+
+describe('drafts: listJobs and dismissJob', () => {
+	const list = async (agent: AtpAgent, params: Record<string, string> = {}) => {
+		const headers = await serviceToken(agent, stack.serviceDid, 'video.dreamreel.listJobs');
+		return xrpc<{ jobs: Job[]; cursor?: string; error?: string }>(stack.worker.url, 'video.dreamreel.listJobs', params, headers);
+	};
+
+	it('lists the caller’s jobs only, newest first, page by page', async () => {
+		const first = (await direct(ben, 'video.dreamreel.generate', { prompt: 'draft one', idempotencyKey: key() })).body.job;
+		const second = (await direct(ben, 'video.dreamreel.generate', { prompt: 'draft two', idempotencyKey: key() })).body.job;
+		const mine = await list(ben);
+		expect(mine.status).toBe(200);
+		expect(mine.body.jobs.slice(0, 2).map((job) => job.id)).toEqual([second.id, first.id]);
+		const anas = await list(ana);
+		expect(anas.body.jobs.length).toBeGreaterThan(0);
+		expect(anas.body.jobs.map((job) => job.id)).not.toContain(first.id);
+		expect(mine.body.jobs.map((job) => job.id).filter((id) => anas.body.jobs.some((job) => job.id === id))).toEqual([]);
+
+		const page1 = await list(ben, { limit: '1' });
+		const page2 = await list(ben, { limit: '1', cursor: page1.body.cursor! });
+		expect([page1.body.jobs[0]?.id, page2.body.jobs[0]?.id]).toEqual([second.id, first.id]);
+		expect((await list(ben, { cursor: 'x::y' })).status).toBe(400);
+		// Through the PDS (atproto-proxy), as the web client calls it.
+		const proxied = await viaPds(ben, 'video.dreamreel.listJobs');
+		expect(proxied.status).toBe(200);
+	});
+
+	it('needs a caller; nobody can dismiss another’s job; dismissing takes it off the list', async () => {
+		const unsigned = await xrpc<{ error?: string }>(stack.worker.url, 'video.dreamreel.listJobs');
+		expect([unsigned.status, unsigned.body.error]).toEqual([401, 'AuthMissing']);
+		const job = (await direct(ana, 'video.dreamreel.generate', { prompt: 'a draft to dismiss', idempotencyKey: key() })).body.job;
+		const foreign = await direct(ben, 'video.dreamreel.dismissJob', { id: job.id });
+		expect([foreign.status, foreign.body.error]).toEqual([404, 'JobNotFound']);
+		expect((await list(ana)).body.jobs.map((view) => view.id)).toContain(job.id);
+		const dismissed = await direct(ana, 'video.dreamreel.dismissJob', { id: job.id });
+		expect(dismissed.status).toBe(200);
+		expect(dismissed.body.job.status).toBe('cancelled');
+		expect((await list(ana)).body.jobs.map((view) => view.id)).not.toContain(job.id);
 	});
 });
 

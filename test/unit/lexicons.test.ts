@@ -36,8 +36,8 @@ describe('lexicon documents', () => {
 		const ids = ours.map((doc) => doc.id).sort();
 		expect(ids).toEqual(
 			[
-				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments', 'getConsent',
-				'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'like', 'remix',
+				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'dismissJob', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments',
+				'getConsent', 'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'like', 'listJobs', 'remix',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});

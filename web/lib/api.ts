@@ -1,5 +1,5 @@
 import type { AppConfig } from './config.ts';
-import { COMMENT, CONSENT, FOLLOW, LIKE, type StrongRef } from '../../worker/nsid.ts';
+import { COMMENT, CONSENT, FOLLOW, LIKE, PROFILE, type StrongRef } from '../../worker/nsid.ts';
 import { ClientResponseError } from '@atcute/client';
 import { callXrpc, publicClient, type Params, type Session } from './session.ts';
 import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage } from './types.ts';
@@ -85,6 +85,16 @@ export class Api {
 		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.cancelJob', { input: { id } })).job;
 	}
 
+	/** The user's jobs of the retention window, newest first: their drafts. */
+	jobs(cursor?: string): Promise<{ jobs: JobView[]; cursor?: string }> {
+		return this.#signedIn().appview('GET', 'video.dreamreel.listJobs', { params: { limit: 20, cursor } });
+	}
+
+	/** Takes a job off the drafts (published, or not wanted); a running one is cancelled. */
+	async dismissJob(id: string): Promise<JobView> {
+		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.dismissJob', { input: { id } })).job;
+	}
+
 	// --- records in the user's own repo ----------------------------------------------------------
 
 	like(subject: StrongRef): Promise<StrongRef> {
@@ -162,11 +172,44 @@ export class Api {
 		await session.call('POST', 'com.atproto.repo.deleteRecord', { input: { repo: session.did, collection: CONSENT, rkey: 'self' } });
 	}
 
+	/** The user's `app.bsky.actor.profile` (shared with Bluesky), from their repo; empty when they have none. */
+	async myProfile(): Promise<ProfileRecord> {
+		const session = this.#signedIn();
+		try {
+			const { value } = await session.call<{ value: ProfileRecord }>('GET', 'com.atproto.repo.getRecord', { params: { repo: session.did, collection: PROFILE, rkey: 'self' } });
+			return value;
+		} catch (error) {
+			if (error instanceof ClientResponseError && error.error === 'RecordNotFound') return {};
+			throw error;
+		}
+	}
+
+	/**
+	 * Edits the profile's name, description and (given an image) avatar, keeping every other field
+	 * Bluesky or another app put there (banner, pinned post, …).
+	 */
+	async editProfile(edit: { displayName: string; description: string; avatar?: Blob }): Promise<void> {
+		const session = this.#signedIn();
+		const { displayName: _name, description: _description, ...rest } = await this.myProfile();
+		const avatar = edit.avatar && (await session.call<{ blob: unknown }>('POST', 'com.atproto.repo.uploadBlob', { input: edit.avatar })).blob;
+		const record = {
+			...rest,
+			$type: PROFILE,
+			...(edit.displayName ? { displayName: edit.displayName } : {}),
+			...(edit.description ? { description: edit.description } : {}),
+			...(avatar ? { avatar } : {}),
+		};
+		await session.call('POST', 'com.atproto.repo.putRecord', { input: { repo: session.did, collection: PROFILE, rkey: 'self', record } });
+	}
+
 	async #create(collection: string, record: Record<string, unknown>): Promise<StrongRef> {
 		const session = this.#signedIn();
 		return session.call<StrongRef>('POST', 'com.atproto.repo.createRecord', { input: { repo: session.did, collection, record } });
 	}
 }
+
+/** An `app.bsky.actor.profile` record as the client handles it: the fields it edits, the rest kept as is. */
+export type ProfileRecord = { displayName?: string; description?: string; avatar?: unknown } & Record<string, unknown>;
 
 function now(): string {
 	return new Date().toISOString();

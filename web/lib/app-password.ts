@@ -1,4 +1,5 @@
 import { ClientResponseError, CredentialManager, type AtpSessionData } from '@atcute/client';
+import { uploadWithProgress } from './upload.ts';
 import type { AppConfig } from './config.ts';
 import type { Identity } from './identity.ts';
 import { announceChange, normalizeUrl, Session, sessionExpired, type Account } from './session.ts';
@@ -52,6 +53,13 @@ export class PasswordSession extends Session {
 			await this.#resumed;
 		}
 		return this.#manager;
+	}
+
+	override async uploadBlob(blob: Blob, onProgress?: (sent: number) => void): Promise<unknown> {
+		const token = onProgress && (await this.handler()).session?.accessJwt;
+		const ref = token ? await uploadWithProgress(this.#pds, blob, token, onProgress) : undefined;
+		// Without a token, or with one the PDS refused (expired): the manager's path refreshes it.
+		return ref ?? super.uploadBlob(blob, onProgress);
 	}
 
 	async signOut(): Promise<void> {

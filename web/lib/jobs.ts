@@ -84,25 +84,3 @@ export function watchJob(api: Api, id: string, onJob: (job: JobView) => void, on
 	void connect();
 	return stop;
 }
-
-/** The job the user is working on, kept across reloads until it is published or dismissed. */
-export interface PendingJob {
-	id: string;
-	remixOf?: string;
-}
-
-const pendingKey = (did: string) => `dreamreel:job:${did}`;
-
-export function pendingJob(did: string): PendingJob | undefined {
-	try {
-		const value = JSON.parse(localStorage.getItem(pendingKey(did)) ?? 'null') as PendingJob | null;
-		return value && typeof value.id === 'string' ? value : undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-export function setPendingJob(did: string, job: PendingJob | undefined): void {
-	if (job) localStorage.setItem(pendingKey(did), JSON.stringify(job));
-	else localStorage.removeItem(pendingKey(did));
-}

@@ -86,6 +86,16 @@ export abstract class Session {
 		return callXrpc<T>(new Client<Record<string, unknown>, Record<string, unknown>>({ handler: await this.handler(), proxy }), method, nsid, options);
 	}
 
+	/**
+	 * Uploads a blob to the user's PDS: its reference. `onProgress` hears the fraction sent where the
+	 * session can tell (app passwords, whose bearer token XMLHttpRequest can send), else only the end.
+	 */
+	async uploadBlob(blob: Blob, onProgress?: (sent: number) => void): Promise<unknown> {
+		const { blob: ref } = await this.call<{ blob: unknown }>('POST', 'com.atproto.repo.uploadBlob', { input: blob });
+		onProgress?.(1);
+		return ref;
+	}
+
 	/** Revokes the session at the PDS (best effort) and forgets it. */
 	abstract signOut(): Promise<void>;
 

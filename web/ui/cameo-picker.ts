@@ -1,6 +1,7 @@
 import type { Api } from '../lib/api.ts';
 import { isDid, isHandle, normalizeHandle } from '../lib/names.ts';
 import type { ConsentAnswer } from '../lib/types.ts';
+import { avatar } from './avatar.ts';
 import { consentReason } from './consent-text.ts';
 import { errorText, h } from './dom.ts';
 
@@ -63,6 +64,7 @@ export function cameoPicker(api: Api, me: { did: string; handle: string }): Came
 					}
 					entry.did = answer.actor.did;
 					name.textContent = `@${answer.actor.handle}`;
+					input.after(avatar(answer.actor));
 					const allowed = answer.allowsViewer || answer.actor.did === me.did;
 					why.textContent = consentReason(answer, me.did);
 					row.classList.toggle('cameo-blocked', !allowed);

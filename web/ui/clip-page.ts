@@ -1,5 +1,6 @@
 import type { ClipView, LineageNode, NotFoundClip } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
+import { avatar } from './avatar.ts';
 import { provenance } from './clip-meta.ts';
 import { remixRefusal } from './consent-text.ts';
 import { actorOf, href, type ScreenContext, type Screen } from './context.ts';
@@ -73,7 +74,7 @@ function row(clip: ClipView, current: boolean): HTMLElement {
 		h(
 			'div',
 			{ class: 'row-text' },
-			h('a', { href: href.profile(actorOf(clip.author)), class: 'author' }, `@${clip.author.handle}`),
+			h('a', { href: href.profile(actorOf(clip.author)), class: 'author' }, avatar(clip.author), `@${clip.author.handle}`),
 			current && h('span', { class: 'badge' }, 'This clip'),
 			record.caption && h('p', null, record.caption),
 			provenance(clip),

@@ -1,6 +1,7 @@
 import type { ScreenContext } from './context.ts';
 import { actorOf, href } from './context.ts';
 import type { ClipView, CommentView } from '../lib/types.ts';
+import { avatar } from './avatar.ts';
 import { errorText, fill, h, timeAgo } from './dom.ts';
 
 /** The comments sheet: `getComments` from the AppView; a new one is a record in the user's own repo. */
@@ -36,8 +37,21 @@ export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () =>
 	document.body.append(dialog);
 	dialog.showModal();
 
+	/** One's own comments can be deleted: the record goes from one's repo. */
+	const removal: Removal | undefined = ctx.session && {
+		mine: ctx.session.did,
+		async delete(uri) {
+			try {
+				await ctx.api.deleteRecord(uri);
+				render((shown = shown.filter((comment) => comment.uri !== uri)));
+			} catch (error) {
+				status.textContent = `Could not delete: ${errorText(error)}`;
+			}
+		},
+	};
+
 	const render = (comments: CommentView[]) =>
-		fill(list, comments.length === 0 ? h('li', { class: 'muted' }, 'No comments yet. Be the first.') : comments.map(item));
+		fill(list, comments.length === 0 ? h('li', { class: 'muted' }, 'No comments yet. Be the first.') : comments.map((comment) => item(comment, removal)));
 
 	let shown: CommentView[] = [];
 	ctx.api.comments(clip.uri).then(
@@ -69,13 +83,26 @@ export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () =>
 	}
 }
 
-function item(comment: CommentView): HTMLElement {
+interface Removal {
+	mine: string;
+	delete(uri: string): Promise<void>;
+}
+
+function item(comment: CommentView, removal: Removal | undefined): HTMLElement {
 	const record = comment.record as { text?: unknown };
+	const own = removal && comment.author.did === removal.mine;
 	return h(
 		'li',
 		{ class: 'comment' },
-		h('p', { class: 'comment-head' }, h('a', { href: href.profile(actorOf(comment.author)) }, `@${comment.author.handle}`), ' ', h('time', { datetime: comment.indexedAt }, timeAgo(comment.indexedAt))),
+		h(
+			'p',
+			{ class: 'comment-head' },
+			h('a', { href: href.profile(actorOf(comment.author)) }, avatar(comment.author), `@${comment.author.handle}`),
+			' ',
+			h('time', { datetime: comment.indexedAt }, timeAgo(comment.indexedAt)),
+			own && h('button', { type: 'button', class: 'link', 'aria-label': 'Delete my comment', onclick: () => void removal.delete(comment.uri) }, 'Delete'),
+		),
 		h('p', { class: 'comment-text' }, typeof record.text === 'string' ? record.text : ''),
-		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map(item)),
+		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map((reply) => item(reply, removal))),
 	);
 }

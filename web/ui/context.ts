@@ -20,7 +20,7 @@ export interface Screen {
 }
 
 export interface Route {
-	name: 'forYou' | 'following' | 'generate' | 'consent' | 'profile' | 'clip' | 'lineage' | 'signin' | 'notFound';
+	name: 'forYou' | 'following' | 'generate' | 'upload' | 'drafts' | 'consent' | 'profile' | 'clip' | 'lineage' | 'signin' | 'notFound';
 	/** The profile's actor, or the clip's AT-URI. */
 	arg: string;
 	query: URLSearchParams;
@@ -37,6 +37,8 @@ export function parseRoute(hash: string): Route {
 			return { name: 'forYou', arg, query };
 		case 'following':
 		case 'generate':
+		case 'upload':
+		case 'drafts':
 		case 'consent':
 		case 'signin':
 			return { name: first, arg, query };
@@ -58,6 +60,8 @@ export const href = {
 	forYou: () => '#/',
 	following: () => '#/following',
 	generate: (remixOf?: string) => (remixOf ? `#/generate?remix=${encodeURIComponent(remixOf)}` : '#/generate'),
+	upload: () => '#/upload',
+	drafts: () => '#/drafts',
 	consent: () => '#/consent',
 	profile: (actor: string) => `#/profile/${encodeURIComponent(actor)}`,
 	clip: (uri: string) => `#/clip/${encodeURIComponent(uri)}`,

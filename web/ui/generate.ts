@@ -1,4 +1,4 @@
-import { isFinished, pendingJob, setPendingJob, watchJob } from '../lib/jobs.ts';
+import { isFinished, watchJob } from '../lib/jobs.ts';
 import type { ClipView, GenerateInput, JobView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import { ClientResponseError } from '@atcute/client';
@@ -29,8 +29,9 @@ const STATUS_TEXT: Record<string, string> = {
 /**
  * Generate: prompt, duration, aspect ratio and cameos go to `video.dreamreel.generate` (through the
  * user's PDS); the job's progress arrives over its WebSocket; a finished video is previewed and
- * published into the user's own repo. A remix starts from its parent, prefilled. The job in progress
- * is remembered, so a reload picks it up again.
+ * published into the user's own repo. A remix starts from its parent, prefilled. The newest job
+ * still running or waiting to be published (`listJobs`, kept by the server) is picked up again after
+ * a reload; older ones wait in Drafts.
  */
 export function generateScreen(ctx: ScreenContext, remixOf: string | undefined): Screen {
 	const session = ctx.session!;
@@ -121,7 +122,6 @@ export function generateScreen(ctx: ScreenContext, remixOf: string | undefined):
 				idempotencyKey,
 			});
 			idempotencyKey = crypto.randomUUID();
-			setPendingJob(session.did, { id: job.id, ...(remixOf ? { remixOf } : {}) });
 			status.textContent = '';
 			follow(job);
 		} catch (error) {
@@ -187,7 +187,6 @@ export function generateScreen(ctx: ScreenContext, remixOf: string | undefined):
 	/** The job is done with (published or abandoned): back to an empty form. */
 	function finished(published: boolean) {
 		stopWatching?.();
-		setPendingJob(session.did, undefined);
 		if (published) {
 			ctx.navigate(href.profile(session.handle));
 			return;
@@ -198,14 +197,17 @@ export function generateScreen(ctx: ScreenContext, remixOf: string | undefined):
 	}
 
 	// A job from before a reload: show it again rather than a blank form.
-	const pending = pendingJob(session.did);
-	if (pending && (!remixOf || pending.remixOf === remixOf)) {
-		ctx.api.job(pending.id).then(follow, () => setPendingJob(session.did, undefined));
-	}
+	ctx.api.jobs().then(
+		({ jobs: [newest] }) => {
+			const resumable = newest && (newest.status === 'ready' ? !!newest.result : !isFinished(newest));
+			if (resumable && newest.remixOf?.uri === remixOf && jobPanel.hidden) follow(newest);
+		},
+		() => undefined,
+	);
 
 	queueMicrotask(() => prompt.focus({ preventScroll: true }));
 	return {
-		el: h('div', { class: 'page narrow' }, h('h1', null, remixOf ? 'Remix' : 'Create'), form, jobPanel),
+		el: h('div', { class: 'page narrow' }, h('h1', null, remixOf ? 'Remix' : 'Create'), h('p', { class: 'create-links' }, h('a', { href: href.upload() }, 'Upload a video you recorded'), ' · ', h('a', { href: href.drafts() }, 'Your drafts')), form, jobPanel),
 		title: remixOf ? 'Remix' : 'Create',
 		destroy: () => stopWatching?.(),
 	};

@@ -2,6 +2,8 @@ import type { ClipPage, ConsentAnswer } from '../lib/types.ts';
 import type { ScreenContext, Screen } from './context.ts';
 import { href } from './context.ts';
 import { errorText, fill, h } from './dom.ts';
+import { avatar } from './avatar.ts';
+import { profileEditor } from './profile-edit.ts';
 import { clipTile } from './tile.ts';
 
 type Filter = 'all' | 'clips' | 'remixes';
@@ -67,13 +69,13 @@ export function profileScreen(ctx: ScreenContext, actor: string): Screen {
 			fill(header, h('h1', null, actor), h('p', { class: 'error' }, errorText(error)));
 			return;
 		}
-		const { did, handle } = who.actor;
+		const { did, handle, displayName } = who.actor;
 		const isMe = ctx.session?.did === did;
 		const actions = h('div', { class: 'profile-actions' });
 		fill(
 			header,
-			h('span', { class: 'avatar', 'aria-hidden': 'true' }, (handle[0] ?? '?').toUpperCase()),
-			h('div', { class: 'profile-names' }, h('h1', null, `@${handle}`), h('p', { class: 'did' }, did)),
+			avatar(who.actor, 'large'),
+			h('div', { class: 'profile-names' }, displayName && h('p', { class: 'display-name' }, displayName), h('h1', null, `@${handle}`), h('p', { class: 'did' }, did)),
 			h(
 				'p',
 				{ class: 'profile-consent' },
@@ -83,7 +85,22 @@ export function profileScreen(ctx: ScreenContext, actor: string): Screen {
 			actions,
 		);
 		if (isMe) {
+			const edit = h('button', { type: 'button', 'aria-expanded': 'false' }, 'Edit profile');
+			edit.addEventListener('click', () => {
+				const open = header.querySelector('.profile-edit');
+				edit.setAttribute('aria-expanded', String(!open));
+				if (open) return open.remove();
+				header.append(
+					profileEditor(ctx, () => {
+						ctx.toast('Profile saved — it shows here in a moment.');
+						// The index follows the PDS within a second or two.
+						setTimeout(() => void loadHeader(), 1500);
+					}),
+				);
+			});
 			actions.append(
+				edit,
+				h('a', { class: 'button', href: href.drafts() }, 'Drafts'),
 				h('a', { class: 'button', href: href.consent() }, 'Consent settings'),
 				h('button', { type: 'button', onclick: () => void ctx.session?.signOut() }, 'Sign out'),
 			);

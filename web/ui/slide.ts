@@ -1,5 +1,7 @@
 import type { ClipView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
+import { clipPath } from '../../worker/pages/paths.ts';
+import { avatar } from './avatar.ts';
 import { cameoLine, lineageLinks, provenance } from './clip-meta.ts';
 import { openComments } from './comments.ts';
 import { remixRefusal } from './consent-text.ts';
@@ -83,17 +85,52 @@ export function buildSlide(ctx: ScreenContext, clip: ClipView, index: number, pa
 		h(
 			'div',
 			{ class: 'meta' },
-			h('a', { class: 'author', href: href.profile(actorOf(clip.author)) }, clip.author.displayName ? h('strong', null, clip.author.displayName, ' ') : null, `@${clip.author.handle}`),
+			h('a', { class: 'author', href: href.profile(actorOf(clip.author)) }, avatar(clip.author), clip.author.displayName ? h('strong', null, clip.author.displayName, ' ') : null, `@${clip.author.handle}`),
 			record.caption && h('p', { class: 'caption' }, record.caption),
 			cameoLine(ctx.api, clip),
 			provenance(clip),
 			lineageLinks(clip, parents),
 			record.prompt && h('details', { class: 'prompt' }, h('summary', null, 'Prompt'), h('p', null, record.prompt)),
 		),
-		h('div', { class: 'rail' }, like, comments, remix, lineage, mute),
+		h('div', { class: 'rail' }, like, comments, remix, lineage, shareButton(ctx, clip), mute, clip.author.did === ctx.session?.did && deleteButton(ctx, clip)),
 	);
 	const slide: Slide = { clip, el, video, message };
 	return slide;
+}
+
+/** Copies the clip's real URL (`/c/…`), the one that previews when pasted, not the page's `#/` address. */
+function shareButton(ctx: ScreenContext, clip: ClipView): HTMLElement {
+	const link = `${ctx.config.appUrl}${clipPath(clip.uri) ?? '/'}`;
+	const copy = async () => {
+		try {
+			await navigator.clipboard.writeText(link);
+			ctx.toast('Link copied.');
+		} catch {
+			ctx.toast(link);
+		}
+	};
+	return h('button', { type: 'button', class: 'rail-button', 'aria-label': 'Copy link to this clip', onclick: () => void copy() }, icon('link'), h('span', { class: 'rail-count' }, 'Share'));
+}
+
+/**
+ * Deleting one's own clip: the record goes from the author's repo, and the index follows (a remix
+ * below it stays judged by the rules it was published under: the index keeps a tombstone).
+ */
+function deleteButton(ctx: ScreenContext, clip: ClipView): HTMLElement {
+	const button = h('button', { type: 'button', class: 'rail-button delete', 'aria-label': 'Delete this clip' }, icon('trash'), h('span', { class: 'rail-count' }, 'Delete'));
+	button.addEventListener('click', async () => {
+		if (!confirm('Delete this clip from your repo? This cannot be undone.')) return;
+		button.disabled = true;
+		try {
+			await ctx.api.deleteRecord(clip.uri);
+			ctx.toast('Deleted.');
+			ctx.navigate(href.profile(actorOf(clip.author)));
+		} catch (error) {
+			ctx.toast(`Could not delete: ${errorText(error)}`);
+			button.disabled = false;
+		}
+	});
+	return button;
 }
 
 /** Remix, or, when the viewer may not remix this clip, a button that says why. */

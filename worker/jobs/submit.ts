@@ -49,6 +49,9 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 		provider: provider.name,
 		model: provider.model,
 	};
+	// Listed among the requester's drafts (listJobs) until dismissed or past retention; listed before
+	// it exists, so a crash in between cannot leave a job unlisted (an id with no job lists nothing).
+	await runtime.quota(requester).rememberJob(id, runtime.now(), runtime.config.retentionMs);
 	let created;
 	try {
 		created = await job.create({ id, requester, spec });

@@ -20,6 +20,9 @@ interface Source {
 	pds: string | null;
 	mime: string;
 	size: number;
+	posterCid: string | null;
+	posterMime: string | null;
+	posterSize: number | null;
 	aiGenerated: number;
 	visible: number;
 }
@@ -34,6 +37,8 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 	const source = await deps.db
 		.prepare(
 			`SELECT c.did, a.pds, json_extract(c.record, '$.video.mimeType') AS mime, json_extract(c.record, '$.video.size') AS size,
+			   json_extract(c.record, '$.thumbnail.ref."$link"') AS posterCid, json_extract(c.record, '$.thumbnail.mimeType') AS posterMime,
+			   json_extract(c.record, '$.thumbnail.size') AS posterSize,
 			   EXISTS (SELECT 1 FROM json_each(c.record, '$.labels.values') WHERE json_extract(value, '$.val') = 'ai-generated') AS aiGenerated,
 			   ${videoShown('?1')} AS visible
 			 FROM clips c JOIN actors a ON a.did = c.did WHERE c.video_cid = ?1 ORDER BY c.indexed_at, c.uri LIMIT 1`,
@@ -45,6 +50,7 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 	const current = await deps.db.prepare('SELECT state, ref, restricted FROM videos WHERE cid = ?1').bind(cid).first<{ state: string; ref: string | null; restricted: number }>();
 	if (current?.ref && current.state === 'ready') {
 		if ((current.restricted === 1) !== restricted) await deps.host.setRestricted(current.ref, restricted);
+		await copyPoster(deps, current.ref, source);
 		return record(deps, cid, current.ref, restricted);
 	}
 	if (!source.pds) return { done: false, retryInMs: POLL_MS, reason: 'the author’s PDS is not known yet' };
@@ -52,6 +58,7 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 		const ref =
 			current?.ref ??
 			(await deps.host.put({ cid, mimeType: source.mime, size: source.size, url: blobUrl(source.pds, source.did, cid) }, { aiGenerated: source.aiGenerated === 1, restricted })).ref;
+		await copyPoster(deps, ref, source);
 		return await record(deps, cid, ref, restricted);
 	} catch (error) {
 		if (error instanceof VideoHostError && !error.retryable) {
@@ -60,6 +67,16 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 		}
 		return { done: false, retryInMs: 0, reason: String(error) };
 	}
+}
+
+/**
+ * The first publisher's poster, beside the copy of the video. Optional: a poster that cannot be
+ * copied leaves the clip with its record's own (from the PDS), never holds up the video.
+ */
+async function copyPoster(deps: MirrorDeps, ref: string, source: Source): Promise<void> {
+	if (!source.posterCid || !source.pds) return;
+	const poster = { cid: source.posterCid, mimeType: source.posterMime ?? '', size: source.posterSize ?? 0, url: blobUrl(source.pds, source.did, source.posterCid) };
+	await deps.host.putPoster(ref, poster).catch((error: unknown) => console.warn('copying the poster failed', source.posterCid, String(error)));
 }
 
 async function record(deps: MirrorDeps, cid: string, ref: string, restricted: boolean): Promise<MirrorOutcome> {

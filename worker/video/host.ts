@@ -22,6 +22,15 @@ export interface VideoBlob {
 	url: string;
 }
 
+/** A clip's poster (the record's `thumbnail` blob), kept beside its video where the host keeps files itself. */
+export interface PosterBlob {
+	cid: string;
+	mimeType: string;
+	/** Declared size in bytes, at most the lexicon's 1 MB. */
+	size: number;
+	url: string;
+}
+
 export interface PutOptions {
 	/** AI-generated clips carry the configured watermark where the host can apply one (Stream). */
 	aiGenerated: boolean;
@@ -51,6 +60,8 @@ export interface VideoHost {
 	/** Copies the blob; idempotent per CID on R2, a new copy per call on Stream. */
 	put(blob: VideoBlob, options: PutOptions): Promise<HostedVideo>;
 	status(ref: string): Promise<VideoStatus>;
+	/** Copies a poster beside the video `ref` once (R2; Stream makes its own thumbnail from the video). */
+	putPoster(ref: string, poster: PosterBlob): Promise<void>;
 	/** `restricted` is the index's view, so playback needs no lookup; Stream then signs the URLs. */
 	playback(ref: string, options: { restricted: boolean }): Promise<PlaybackUrls>;
 	setRestricted(ref: string, restricted: boolean): Promise<void>;

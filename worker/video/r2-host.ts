@@ -1,6 +1,6 @@
 import { fromString } from '@atcute/cid';
 import { isCid } from '@atcute/lexicons/syntax';
-import { VideoHostError, type HostedVideo, type PlaybackUrls, type PutOptions, type VideoBlob, type VideoHost, type VideoStatus } from './host.ts';
+import { VideoHostError, type HostedVideo, type PlaybackUrls, type PosterBlob, type PutOptions, type VideoBlob, type VideoHost, type VideoStatus } from './host.ts';
 import { isRestricted, readFlags, toCustomMetadata, type VideoFlags } from './r2-metadata.ts';
 import { videoCacheEntryKey, videoCacheKey, type VideoCache } from './serve-video.ts';
 
@@ -8,6 +8,14 @@ import { videoCacheEntryKey, videoCacheKey, type VideoCache } from './serve-vide
 const FETCH_TIMEOUT_MS = 300_000;
 /** Clips are MP4 (the clip lexicon says so); the route serves nothing else. */
 const MIME_TYPE = 'video/mp4';
+/** What the clip lexicon accepts as a `thumbnail`. */
+const POSTER_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+const POSTER_MAX_BYTES = 1_000_000;
+
+/** Where a video's poster lives: beside it, served at `/video/<cid>/poster` while the video may be shown. */
+export function posterKey(cid: string): string {
+	return `${cid}/poster`;
+}
 
 export interface R2HostOptions {
 	bucket: R2Bucket;
@@ -77,6 +85,30 @@ export class R2VideoHost implements VideoHost {
 		}
 	}
 
+	/**
+	 * Copies the poster once, verified as the video is: R2 refuses bytes whose SHA-256 is not the
+	 * poster CID's digest, and more or fewer bytes than declared. Serving follows the video's flag.
+	 */
+	async putPoster(ref: string, poster: PosterBlob): Promise<void> {
+		if (!isCid(poster.cid)) throw new VideoHostError('r2', `not a CID: ${poster.cid}`, false);
+		if (!POSTER_TYPES.has(poster.mimeType)) throw new VideoHostError('r2', `${poster.cid}: ${poster.mimeType} is not a poster type`, false);
+		if (!Number.isSafeInteger(poster.size) || poster.size <= 0 || poster.size > POSTER_MAX_BYTES) throw new VideoHostError('r2', `${poster.cid}: bad size ${poster.size}`, false);
+		const { bucket } = this.options;
+		if (await bucket.head(posterKey(ref))) return;
+		const response = await this.options.fetch(poster.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+		if (!response.ok || !response.body) {
+			await response.body?.cancel();
+			throw new VideoHostError('r2', `fetching ${poster.url} answered ${response.status}`, response.status >= 500);
+		}
+		const fixed = new FixedLengthStream(poster.size);
+		const options = { sha256: digestOf(poster.cid), httpMetadata: { contentType: poster.mimeType } };
+		try {
+			await Promise.all([response.body.pipeTo(fixed.writable), bucket.put(posterKey(ref), fixed.readable, options)]);
+		} catch (cause) {
+			throw new VideoHostError('r2', `storing the poster ${poster.cid} failed (bytes not matching the CID or the size?)`, false, { cause });
+		}
+	}
+
 	async status(ref: string): Promise<VideoStatus> {
 		// R2 puts are synchronous: a stored video is playable at once.
 		return (await this.options.bucket.head(ref)) ? { state: 'ready' } : { state: 'failed', reason: 'not stored' };
@@ -85,7 +117,8 @@ export class R2VideoHost implements VideoHost {
 	async playback(ref: string, options: { restricted: boolean }): Promise<PlaybackUrls> {
 		// The route refuses restricted videos and R2 has no signed URLs yet: nothing to offer.
 		if (options.restricted) return {};
-		return { mp4: videoCacheKey(this.options.publicUrl, ref) };
+		const poster = await this.options.bucket.head(posterKey(ref));
+		return { mp4: videoCacheKey(this.options.publicUrl, ref), ...(poster ? { thumbnail: `${videoCacheKey(this.options.publicUrl, ref)}/poster` } : {}) };
 	}
 
 	async setRestricted(ref: string, restricted: boolean): Promise<void> {
@@ -105,7 +138,7 @@ export class R2VideoHost implements VideoHost {
 
 	async remove(ref: string): Promise<void> {
 		const head = await this.options.bucket.head(ref);
-		await this.options.bucket.delete(ref);
+		await this.options.bucket.delete([ref, posterKey(ref)]);
 		if (head) await this.purge(ref, head.etag);
 	}
 

@@ -82,15 +82,18 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 
 /**
  * The hosted copy when it is ready (HLS from Stream, MP4 from R2). Until then, and while a failed
- * copy is retried, the canonical blob on the author's PDS plays.
+ * copy is retried, the canonical blob on the author's PDS plays. The poster is the host's (Stream
+ * makes one) or else the record's own `thumbnail` blob, from the author's PDS.
  * Hidden clips never reach this point: views only show visible clips, and `withheldClipView` replaces it.
  */
-function playback(row: ClipRow, { durationMs, aspectRatio }: IndexedRecord<typeof CLIP | typeof REMIX>): VideoDreamreelDefs.Playback {
+function playback(row: ClipRow, { durationMs, aspectRatio, thumbnail }: IndexedRecord<typeof CLIP | typeof REMIX>): VideoDreamreelDefs.Playback {
 	const shape = { ...(durationMs ? { durationMs } : {}), ...(aspectRatio ? { aspectRatio } : {}) };
+	const posterUrl = row.video_thumbnail ?? (thumbnail && row.pds ? blobUrl(row.pds, row.did, thumbnail.ref.$link) : undefined);
+	const poster = posterUrl ? { thumbnail: posterUrl as Uri } : {};
 	// A copy that failed is retried slowly; meanwhile the clip plays from its author's PDS.
 	if (row.video_state === 'failed' && row.pds) {
 		const reason = `not hosted (${row.video_reason ?? 'the copy failed'}); playing from the author’s PDS`;
-		return { state: 'pending', reason: reason.slice(0, 300), mp4: blobUrl(row.pds, row.did, row.video_cid), ...shape };
+		return { state: 'pending', reason: reason.slice(0, 300), mp4: blobUrl(row.pds, row.did, row.video_cid), ...poster, ...shape };
 	}
 	if (row.video_state === 'failed') return { state: 'failed', reason: (row.video_reason ?? 'the video could not be copied').slice(0, 300), ...shape };
 	if (row.video_state === 'ready' && (row.video_hls || row.video_mp4)) {
@@ -98,12 +101,12 @@ function playback(row: ClipRow, { durationMs, aspectRatio }: IndexedRecord<typeo
 			state: 'ready',
 			...(row.video_hls ? { hls: row.video_hls as Uri } : {}),
 			...(row.video_mp4 ? { mp4: row.video_mp4 as Uri } : {}),
-			...(row.video_thumbnail ? { thumbnail: row.video_thumbnail as Uri } : {}),
+			...poster,
 			...shape,
 		};
 	}
 	if (!row.pds) return { state: 'pending', reason: 'locating the author’s PDS', ...shape };
-	return { state: 'pending', mp4: blobUrl(row.pds, row.did, row.video_cid), ...shape };
+	return { state: 'pending', mp4: blobUrl(row.pds, row.did, row.video_cid), ...poster, ...shape };
 }
 
 type Uri = `${string}:${string}`;

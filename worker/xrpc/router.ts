@@ -4,15 +4,18 @@ import type { AppContext } from '../context.ts';
 import { errorResponse, XRPCError } from '../errors.ts';
 import {
 	VideoDreamreelCancelJob,
+	VideoDreamreelDismissJob,
 	VideoDreamreelGenerate,
 	VideoDreamreelGetCameoClips,
 	VideoDreamreelGetJob,
 	VideoDreamreelGetTimeline,
+	VideoDreamreelListJobs,
 } from '../lexicons/index.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
 import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
 import { cancelJob } from './video/dreamreel/cancelJob.ts';
+import { dismissJob } from './video/dreamreel/dismissJob.ts';
 import { generate } from './video/dreamreel/generate.ts';
 import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
 import { getCameoClips } from './video/dreamreel/getCameoClips.ts';
@@ -25,20 +28,22 @@ import { getJob } from './video/dreamreel/getJob.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
+import { listJobs } from './video/dreamreel/listJobs.ts';
 
 /**
  * Methods only for a signed-in caller. Their credentials are checked before their params or input,
  * as the reference XRPC server does: an unauthenticated caller learns nothing from validation.
  */
 const signedInOnly = new Set<string>([
-	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
+	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelListJobs, VideoDreamreelDismissJob,
+	VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
 ].map((method) => method.mainSchema.nsid));
 
 const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
-	generate, getJob, cancelJob];
+	generate, getJob, cancelJob, listJobs, dismissJob];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */
 function methodNotImplemented(request: Request): Response {

@@ -67,7 +67,9 @@ describe('the XRPC methods', () => {
 		const answers = await Promise.all([
 			post('video.dreamreel.generate', { prompt: 'a fox', idempotencyKey: 'key-12345' }),
 			post('video.dreamreel.cancelJob', { id: 'a'.repeat(32) }),
+			post('video.dreamreel.dismissJob', { id: 'a'.repeat(32) }),
 			exports.default.fetch(`http://localhost:8787/xrpc/video.dreamreel.getJob?id=${'a'.repeat(32)}`),
+			exports.default.fetch('http://localhost:8787/xrpc/video.dreamreel.listJobs'),
 		]);
 		for (const answer of answers) {
 			expect(answer.status).toBe(401);

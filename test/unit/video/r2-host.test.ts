@@ -1,5 +1,5 @@
 import { create, toString } from '@atcute/cid';
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { VideoHostError } from '../../../worker/video/host.ts';
 import { R2VideoHost } from '../../../worker/video/r2-host.ts';
@@ -137,5 +137,60 @@ describe('R2VideoHost', () => {
 		expect(await env.VIDEOS.head(blob.cid)).toBeNull();
 		expect(await caches.default.match(key)).toBeUndefined();
 		expect(await host.status(blob.cid)).toEqual({ state: 'failed', reason: 'not stored' });
+	});
+});
+
+describe('R2VideoHost posters', () => {
+	async function posterOf(bytes: Uint8Array, mimeType = 'image/jpeg') {
+		const cid = toString(await create(0x55, bytes));
+		return { cid, mimeType, size: bytes.length, url: `${PDS}/xrpc/com.atproto.sync.getBlob?cid=${cid}` };
+	}
+	const get = (cid: string, method = 'GET') => exports.default.fetch(`${PUBLIC_URL}/video/${cid}/poster`, { method });
+
+	async function storedVideo(restricted = false) {
+		const bytes = random();
+		const blob = await blobOf(bytes);
+		const host = new R2VideoHost({ bucket: env.VIDEOS, publicUrl: PUBLIC_URL, fetch: pds(bytes).fetch });
+		await host.put(blob, { aiGenerated: false, restricted });
+		return blob.cid;
+	}
+
+	it('copies a verified poster beside the video, offered in playback and served while the video is public', async () => {
+		const video = await storedVideo();
+		const image = random(900);
+		const poster = await posterOf(image);
+		const source = pds(image);
+		const host = new R2VideoHost({ bucket: env.VIDEOS, publicUrl: PUBLIC_URL, fetch: source.fetch });
+		await host.putPoster(video, poster);
+		await host.putPoster(video, poster);
+		expect(source.asked).toEqual([poster.url]);
+		expect(await host.playback(video, { restricted: false })).toEqual({ mp4: `${PUBLIC_URL}/video/${video}`, thumbnail: `${PUBLIC_URL}/video/${video}/poster` });
+		const served = await get(video);
+		expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+		expect(new Uint8Array(await served.arrayBuffer())).toEqual(image);
+		expect((await get(video, 'HEAD')).status).toBe(200);
+
+		// Restricting the video restricts its poster; removing the video removes both.
+		await host.setRestricted(video, true);
+		expect((await get(video)).status).toBe(403);
+		expect(await host.playback(video, { restricted: true })).toEqual({});
+		await host.remove(video);
+		expect(await env.VIDEOS.head(`${video}/poster`)).toBeNull();
+	});
+
+	it('refuses bytes that are not the poster CID’s, a type the lexicon does not accept, and an oversized one', async () => {
+		const video = await storedVideo();
+		const poster = await posterOf(random(900));
+		const host = new R2VideoHost({ bucket: env.VIDEOS, publicUrl: PUBLIC_URL, fetch: pds(random(900)).fetch });
+		await expect(host.putPoster(video, poster)).rejects.toBeInstanceOf(VideoHostError);
+		await expect(host.putPoster(video, { ...poster, mimeType: 'text/html' })).rejects.toThrow(/not a poster type/);
+		await expect(host.putPoster(video, { ...poster, size: 1_000_001 })).rejects.toThrow(/bad size/);
+		expect(await env.VIDEOS.head(`${video}/poster`)).toBeNull();
+		expect((await get(video)).status).toBe(404);
+	});
+
+	it('serves no poster for a video that is not stored, or a malformed CID', async () => {
+		expect((await get('bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku')).status).toBe(404);
+		expect((await get('not-a-cid')).status).toBe(400);
 	});
 });

@@ -49,6 +49,9 @@ export class StreamVideoHost implements VideoHost {
 		return Number.isFinite(progress) ? { state: 'pending', progress } : { state: 'pending' };
 	}
 
+	/** Stream's own thumbnail (a frame of the encoded video) is the poster: nothing to copy. */
+	async putPoster(): Promise<void> {}
+
 	async playback(ref: string, options: { restricted: boolean }): Promise<PlaybackUrls> {
 		let id = ref;
 		if (options.restricted) {
