@@ -1,9 +1,10 @@
 import type { ActorResolver } from '@atcute/identity-resolver';
+import { isDid } from '@atcute/lexicons/syntax';
 import type { NetworkEvent, RecordOp } from './events.ts';
 import { indexStatements, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
-import { CLIP, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, POST, REMIX } from '../nsid.ts';
+import { BLOCK, CLIP, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LISTBLOCK, LISTITEM, POST, REMIX } from '../nsid.ts';
 
 export interface ApplyResult {
 	/** Record operations written to the index. */
@@ -80,6 +81,9 @@ export async function applyEvents(
 		discover(op.did);
 		if (write.collection === FOLLOW && discoverFollowed) discover(write.record.subject);
 		if (write.collection === REMIX) referencedAuthors(write.collection, write.record).forEach(discover);
+		// A block list is its owner's records: bringing the owner in backfills who is on it.
+		const listOwner = write.collection === LISTBLOCK && graphSubject(write);
+		if (listOwner) discover(listOwner);
 	};
 
 	for (const { op, write, rejected, irrelevant } of changes) {
@@ -92,7 +96,8 @@ export async function applyEvents(
 			if (stored === op.rev && !rejected && !irrelevant && involvesDreamreel(op, write, known)) derive(op, write);
 			continue;
 		}
-		if (irrelevant || !involvesDreamreel(op, write, known)) continue;
+		// A record the index already holds is kept current whoever wrote it (an unblock by someone unknown).
+		if (irrelevant || (stored === undefined && !involvesDreamreel(op, write, known))) continue;
 		revs.set(op.uri, op.rev);
 		written.set(op.uri, [op.uri, op.rev, op.action === 'delete' ? 1 : 0]);
 		// A rejected record drops what the index had: the repo no longer holds a valid version.
@@ -254,10 +259,10 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 	const dids = new Set([
 		...named,
 		...ops.map((op) => op.did),
-		...changes.flatMap(({ write }) => (write.collection === FOLLOW && write.record ? [write.record.subject] : [])),
+		...changes.flatMap(({ write }) => graphSubject(write) ?? []),
 		...events.flatMap((event) => (event.kind === 'commit' || event.kind === 'rejected' ? [] : [event.did])),
 	]);
-	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === FOLLOW);
+	const unfollows = ops.filter((op) => op.action === 'delete' && (op.collection === FOLLOW || op.collection === BLOCK));
 	const revs = new Map<string, string>();
 	const known = new Set<string>();
 	const unfollowed = new Map<string, string>();
@@ -266,7 +271,8 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 		.prepare(
 			`SELECT 'rev' AS kind, uri AS key, rev AS value FROM record_revs WHERE uri IN (SELECT value FROM json_each(?1))
 			 UNION ALL SELECT 'actor', did, NULL FROM actors WHERE did IN (SELECT value FROM json_each(?2))
-			 UNION ALL SELECT 'unfollow', uri, subject FROM follows WHERE uri IN (SELECT value FROM json_each(?3))`,
+			 UNION ALL SELECT 'unfollow', uri, subject FROM follows WHERE uri IN (SELECT value FROM json_each(?3))
+			 UNION ALL SELECT 'unfollow', uri, subject FROM blocks WHERE uri IN (SELECT value FROM json_each(?3))`,
 		)
 		.bind(JSON.stringify(ops.map((op) => op.uri)), JSON.stringify([...dids]), JSON.stringify(unfollows.map((op) => op.uri)))
 		.all<{ kind: 'rev' | 'actor' | 'unfollow'; key: string; value: string | null }>();
@@ -279,7 +285,7 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 }
 
 /**
- * Dreamreel records always count. The rest of the social graph (follows, profiles) counts only
+ * Dreamreel records always count. The rest of the social graph (follows, blocks, lists, profiles) counts only
  * around people the index knows: a relay sends the whole network's follows, and most of them
  * concern no one here.
  */
@@ -290,7 +296,17 @@ function involvesDreamreel(op: Op, write: IndexWrite, known: Set<string>): boole
 		return known.has(op.did) && (write.record === null || sharedVideo(write.record) !== undefined);
 	}
 	if (known.has(op.did)) return true;
-	return write.collection === FOLLOW && write.record !== null && known.has(write.record.subject);
+	const subject = graphSubject(write);
+	return subject !== undefined && write.collection !== LISTBLOCK && known.has(subject);
+}
+
+/** The account a follow, block or list item names, or the owner of the list a list block names. */
+function graphSubject(write: IndexWrite): string | undefined {
+	if (!write.record) return undefined;
+	if (write.collection === FOLLOW || write.collection === BLOCK || write.collection === LISTITEM) return write.record.subject;
+	const owner = write.collection === LISTBLOCK ? write.record.subject.split('/')[2] : undefined;
+	if (owner && isDid(owner)) return owner;
+	return undefined;
 }
 
 /** What the video mirror must (re)consider after this write. */
@@ -300,7 +316,7 @@ function noteVisibility(result: ApplyResult, write: IndexWrite, unfollowedSubjec
 		result.clips.push(write.uri);
 	} else if (write.collection === CONSENT) {
 		result.people.push(write.did);
-	} else if (write.collection === FOLLOW) {
+	} else if (write.collection === FOLLOW || write.collection === BLOCK) {
 		const subject = write.record?.subject ?? unfollowedSubject;
 		result.people.push(write.did, ...(subject ? [subject] : []));
 	}

@@ -7,7 +7,11 @@ import {
 	VideoDreamreelGenerate,
 	VideoDreamreelGetCameoClips,
 	VideoDreamreelGetJob,
+	VideoDreamreelGetMutes,
 	VideoDreamreelGetTimeline,
+	VideoDreamreelMuteActor,
+	VideoDreamreelPutMutedWords,
+	VideoDreamreelUnmuteActor,
 } from '../lexicons/index.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
@@ -24,7 +28,11 @@ import { getForYou } from './video/dreamreel/getForYou.ts';
 import { getJob } from './video/dreamreel/getJob.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
+import { getMutes } from './video/dreamreel/getMutes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
+import { muteActor } from './video/dreamreel/muteActor.ts';
+import { putMutedWords } from './video/dreamreel/putMutedWords.ts';
+import { unmuteActor } from './video/dreamreel/unmuteActor.ts';
 
 /**
  * Methods only for a signed-in caller. Their credentials are checked before their params or input,
@@ -32,13 +40,15 @@ import { getTimeline } from './video/dreamreel/getTimeline.ts';
  */
 const signedInOnly = new Set<string>([
 	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
+	VideoDreamreelMuteActor, VideoDreamreelUnmuteActor, VideoDreamreelGetMutes, VideoDreamreelPutMutedWords,
 ].map((method) => method.mainSchema.nsid));
 
 const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
-	generate, getJob, cancelJob];
+	generate, getJob, cancelJob,
+	muteActor, unmuteActor, getMutes, putMutedWords];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */
 function methodNotImplemented(request: Request): Response {

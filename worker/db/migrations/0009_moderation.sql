@@ -1,0 +1,53 @@
+-- Blocks and mutes. Blocks are app.bsky.graph records, so a block made in any Bluesky app counts here;
+-- mutes are private to the viewer and kept by the AppView only.
+
+-- app.bsky.graph.block: `did` blocks `subject`.
+CREATE TABLE blocks (
+  uri TEXT PRIMARY KEY,
+  did TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX blocks_by_pair ON blocks (did, subject);
+CREATE INDEX blocks_by_subject ON blocks (subject, did);
+
+-- app.bsky.graph.listblock: `did` blocks everyone on the list `list_uri`.
+CREATE TABLE list_blocks (
+  uri TEXT PRIMARY KEY,
+  did TEXT NOT NULL,
+  list_uri TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX list_blocks_by_list ON list_blocks (list_uri, did);
+CREATE INDEX list_blocks_by_actor ON list_blocks (did, list_uri);
+
+-- app.bsky.graph.listitem, only those written by the list's own owner.
+CREATE TABLE list_items (
+  uri TEXT PRIMARY KEY,
+  did TEXT NOT NULL,
+  list_uri TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX list_items_by_list ON list_items (list_uri, subject);
+CREATE INDEX list_items_by_subject ON list_items (subject, list_uri);
+
+-- Everyone `did` blocks, directly or through a list. Blocks work both ways: readers check both orders.
+CREATE VIEW block_pairs AS
+  SELECT did, subject FROM blocks
+  UNION ALL SELECT lb.did, li.subject FROM list_blocks lb JOIN list_items li ON li.list_uri = lb.list_uri;
+
+-- Mutes: private to `did`, set with video.dreamreel.muteActor.
+CREATE TABLE mutes (
+  did TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (did, subject)
+);
+
+-- Muted words (lower-cased), matched against captions, prompts and tags.
+CREATE TABLE muted_words (
+  did TEXT NOT NULL,
+  word TEXT NOT NULL,
+  PRIMARY KEY (did, word)
+);
