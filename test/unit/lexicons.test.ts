@@ -37,7 +37,7 @@ describe('lexicon documents', () => {
 		expect(ids).toEqual(
 			[
 				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments', 'getConsent',
-				'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'like', 'remix',
+				'getForYou', 'getJob', 'getLineage', 'getMutes', 'getRemixes', 'getTimeline', 'like', 'muteActor', 'putMutedWords', 'remix', 'unmuteActor',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});
