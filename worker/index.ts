@@ -6,6 +6,7 @@ import { conventionalError, errorResponse } from './errors.ts';
 import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
+import { forwardingDeps, forwardReports } from './moderation/forward.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { limitClient } from './rate-limit.ts';
 import { serveVideo } from './video/index.ts';
@@ -81,8 +82,11 @@ routes.on(['GET', 'HEAD'], '/jobs/:id/video/:file', (c) => jobVideo(c.req.raw, c
 
 export default {
 	fetch: routes.fetch,
-	// Every minute: keeps the ingester running after a deploy or an eviction (`npm start` triggers it once).
+	// Every minute: keeps the ingester running after a deploy or an eviction (`npm start` triggers it
+	// once), and retries reports the moderation service did not take.
 	async scheduled(_controller, env) {
-		await isolate(env).app.ingester().start();
+		const { app } = isolate(env);
+		await app.ingester().start();
+		if (app.config.moderation) await forwardReports(forwardingDeps(app), app.config.moderation);
 	},
 } satisfies ExportedHandler<Env>;

@@ -1,3 +1,4 @@
+import { ComAtprotoModerationCreateReport } from '@atcute/atproto';
 import type { Nsid } from '@atcute/lexicons';
 import { XRPCRouter } from '@atcute/xrpc-server';
 import type { AppContext } from '../context.ts';
@@ -16,6 +17,7 @@ import {
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
 import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
+import { createReport } from './com/atproto/moderation/createReport.ts';
 import { cancelJob } from './video/dreamreel/cancelJob.ts';
 import { generate } from './video/dreamreel/generate.ts';
 import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
@@ -41,6 +43,7 @@ import { unmuteActor } from './video/dreamreel/unmuteActor.ts';
 const signedInOnly = new Set<string>([
 	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
 	VideoDreamreelMuteActor, VideoDreamreelUnmuteActor, VideoDreamreelGetMutes, VideoDreamreelPutMutedWords,
+	ComAtprotoModerationCreateReport,
 ].map((method) => method.mainSchema.nsid));
 
 const methods: Method[] = [
@@ -48,7 +51,8 @@ const methods: Method[] = [
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
 	generate, getJob, cancelJob,
-	muteActor, unmuteActor, getMutes, putMutedWords];
+	muteActor, unmuteActor, getMutes, putMutedWords,
+	createReport];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */
 function methodNotImplemented(request: Request): Response {

@@ -51,3 +51,21 @@ CREATE TABLE muted_words (
   word TEXT NOT NULL,
   PRIMARY KEY (did, word)
 );
+
+-- Reports filed with com.atproto.moderation.createReport, kept whether or not they reach the
+-- deployment's moderation service (forwarded_at, or the last forward_error).
+CREATE TABLE reports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  reporter TEXT NOT NULL,
+  reason_type TEXT NOT NULL,
+  reason TEXT,
+  subject_did TEXT NOT NULL,
+  subject_uri TEXT,
+  subject_cid TEXT,
+  created_at TEXT NOT NULL,
+  forwarded_at TEXT,
+  forward_error TEXT,
+  forward_attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX reports_by_reporter ON reports (reporter, created_at);
+CREATE INDEX reports_unforwarded ON reports (forwarded_at, forward_attempts);
