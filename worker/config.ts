@@ -22,6 +22,8 @@ const configSchema = z.object({
 	MODERATION_REPORTER_DID: did.optional().or(z.literal('')),
 	MODERATION_REPORTER_PASSWORD: z.string().optional(),
 	REPORTS_PER_HOUR: z.coerce.number().int().positive().default(20),
+	// Labelers whose labels this deployment honours (comma-separated DIDs).
+	LABELERS: z.string().default('').transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean)).pipe(z.array(did).max(20)),
 });
 
 export interface Config {
@@ -43,6 +45,8 @@ export interface Config {
 	moderation?: { serviceDid: string; reporterDid: string; reporterPassword: string };
 	/** Reports one account may file per hour. */
 	reportsPerHour: number;
+	/** Labelers whose labels are followed (subscribeLabels) and honoured. */
+	labelers: string[];
 	version: string;
 }
 
@@ -89,6 +93,7 @@ export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema
 			? { moderation: { serviceDid: vars.MODERATION_SERVICE_DID, reporterDid: vars.MODERATION_REPORTER_DID, reporterPassword: vars.MODERATION_REPORTER_PASSWORD } }
 			: {}),
 		reportsPerHour: vars.REPORTS_PER_HOUR,
+		labelers: vars.LABELERS,
 		version: VERSION,
 	};
 }

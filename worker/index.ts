@@ -16,6 +16,7 @@ import { createXrpcRouter } from './xrpc/router.ts';
 export { GenerationJob } from '../durable-objects/GenerationJob.ts';
 export { GenerationQuota } from '../durable-objects/GenerationQuota.ts';
 export { Ingester } from '../durable-objects/Ingester.ts';
+export { Labeler } from '../durable-objects/Labeler.ts';
 export { Mirror } from '../durable-objects/Mirror.ts';
 export { Timeline } from '../durable-objects/Timeline.ts';
 
@@ -87,6 +88,7 @@ export default {
 	async scheduled(_controller, env) {
 		const { app } = isolate(env);
 		await app.ingester().start();
+		await Promise.all(app.config.labelers.map((did) => env.LABELER.getByName(did).start(did)));
 		if (app.config.moderation) await forwardReports(forwardingDeps(app), app.config.moderation);
 	},
 } satisfies ExportedHandler<Env>;

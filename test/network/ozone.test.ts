@@ -1,6 +1,7 @@
 // Moderation with the reference moderation service: Ozone (dev-env's TestNetwork, on Postgres and
 // Redis). A report filed on Dreamreel through the reporter's own PDS is kept and reaches Ozone, filed
-// by the deployment's reporter account through its PDS.
+// by the deployment's reporter account through its PDS; the labels Ozone's moderators apply reach
+// Dreamreel over com.atproto.label.subscribeLabels, signatures checked, and hide or mark what they name.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,7 @@ describe.skipIf(missing)(`moderation with Ozone${missing ? ` (skipped: needs ${m
 				MODERATION_SERVICE_DID: reference.network.ozone.ctx.cfg.service.did,
 				MODERATION_REPORTER_DID: reporter.assertDid,
 				MODERATION_REPORTER_PASSWORD: 'test-password',
+				LABELERS: reference.network.ozone.ctx.cfg.service.did,
 			},
 		});
 		await worker.startIngesting();
@@ -84,4 +86,40 @@ describe.skipIf(missing)(`moderation with Ozone${missing ? ` (skipped: needs ${m
 			subject: { uri: clip.uri },
 		});
 	}, 30_000);
+	const shown = async (uri: string) => (await xrpc(worker.url, 'video.dreamreel.getClip', { uri })).status === 200;
+
+	it('a !hide label from Ozone hides the clip from everyone within seconds, and its negation brings it back', async () => {
+		const mod = reference.network.ozone.getModClient();
+		const subject = { $type: 'com.atproto.repo.strongRef' as const, uri: clip.uri, cid: clip.cid };
+		const labelled = Date.now();
+		await mod.emitEvent({ event: { $type: 'tools.ozone.moderation.defs#modEventLabel', createLabelVals: ['!hide'], negateLabelVals: [] }, subject });
+		await eventually(async () => expect(await shown(clip.uri)).toBe(false), 15_000);
+		console.log(`!hide took effect after ${Date.now() - labelled} ms`);
+		await mod.emitEvent({ event: { $type: 'tools.ozone.moderation.defs#modEventLabel', createLabelVals: [], negateLabelVals: ['!hide'] }, subject });
+		await eventually(async () => expect(await shown(clip.uri)).toBe(true), 15_000);
+	}, 40_000);
+
+	it('a !warn label is carried in the clip’s view, signed by Ozone, for clients to put behind a cover', async () => {
+		const mod = reference.network.ozone.getModClient();
+		const warned = await postClip(alice, { caption: 'intense' });
+		await eventually(async () => expect(await shown(warned.uri)).toBe(true), 15_000);
+		await mod.emitEvent({ event: { $type: 'tools.ozone.moderation.defs#modEventLabel', createLabelVals: ['!warn'], negateLabelVals: [] }, subject: { $type: 'com.atproto.repo.strongRef', ...warned } });
+		const ozoneDid = reference.network.ozone.ctx.cfg.service.did;
+		await eventually(async () => {
+			const { body } = await xrpc<{ clip: { labels?: { src: string; val: string; uri: string }[] } }>(worker.url, 'video.dreamreel.getClip', { uri: warned.uri });
+			expect(body.clip.labels).toEqual([expect.objectContaining({ src: ozoneDid, uri: warned.uri, val: '!warn' })]);
+		}, 15_000);
+		expect(await shown(warned.uri)).toBe(true);
+	}, 40_000);
+
+	it('an account takedown by an Ozone admin hides all of the account’s clips, and is reversible', async () => {
+		const mod = reference.network.ozone.getModClient();
+		const subject = { $type: 'com.atproto.admin.defs#repoRef' as const, did: alice.assertDid };
+		await mod.performTakedown({ subject });
+		await eventually(async () => expect(await shown(clip.uri)).toBe(false), 15_000);
+		const feed = await xrpc<{ clips: unknown[] }>(worker.url, 'video.dreamreel.getAuthorFeed', { actor: alice.assertDid });
+		expect(feed.body.clips ?? []).toEqual([]);
+		await mod.performReverseTakedown({ subject });
+		await eventually(async () => expect(await shown(clip.uri)).toBe(true), 15_000);
+	}, 40_000);
 });

@@ -1,5 +1,5 @@
 import type { Position } from './cursor.ts';
-import { COMMENTERS, hiddenReason, LIKERS, MAX_CHAIN, viewerSees, VISIBLE, visibleRemixCount } from './visibility.ts';
+import { COMMENTERS, hiddenReason, labelsOn, LIKERS, MAX_CHAIN, viewerSees, VISIBLE, visibleRemixCount } from './visibility.ts';
 
 export interface ClipRow {
 	uri: string;
@@ -25,6 +25,8 @@ export interface ClipRow {
 	video_hls: string | null;
 	video_mp4: string | null;
 	video_thumbnail: string | null;
+	labels: string | null;
+	author_labels: string | null;
 }
 
 const COLUMNS = `
@@ -33,6 +35,7 @@ const COLUMNS = `
        ${visibleRemixCount('c')} AS remix_count,
        ${LIKERS('c')} AS like_count,
        ${COMMENTERS('c')} AS comment_count,
+       ${labelsOn('c.uri')} AS labels, ${labelsOn('c.did')} AS author_labels,
        v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail`;
 
 const FROM = `FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;

@@ -1,6 +1,7 @@
 import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { ClipRow } from './clip-rows.ts';
+import { labelViews } from './labels-view.ts';
 import { blobUrl, profileView } from './profile-view.ts';
 import { remixRefusal } from './visibility.ts';
 import { storedRecord, type IndexedRecord } from '../ingest/records.ts';
@@ -60,6 +61,7 @@ export function withheldClipView(view: $type.enforce<ClipView>, authorInactive: 
 /** Turns an indexed row into the lexicon's clipView. */
 export function clipView(row: ClipRow): $type.enforce<ClipView> {
 	const record = storedRecord([CLIP, REMIX], row.record);
+	const labels = labelViews(row.labels);
 	return {
 		$type: 'video.dreamreel.defs#clipView',
 		uri: row.uri as ClipView['uri'],
@@ -78,6 +80,7 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 		remixCount: row.remix_count,
 		likeCount: row.like_count,
 		commentCount: row.comment_count,
+		...(labels.length > 0 ? { labels } : {}),
 		indexedAt: row.indexed_at as ClipView['indexedAt'],
 	};
 }

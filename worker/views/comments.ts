@@ -4,7 +4,7 @@ import type { Position } from './cursor.ts';
 import { profileView } from './profile-view.ts';
 import { storedRecord } from '../ingest/records.ts';
 import { COMMENT } from '../nsid.ts';
-import { commentShown } from './visibility.ts';
+import { commentShown, labelsOn } from './visibility.ts';
 
 type CommentView = $type.enforce<VideoDreamreelDefs.CommentView>;
 
@@ -18,9 +18,10 @@ interface CommentRow {
 	record: string;
 	indexed_at: string;
 	sortAt: string;
+	author_labels: string | null;
 }
 
-const COLUMNS = `m.uri, m.cid, m.did, a.handle, a.display_name, m.thread_uri, m.record, m.indexed_at, m.sort_at AS sortAt`;
+const COLUMNS = `m.uri, m.cid, m.did, a.handle, a.display_name, m.thread_uri, m.record, m.indexed_at, m.sort_at AS sortAt, ${labelsOn('m.did')} AS author_labels`;
 const FROM = `FROM comments m JOIN actors a ON a.did = m.did AND a.active = 1`;
 
 /** Replies shown under each top-level comment of a page. */

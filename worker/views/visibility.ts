@@ -22,6 +22,14 @@ const follows = (follower: string, subject: string) =>
 export const blockedBetween = (x: string, y: string) =>
 	`EXISTS (SELECT 1 FROM block_pairs bp WHERE (bp.did = ${x} AND bp.subject = ${y}) OR (bp.did = ${y} AND bp.subject = ${x}))`;
 
+/** Whether a followed labeler has put a live !takedown or !hide on any of `subjects` (record URIs, account DIDs). */
+export const hidingLabel = (...subjects: string[]) => `EXISTS (SELECT 1 FROM labels hl WHERE hl.uri IN (${subjects.join(', ')})
+  AND hl.val IN ('!takedown', '!hide') AND hl.neg = 0 AND (hl.exp IS NULL OR hl.exp > ${NOW}))`;
+
+/** The live labels on `subject`, as a JSON array of objects (see worker/views/labels-view.ts). */
+export const labelsOn = (subject: string) => `(SELECT json_group_array(json_object('src', lv.src, 'uri', lv.uri, 'cid', lv.cid, 'val', lv.val, 'cts', lv.cts, 'exp', lv.exp))
+  FROM labels lv WHERE lv.uri = ${subject} AND lv.neg = 0 AND (lv.exp IS NULL OR lv.exp > ${NOW}))`;
+
 /** Whether person `person` has granted `author` the use of their likeness, now. */
 export const consentAllows = (person: string, author: string) => `EXISTS (
   SELECT 1 FROM consents k WHERE k.did = ${person} AND (k.expires_at IS NULL OR k.expires_at > ${NOW}) AND (
@@ -88,6 +96,7 @@ export const remixRefusal = (p: string, remixer: string) => `(SELECT kind FROM (
  */
 const rules = (c: string, a: string) => ({
 	authorInactive: `${a}.active = 1`,
+	takenDown: `NOT ${hidingLabel(`${c}.uri`, `${c}.did`)}`,
 	cameoConsent: `NOT EXISTS (SELECT 1 FROM cameos cm WHERE cm.clip_uri = ${c}.uri AND cm.did != ${c}.did AND NOT ${consentAllows('cm.did', `${c}.did`)})`,
 	blocked: `(NOT EXISTS (SELECT 1 FROM cameos cb WHERE cb.clip_uri = ${c}.uri AND cb.did != ${c}.did AND ${blockedBetween('cb.did', `${c}.did`)})
 	  AND (${c}.parent_uri IS NULL OR NOT EXISTS (${chainAbove(c)}
@@ -126,7 +135,8 @@ const mutedBy = (author: string, viewer: string) => `EXISTS (SELECT 1 FROM mutes
  * viewer who blocks or is blocked by its author, or has muted them.
  */
 export const commentShown = (m: string, viewer: string) => `(
-  NOT EXISTS (SELECT 1 FROM clip_index sc WHERE sc.uri = ${m}.subject_uri AND ${blockedBetween(`${m}.did`, 'sc.did')})
+  NOT ${hidingLabel(`${m}.uri`, `${m}.did`)}
+  AND NOT EXISTS (SELECT 1 FROM clip_index sc WHERE sc.uri = ${m}.subject_uri AND ${blockedBetween(`${m}.did`, 'sc.did')})
   AND NOT EXISTS (SELECT 1 FROM comments tc WHERE tc.uri = ${m}.thread_uri AND ${blockedBetween(`${m}.did`, 'tc.did')})
   AND (${viewer} IS NULL OR NOT (${blockedBetween(`${m}.did`, viewer)} OR ${mutedBy(`${m}.did`, viewer)})))`;
 
@@ -161,6 +171,7 @@ export const videoShown = (cid: string, author?: string) =>
  */
 export const hiddenReason = (person: string) => `CASE
   WHEN NOT (${RULES.authorInactive}) THEN 'authorInactive'
+  WHEN NOT (${RULES.takenDown}) THEN 'takenDown'
   WHEN c.did != ${person} AND EXISTS (SELECT 1 FROM cameos WHERE clip_uri = c.uri AND did = ${person}) AND NOT ${consentAllows(person, 'c.did')}
     THEN COALESCE((SELECT CASE WHEN own.expires_at IS NOT NULL AND own.expires_at <= ${NOW} THEN 'expired' ELSE 'audience' END
                    FROM consents own WHERE own.did = ${person}), 'noConsent')

@@ -69,3 +69,18 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_by_reporter ON reports (reporter, created_at);
 CREATE INDEX reports_unforwarded ON reports (forwarded_at, forward_attempts);
+
+-- Labels from the labelers the deployment follows (com.atproto.label.subscribeLabels), signatures
+-- checked. One row per (labeler, subject, value): the newest label, a negation (neg = 1) included.
+-- `uri` is a record's at:// URI or an account's DID.
+CREATE TABLE labels (
+  src TEXT NOT NULL,
+  uri TEXT NOT NULL,
+  cid TEXT,
+  val TEXT NOT NULL,
+  neg INTEGER NOT NULL DEFAULT 0,
+  cts TEXT NOT NULL,
+  exp TEXT,
+  PRIMARY KEY (src, uri, val)
+);
+CREATE INDEX labels_by_subject ON labels (uri, val);
