@@ -37,7 +37,8 @@ describe('lexicon documents', () => {
 		expect(ids).toEqual(
 			[
 				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments', 'getConsent',
-				'getForYou', 'getJob', 'getLineage', 'getMutes', 'getRemixes', 'getTimeline', 'like', 'muteActor', 'putMutedWords', 'remix', 'unmuteActor',
+				'getForYou', 'getJob', 'getLineage', 'getMutes', 'getPreferences', 'getRemixes', 'getTimeline', 'like', 'muteActor', 'putMutedWords',
+				'putPreferences', 'remix', 'unmuteActor',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});

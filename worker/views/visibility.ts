@@ -119,13 +119,23 @@ const RULES = rules('c', 'a');
 export const VISIBLE = visibleAs('c', 'a');
 
 /**
- * What viewer `viewer` (a bound parameter, NULL when anonymous) is shown of clip `c`: nothing by
- * someone with whom they block each other; with `muted`, nothing by someone they muted or matching
- * a word they muted (feeds; a clip asked for by URI or on its author's page still shows).
+ * What viewer `viewer` (a bound parameter, NULL when anonymous) is shown of clip `c`: no adult-labelled
+ * clip unless they turned adult content on, nothing by someone with whom they block each other; with
+ * `muted`, nothing by someone they muted or matching a word they muted (feeds; a clip asked for by
+ * URI or on its author's page still shows).
  */
-export const viewerSees = (c: string, viewer: string, muted = false) => `(${viewer} IS NULL OR (NOT ${blockedBetween(`${c}.did`, viewer)}${muted ? `
+export const viewerSees = (c: string, viewer: string, muted = false) => `(${adultAllowed(c, viewer)} AND (${viewer} IS NULL OR (NOT ${blockedBetween(`${c}.did`, viewer)}${muted ? `
   AND NOT ${mutedBy(`${c}.did`, viewer)}
-  AND NOT EXISTS (SELECT 1 FROM muted_words mw WHERE mw.did = ${viewer} AND instr(${searchableText(c)}, mw.word) > 0)` : ''}))`;
+  AND NOT EXISTS (SELECT 1 FROM muted_words mw WHERE mw.did = ${viewer} AND instr(${searchableText(c)}, mw.word) > 0)` : ''})))`;
+
+/** The labels that need a viewer's consent to adult content, from a followed labeler or the author's own record. */
+const ADULT = `('porn', 'sexual', 'nudity')`;
+
+/** Whether clip `c` carries no adult label, or `viewer` has turned adult content on (never anonymous viewers). */
+const adultAllowed = (c: string, viewer: string) => `(
+  NOT (EXISTS (SELECT 1 FROM labels al WHERE al.uri IN (${c}.uri, ${c}.did) AND al.val IN ${ADULT} AND al.neg = 0 AND (al.exp IS NULL OR al.exp > ${NOW}))
+       OR EXISTS (SELECT 1 FROM json_each(${c}.record, '$.labels.values') sl WHERE json_extract(sl.value, '$.val') IN ${ADULT}))
+  OR EXISTS (SELECT 1 FROM preferences pf WHERE pf.did = ${viewer} AND pf.adult_content = 1))`;
 
 const mutedBy = (author: string, viewer: string) => `EXISTS (SELECT 1 FROM mutes mu WHERE mu.did = ${viewer} AND mu.subject = ${author})`;
 

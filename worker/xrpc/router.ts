@@ -9,9 +9,11 @@ import {
 	VideoDreamreelGetCameoClips,
 	VideoDreamreelGetJob,
 	VideoDreamreelGetMutes,
+	VideoDreamreelGetPreferences,
 	VideoDreamreelGetTimeline,
 	VideoDreamreelMuteActor,
 	VideoDreamreelPutMutedWords,
+	VideoDreamreelPutPreferences,
 	VideoDreamreelUnmuteActor,
 } from '../lexicons/index.ts';
 import type { Method } from './method.ts';
@@ -31,9 +33,11 @@ import { getJob } from './video/dreamreel/getJob.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getMutes } from './video/dreamreel/getMutes.ts';
+import { getPreferences } from './video/dreamreel/getPreferences.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
 import { muteActor } from './video/dreamreel/muteActor.ts';
 import { putMutedWords } from './video/dreamreel/putMutedWords.ts';
+import { putPreferences } from './video/dreamreel/putPreferences.ts';
 import { unmuteActor } from './video/dreamreel/unmuteActor.ts';
 
 /**
@@ -43,6 +47,7 @@ import { unmuteActor } from './video/dreamreel/unmuteActor.ts';
 const signedInOnly = new Set<string>([
 	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
 	VideoDreamreelMuteActor, VideoDreamreelUnmuteActor, VideoDreamreelGetMutes, VideoDreamreelPutMutedWords,
+	VideoDreamreelGetPreferences, VideoDreamreelPutPreferences,
 	ComAtprotoModerationCreateReport,
 ].map((method) => method.mainSchema.nsid));
 
@@ -51,7 +56,7 @@ const methods: Method[] = [
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
 	generate, getJob, cancelJob,
-	muteActor, unmuteActor, getMutes, putMutedWords,
+	muteActor, unmuteActor, getMutes, putMutedWords, getPreferences, putPreferences,
 	createReport];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */

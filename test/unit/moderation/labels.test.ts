@@ -4,6 +4,7 @@ import { P256PrivateKeyExportable, parsePublicMultikey } from '@atcute/crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeLabelFrame, labelStatements, verifyLabel, type Label } from '../../../worker/moderation/labels.ts';
 import { newDid, seedActor, seedClip, type Ref } from '../index-fixtures.ts';
+import { signedAccount, type SignedAccount } from '../service-jwt.ts';
 
 const LABELER = 'did:plc:labelerlabelerlabelerlab';
 
@@ -18,7 +19,18 @@ async function store(...labels: Omit<Label, 'sig' | 'src' | 'ver'>[]): Promise<v
 	await env.DB.batch(labelStatements(env.DB, labels.map((item) => ({ ver: 1, src: LABELER, ...item }) as Label)));
 }
 
-const status = async (clip: Ref) => (await exports.default.fetch(`http://localhost:8787/xrpc/video.dreamreel.getClip?uri=${encodeURIComponent(clip.uri)}`)).status;
+const status = async (clip: Ref, viewer?: SignedAccount) =>
+	(await exports.default.fetch(`http://localhost:8787/xrpc/video.dreamreel.getClip?uri=${encodeURIComponent(clip.uri)}`, viewer ? { headers: await viewer.headers('video.dreamreel.getClip') } : {})).status;
+
+async function setAdult(viewer: SignedAccount, adultContent: boolean): Promise<void> {
+	const nsid = 'video.dreamreel.putPreferences';
+	const response = await exports.default.fetch(`http://localhost:8787/xrpc/${nsid}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...(await viewer.headers(nsid)) },
+		body: JSON.stringify({ adultContent }),
+	});
+	expect(response.status).toBe(200);
+}
 
 async function authorClip(): Promise<{ did: string; clip: Ref }> {
 	const did = newDid();
@@ -79,5 +91,17 @@ describe('labels', () => {
 		const { clip: view } = await response.json<{ clip: { labels: Label[]; author: { labels: Label[] } } }>();
 		expect(view.labels.map((item) => [item.src, item.uri, item.val])).toEqual([[LABELER, clip.uri, '!warn']]);
 		expect(view.author.labels.map((item) => [item.uri, item.val])).toEqual([[did, 'bot']]);
+	});
+
+	it('adult labels, from a labeler or the author’s own self-labels, hide a clip unless the viewer turned adult content on', async () => {
+		const { did, clip } = await authorClip();
+		const selfLabelled = await seedClip(did, { labels: ['sexual'] });
+		const viewer = await signedAccount(newDid());
+		await store(label(clip.uri, 'porn'));
+		expect([await status(clip), await status(selfLabelled), await status(clip, viewer), await status(selfLabelled, viewer)]).toEqual([404, 404, 404, 404]);
+		await setAdult(viewer, true);
+		expect([await status(clip, viewer), await status(selfLabelled, viewer), await status(clip)]).toEqual([200, 200, 404]);
+		await setAdult(viewer, false);
+		expect(await status(clip, viewer)).toBe(404);
 	});
 });

@@ -84,3 +84,10 @@ CREATE TABLE labels (
   PRIMARY KEY (src, uri, val)
 );
 CREATE INDEX labels_by_subject ON labels (uri, val);
+
+-- Viewers' moderation preferences (video.dreamreel.putPreferences); no row: the safe defaults.
+CREATE TABLE preferences (
+  did TEXT PRIMARY KEY,
+  adult_content INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL
+);
