@@ -81,6 +81,12 @@ export class Api {
 		return (await this.#signedIn().appview<{ job: JobView }>('GET', 'video.dreamreel.getJob', { params: { id } })).job;
 	}
 
+	/** Reports a clip, comment or account to the service's moderators (`com.atproto.moderation.createReport`). */
+	async report(subject: ReportSubject, reasonType: string, reason?: string): Promise<void> {
+		const target = 'did' in subject ? { $type: 'com.atproto.admin.defs#repoRef', ...subject } : { $type: 'com.atproto.repo.strongRef', ...subject };
+		await this.#signedIn().appview('POST', 'com.atproto.moderation.createReport', { input: { reasonType, subject: target, ...(reason ? { reason } : {}) } });
+	}
+
 	async cancelJob(id: string): Promise<JobView> {
 		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.cancelJob', { input: { id } })).job;
 	}
@@ -167,6 +173,9 @@ export class Api {
 		return session.call<StrongRef>('POST', 'com.atproto.repo.createRecord', { input: { repo: session.did, collection, record } });
 	}
 }
+
+/** What can be reported: a record (clip, remix, comment) or an account. */
+export type ReportSubject = StrongRef | { did: string };
 
 function now(): string {
 	return new Date().toISOString();

@@ -2,6 +2,7 @@ import type { ScreenContext } from './context.ts';
 import { actorOf, href } from './context.ts';
 import type { ClipView, CommentView } from '../lib/types.ts';
 import { errorText, fill, h, timeAgo } from './dom.ts';
+import { openReport } from './report.ts';
 
 /** The comments sheet: `getComments` from the AppView; a new one is a record in the user's own repo. */
 export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () => void): void {
@@ -37,7 +38,7 @@ export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () =>
 	dialog.showModal();
 
 	const render = (comments: CommentView[]) =>
-		fill(list, comments.length === 0 ? h('li', { class: 'muted' }, 'No comments yet. Be the first.') : comments.map(item));
+		fill(list, comments.length === 0 ? h('li', { class: 'muted' }, 'No comments yet. Be the first.') : comments.map((comment) => item(ctx, comment)));
 
 	let shown: CommentView[] = [];
 	ctx.api.comments(clip.uri).then(
@@ -69,13 +70,22 @@ export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () =>
 	}
 }
 
-function item(comment: CommentView): HTMLElement {
+function item(ctx: ScreenContext, comment: CommentView): HTMLElement {
 	const record = comment.record as { text?: unknown };
+	const report = h('button', { type: 'button', class: 'comment-report', 'aria-label': `Report @${comment.author.handle}'s comment`, onclick: () => openReport(ctx, comment, 'this comment') }, 'Report');
 	return h(
 		'li',
 		{ class: 'comment' },
-		h('p', { class: 'comment-head' }, h('a', { href: href.profile(actorOf(comment.author)) }, `@${comment.author.handle}`), ' ', h('time', { datetime: comment.indexedAt }, timeAgo(comment.indexedAt))),
+		h(
+			'p',
+			{ class: 'comment-head' },
+			h('a', { href: href.profile(actorOf(comment.author)) }, `@${comment.author.handle}`),
+			' ',
+			h('time', { datetime: comment.indexedAt }, timeAgo(comment.indexedAt)),
+			' ',
+			ctx.session && ctx.session.did !== comment.author.did && report,
+		),
 		h('p', { class: 'comment-text' }, typeof record.text === 'string' ? record.text : ''),
-		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map(item)),
+		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map((reply) => item(ctx, reply))),
 	);
 }
