@@ -22,6 +22,8 @@ const configSchema = z.object({
 	MODERATION_REPORTER_DID: did.optional().or(z.literal('')),
 	MODERATION_REPORTER_PASSWORD: z.string().optional(),
 	REPORTS_PER_HOUR: z.coerce.number().int().positive().default(20),
+	// This service's own label signing key (a private multikey; a secret): without it, it issues no labels.
+	LABEL_SIGNING_KEY: z.string().optional(),
 	// Labelers whose labels this deployment honours (comma-separated DIDs).
 	LABELERS: z.string().default('').transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean)).pipe(z.array(did).max(20)),
 });
@@ -47,6 +49,8 @@ export interface Config {
 	reportsPerHour: number;
 	/** Labelers whose labels are followed (subscribeLabels) and honoured. */
 	labelers: string[];
+	/** The private multikey this service signs its own labels with, when it is a labeler. */
+	labelSigningKey?: string;
 	version: string;
 }
 
@@ -94,6 +98,7 @@ export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema
 			: {}),
 		reportsPerHour: vars.REPORTS_PER_HOUR,
 		labelers: vars.LABELERS,
+		...(vars.LABEL_SIGNING_KEY ? { labelSigningKey: vars.LABEL_SIGNING_KEY } : {}),
 		version: VERSION,
 	};
 }

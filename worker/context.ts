@@ -6,6 +6,7 @@ import { readConfig, type Config } from './config.ts';
 import { AuthDidResolver } from './identity/auth-resolver.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import { lazyJobRuntime, type JobRuntime } from './jobs/runtime.ts';
+import { labelKey, type OwnLabeler } from './moderation/own-labels.ts';
 import { videoHostOf, type VideoHost } from './video/index.ts';
 
 /** The few objects every handler needs, built once per isolate and passed explicitly. */
@@ -24,6 +25,8 @@ export interface AppContext {
 	mirror: () => DurableObjectStub<Mirror>;
 	/** Generation jobs: their objects, the per-user limits, providers (built on first use). */
 	jobs: () => JobRuntime;
+	/** This service as a labeler (its key imported on first use); undefined without LABEL_SIGNING_KEY. */
+	ownLabeler: () => Promise<OwnLabeler | undefined>;
 }
 
 export function createContext(env: Env): AppContext {
@@ -40,5 +43,12 @@ export function createContext(env: Env): AppContext {
 		videoHost: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),
 		mirror: () => env.MIRROR.getByName('videos'),
 		jobs: lazyJobRuntime(env),
+		ownLabeler: once(async () => (config.labelSigningKey ? { did: config.serviceDid, key: await labelKey(config.labelSigningKey) } : undefined)),
 	};
+}
+
+/** `make`, run on the first call; later calls share its promise. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+	let made: Promise<T> | undefined;
+	return () => (made ??= make());
 }

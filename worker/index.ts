@@ -7,6 +7,7 @@ import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
 import { forwardingDeps, forwardReports } from './moderation/forward.ts';
+import { issueAiLabels } from './moderation/own-labels.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { limitClient } from './rate-limit.ts';
 import { serveVideo } from './video/index.ts';
@@ -65,7 +66,10 @@ routes.use('/video/*', async (c, next) => {
 	await next();
 });
 
-routes.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).app.config)));
+routes.get('/.well-known/did.json', async (c) => {
+	const { app } = isolate(c.env);
+	return c.json(await didDocument(app.config, await app.ownLabeler()));
+});
 // What the web client needs to resolve identities on this deployment's network.
 routes.get('/.well-known/dreamreel-client.json', (c) => {
 	const { plcUrl, handleResolverUrl } = isolate(c.env).app.config;
@@ -90,5 +94,7 @@ export default {
 		await app.ingester().start();
 		await Promise.all(app.config.labelers.map((did) => env.LABELER.getByName(did).start(did)));
 		if (app.config.moderation) await forwardReports(forwardingDeps(app), app.config.moderation);
+		const labeler = await app.ownLabeler();
+		if (labeler) await issueAiLabels(app.db, labeler);
 	},
 } satisfies ExportedHandler<Env>;

@@ -19,6 +19,7 @@ import {
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
 import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
+import { queryLabels } from './com/atproto/label/queryLabels.ts';
 import { createReport } from './com/atproto/moderation/createReport.ts';
 import { cancelJob } from './video/dreamreel/cancelJob.ts';
 import { generate } from './video/dreamreel/generate.ts';
@@ -57,7 +58,7 @@ const methods: Method[] = [
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
 	generate, getJob, cancelJob,
 	muteActor, unmuteActor, getMutes, putMutedWords, getPreferences, putPreferences,
-	createReport];
+	createReport, queryLabels];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */
 function methodNotImplemented(request: Request): Response {

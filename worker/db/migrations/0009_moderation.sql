@@ -91,3 +91,25 @@ CREATE TABLE preferences (
   adult_content INTEGER NOT NULL DEFAULT 0,
   updated_at TEXT NOT NULL
 );
+
+-- Videos this service's own generation jobs produced (by the CID a published blob of them has), so
+-- that the clips publishing them are labelled ai-generated whatever self-labels they carry.
+CREATE TABLE generated_videos (
+  cid TEXT PRIMARY KEY,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+-- The labels this service issues as a labeler, signed, in the order it issued them (seq: the
+-- queryLabels and subscribeLabels cursor).
+CREATE TABLE own_labels (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  uri TEXT NOT NULL,
+  cid TEXT,
+  val TEXT NOT NULL,
+  neg INTEGER NOT NULL DEFAULT 0,
+  cts TEXT NOT NULL,
+  sig BLOB NOT NULL
+);
+CREATE INDEX own_labels_by_subject ON own_labels (uri, val);
