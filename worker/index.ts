@@ -18,6 +18,7 @@ export { GenerationJob } from '../durable-objects/GenerationJob.ts';
 export { GenerationQuota } from '../durable-objects/GenerationQuota.ts';
 export { Ingester } from '../durable-objects/Ingester.ts';
 export { Labeler } from '../durable-objects/Labeler.ts';
+export { LabelStream } from '../durable-objects/LabelStream.ts';
 export { Mirror } from '../durable-objects/Mirror.ts';
 export { Timeline } from '../durable-objects/Timeline.ts';
 
@@ -76,6 +77,11 @@ routes.get('/.well-known/dreamreel-client.json', (c) => {
 	return c.json({ plcUrl, ...(handleResolverUrl ? { handleResolver: handleResolverUrl } : {}) });
 });
 routes.get('/oauth/client-metadata.json', (c) => c.json(oauthClientMetadata(isolate(c.env).app.config)));
+// Our labels as an event stream, for anyone following this service as a labeler (LABEL_SIGNING_KEY).
+routes.get('/xrpc/com.atproto.label.subscribeLabels', async (c) => {
+	if (!(await isolate(c.env).app.ownLabeler())) return c.json({ error: 'MethodNotImplemented', message: 'this deployment issues no labels' }, 501);
+	return c.env.LABEL_STREAM.getByName('own').fetch(c.req.raw);
+});
 routes.all('/xrpc/*', async (c) => conventionalError(await isolate(c.env).xrpc.fetch(c.req.raw)));
 routes.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
@@ -95,6 +101,6 @@ export default {
 		await Promise.all(app.config.labelers.map((did) => env.LABELER.getByName(did).start(did)));
 		if (app.config.moderation) await forwardReports(forwardingDeps(app), app.config.moderation);
 		const labeler = await app.ownLabeler();
-		if (labeler) await issueAiLabels(app.db, labeler);
+		if (labeler && (await issueAiLabels(app.db, labeler)) > 0) await env.LABEL_STREAM.getByName('own').publish();
 	},
 } satisfies ExportedHandler<Env>;

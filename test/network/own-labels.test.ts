@@ -4,7 +4,7 @@
 // DAG-CBOR and crypto, against the #atproto_label key in our DID document.
 import type { AtpAgent } from '@atproto/api';
 import { verifySignature } from '@atproto/crypto';
-import { cborEncode } from '@atproto/lex-cbor';
+import { cborDecodeAll, cborEncode } from '@atproto/lex-cbor';
 import { Secp256k1PrivateKeyExportable } from '@atcute/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSampleVideo } from '../../scripts/sample-video.ts';
@@ -92,4 +92,34 @@ describe('our own labels', () => {
 		expect((await fetch(`${stack.worker.url}/__scheduled`)).status).toBe(200);
 		expect(await labelsOn(generated.uri)).toHaveLength(1);
 	});
+
+	it('are carried in the clip’s view', async () => {
+		const { body } = await xrpc<{ clip: { labels?: { src: string; val: string }[] } }>(stack.worker.url, 'video.dreamreel.getClip', { uri: generated.uri });
+		expect(body.clip.labels).toEqual([expect.objectContaining({ src: stack.serviceDid, val: 'ai-generated' })]);
+	});
+
+	it('stream over com.atproto.label.subscribeLabels: replayed from a cursor, then live', async () => {
+		const frames: { seq: number; labels: { uri: string; val: string; sig: Uint8Array }[] }[] = [];
+		const socket = new WebSocket(`${stack.worker.url.replace(/^http/, 'ws')}/xrpc/com.atproto.label.subscribeLabels?cursor=0`);
+		socket.binaryType = 'arraybuffer';
+		socket.addEventListener('message', (event) => {
+			const [header, body] = [...cborDecodeAll(new Uint8Array(event.data as ArrayBuffer))] as unknown as [{ t: string }, (typeof frames)[number]];
+			if (header.t === '#labels') frames.push(body);
+		});
+		try {
+			await eventually(async () => expect(frames.map((item) => [item.seq, item.labels[0]!.uri])).toEqual([[1, generated.uri]]));
+			const another = await publishUnlabelled(ana, await generateVideo(ana));
+			await eventually(async () => expect((await xrpc(stack.worker.url, 'video.dreamreel.getClip', { uri: another.uri })).status).toBe(200), 15_000);
+			expect((await fetch(`${stack.worker.url}/__scheduled`)).status).toBe(200);
+			await eventually(async () => expect(frames.map((item) => item.labels[0]!.uri)).toEqual([generated.uri, another.uri]));
+			expect(frames[1]).toMatchObject({ seq: 2, labels: [{ val: 'ai-generated', uri: another.uri }] });
+		} finally {
+			socket.close();
+		}
+		const future = new WebSocket(`${stack.worker.url.replace(/^http/, 'ws')}/xrpc/com.atproto.label.subscribeLabels?cursor=99`);
+		future.binaryType = 'arraybuffer';
+		const error = await new Promise<unknown>((resolve) => future.addEventListener('message', (event) => resolve([...cborDecodeAll(new Uint8Array(event.data as ArrayBuffer))][1])));
+		expect(error).toMatchObject({ error: 'FutureCursor' });
+		future.close();
+	}, 60_000);
 });

@@ -1,6 +1,7 @@
 import type { ComAtprotoLabelDefs } from '@atcute/atproto';
 import { encode, toBytes } from '@atcute/cbor';
 import { P256PrivateKeyExportable, parsePrivateMultikey, Secp256k1PrivateKeyExportable, type PrivateKeyExportable } from '@atcute/crypto';
+import { labelStatements } from './labels.ts';
 
 type Label = ComAtprotoLabelDefs.Label;
 
@@ -45,11 +46,13 @@ export async function issueAiLabels(db: D1Database, labeler: OwnLabeler, now = n
 	const cts = now.toISOString();
 	const statements = await Promise.all(
 		results.map(async ({ uri, cid }) => {
-			const sig = await labeler.key.sign(encode(unsigned(labeler.did, { uri, cid, val: 'ai-generated', neg: false, cts })));
-			return db.prepare('INSERT INTO own_labels (uri, cid, val, neg, cts, sig) VALUES (?1, ?2, ?3, 0, ?4, ?5)').bind(uri, cid, 'ai-generated', cts, sig);
+			const label = unsigned(labeler.did, { uri, cid, val: 'ai-generated', neg: false, cts });
+			const sig = await labeler.key.sign(encode(label));
+			// Kept for the labeler's stream, and beside other labelers' labels, so views carry it.
+			return [db.prepare('INSERT INTO own_labels (uri, cid, val, neg, cts, sig) VALUES (?1, ?2, ?3, 0, ?4, ?5)').bind(uri, cid, 'ai-generated', cts, sig), ...labelStatements(db, [label])];
 		}),
 	);
-	if (statements.length > 0) await db.batch(statements);
+	if (statements.length > 0) await db.batch(statements.flat());
 	return statements.length;
 }
 
