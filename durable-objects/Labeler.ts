@@ -35,6 +35,8 @@ const SCHEMA = [`CREATE TABLE state (key TEXT PRIMARY KEY, value)`];
 export class Labeler extends DurableObject<Env> {
 	readonly #identity: Identity;
 	readonly #allowLoopback: boolean;
+	/** The labelers the deployment follows now: one dropped from LABELERS stops here. */
+	readonly #followed: ReadonlySet<string>;
 	readonly #mirror: () => DurableObjectStub<Mirror>;
 	#socket: WebSocket | undefined;
 	#key: FoundPublicKey | undefined;
@@ -49,6 +51,7 @@ export class Labeler extends DurableObject<Env> {
 		const config = readConfig(env);
 		this.#identity = createIdentity(config, env.DB);
 		this.#allowLoopback = config.allowLoopbackFetch;
+		this.#followed = new Set(config.labelers);
 		this.#mirror = () => env.MIRROR.getByName('videos');
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
 	}
@@ -73,6 +76,11 @@ export class Labeler extends DurableObject<Env> {
 	}
 
 	override async alarm(): Promise<void> {
+		if (!this.#followed.has(this.#get<string>('did') ?? '')) {
+			this.#socket?.close(1000, 'no longer followed');
+			this.#socket = undefined;
+			return;
+		}
 		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		if (!this.#socket && Date.now() >= this.#reconnectAt) await this.#connect();
 	}

@@ -7,6 +7,7 @@ import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
 import { forwardingDeps, forwardReports } from './moderation/forward.ts';
+import { forgetUnfollowedLabels } from './moderation/labels.ts';
 import { issueAiLabels } from './moderation/own-labels.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { limitClient } from './rate-limit.ts';
@@ -99,6 +100,7 @@ export default {
 		const { app } = isolate(env);
 		await app.ingester().start();
 		await Promise.all(app.config.labelers.map((did) => env.LABELER.getByName(did).start(did)));
+		await forgetUnfollowedLabels(app.db, [...app.config.labelers, app.config.serviceDid]);
 		if (app.config.moderation) await forwardReports(forwardingDeps(app), app.config.moderation);
 		const labeler = await app.ownLabeler();
 		if (labeler && (await issueAiLabels(app.db, labeler)) > 0) await env.LABEL_STREAM.getByName('own').publish();

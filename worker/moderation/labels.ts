@@ -56,5 +56,10 @@ export function labelStatements(db: D1Database, labels: Label[]): D1PreparedStat
 	);
 }
 
+/** A labeler dropped from LABELERS no longer speaks here: its labels go (this service's own stay). */
+export async function forgetUnfollowedLabels(db: D1Database, followed: string[]): Promise<void> {
+	await db.prepare('DELETE FROM labels WHERE src NOT IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(followed)).run();
+}
+
 /** UTC ISO, so SQL compares times as text. */
 const normalised = (datetime: string) => new Date(datetime).toISOString();
