@@ -7,6 +7,7 @@ import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
 import { forwardingDeps, forwardReports } from './moderation/forward.ts';
+import { acceptedLabelers, withAcceptedLabels } from './moderation/accept-labelers.ts';
 import { forgetUnfollowedLabels } from './moderation/labels.ts';
 import { issueAiLabels } from './moderation/own-labels.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
@@ -83,7 +84,14 @@ routes.get('/xrpc/com.atproto.label.subscribeLabels', async (c) => {
 	if (!(await isolate(c.env).app.ownLabeler())) return c.json({ error: 'MethodNotImplemented', message: 'this deployment issues no labels' }, 501);
 	return c.env.LABEL_STREAM.getByName('own').fetch(c.req.raw);
 });
-routes.all('/xrpc/*', async (c) => conventionalError(await isolate(c.env).xrpc.fetch(c.req.raw)));
+routes.all('/xrpc/*', async (c) => {
+	const { app, xrpc } = isolate(c.env);
+	const response = await conventionalError(await xrpc.fetch(c.req.raw));
+	// A client naming its labelers (as Bluesky's do) gets only their labels in the views.
+	const accepted = acceptedLabelers(c.req.header('atproto-accept-labelers') ?? null);
+	const followed = [...app.config.labelers, ...(app.config.labelSigningKey ? [app.config.serviceDid] : [])];
+	return accepted ? withAcceptedLabels(response, accepted, followed) : response;
+});
 routes.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );

@@ -1,6 +1,8 @@
 /**
  * Who may be shown: the rules every view and feed applies, in SQL over the index, at read time.
- * Nothing is deleted when a rule hides a clip, so re-granting consent brings it back at once.
+ * Nothing is deleted when a rule hides a clip, so re-granting consent, lifting a block or negating a
+ * label brings it back at once. Blocks, labels and the viewer's own mutes and preferences
+ * (worker/moderation/) join consent and remix chains here, so no view can forget one.
  *
  * The rules fail closed: what cannot be evaluated hides. A remix is shown only when its whole chain,
  * up to a root clip, is in the index (deleted clips count through their tombstones in `clip_index`,
@@ -89,7 +91,8 @@ export const remixRefusal = (p: string, remixer: string) => `(SELECT kind FROM (
 
 /**
  * The rules clip `c` (author account row `a`) must pass to be shown, each named by what failing it
- * means. Every cameo (other than the author) consents. A remix has a whole chain; every clip in it
+ * means. No followed labeler has taken it or its author down. Every cameo (other than the author)
+ * consents, and nobody featured or up its remix chain is in a block with an author below them. A remix has a whole chain; every clip in it
  * was allowed by the remix policy of every clip above it (so a policy holds all the way down); and
  * everyone featured up the chain lets each remixer below them remix them (and, in their own clip,
  * consented to its author).
@@ -140,8 +143,9 @@ const adultAllowed = (c: string, viewer: string) => `(
 const mutedBy = (author: string, viewer: string) => `EXISTS (SELECT 1 FROM mutes mu WHERE mu.did = ${viewer} AND mu.subject = ${author})`;
 
 /**
- * Whether comment `m` is shown to `viewer` (bound, NULL when anonymous): to nobody when its author
- * and the clip's author, or the author of the comment it replies under, block each other; not to a
+ * Whether comment `m` is shown to `viewer` (bound, NULL when anonymous): to nobody when a followed
+ * labeler hides it or its author, or when its author and the clip's author, or the author of the
+ * comment it replies under, block each other; not to a
  * viewer who blocks or is blocked by its author, or has muted them.
  */
 export const commentShown = (m: string, viewer: string) => `(

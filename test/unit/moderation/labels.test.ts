@@ -104,4 +104,18 @@ describe('labels', () => {
 		await setAdult(viewer, false);
 		expect(await status(clip, viewer)).toBe(404);
 	});
+
+	it('carry only the labelers a client accepts (atproto-accept-labelers), self-labels aside', async () => {
+		const { clip } = await authorClip();
+		await store(label(clip.uri, '!warn'));
+		const get = async (accept?: string) => {
+			const response = await exports.default.fetch(`http://localhost:8787/xrpc/video.dreamreel.getClip?uri=${encodeURIComponent(clip.uri)}`, {
+				headers: accept ? { 'atproto-accept-labelers': accept } : {},
+			});
+			return { labels: (await response.json<{ clip: { labels?: Label[] } }>()).clip.labels ?? [], applied: response.headers.get('atproto-content-labelers') };
+		};
+		expect((await get()).labels.map((item) => item.src)).toEqual([LABELER]);
+		expect(await get('did:plc:someoneelse;redact')).toEqual({ labels: [], applied: '' });
+		expect((await get(`did:plc:someoneelse, ${LABELER};redact`)).labels.map((item) => item.val)).toEqual(['!warn']);
+	});
 });
