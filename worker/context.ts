@@ -1,4 +1,5 @@
 import type { Ingester } from '../durable-objects/Ingester.ts';
+import type { Labeler } from '../durable-objects/Labeler.ts';
 import type { Mirror } from '../durable-objects/Mirror.ts';
 import type { Timeline } from '../durable-objects/Timeline.ts';
 import { ServiceAuth } from './auth.ts';
@@ -25,6 +26,8 @@ export interface AppContext {
 	mirror: () => DurableObjectStub<Mirror>;
 	/** Generation jobs: their objects, the per-user limits, providers (built on first use). */
 	jobs: () => JobRuntime;
+	/** One followed labeler's stream. */
+	labeler: (did: string) => DurableObjectStub<Labeler>;
 	/** This service as a labeler (its key imported on first use); undefined without LABEL_SIGNING_KEY. */
 	ownLabeler: () => Promise<OwnLabeler | undefined>;
 }
@@ -43,6 +46,7 @@ export function createContext(env: Env): AppContext {
 		videoHost: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),
 		mirror: () => env.MIRROR.getByName('videos'),
 		jobs: lazyJobRuntime(env),
+		labeler: (did) => env.LABELER.getByName(did),
 		ownLabeler: once(async () => (config.labelSigningKey ? { did: config.serviceDid, key: await labelKey(config.labelSigningKey) } : undefined)),
 	};
 }

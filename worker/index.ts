@@ -107,7 +107,7 @@ export default {
 	async scheduled(_controller, env) {
 		const { app } = isolate(env);
 		await app.ingester().start();
-		await Promise.all(app.config.labelers.map((did) => env.LABELER.getByName(did).start(did)));
+		await Promise.all(app.config.labelers.map((did) => app.labeler(did).start(did)));
 		await forgetUnfollowedLabels(app.db, [...app.config.labelers, app.config.serviceDid]);
 		if (app.config.moderation) await forwardReports(forwardingDeps(app), app.config.moderation);
 		const labeler = await app.ownLabeler();

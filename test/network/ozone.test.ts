@@ -62,6 +62,11 @@ describe.skipIf(missing)(`moderation with Ozone${missing ? ` (skipped: needs ${m
 		await worker.startIngesting();
 		clip = await postClip(alice, { caption: 'someone else’s face' });
 		await eventually(async () => expect((await xrpc(worker.url, 'video.dreamreel.getClip', { uri: clip.uri })).status).toBe(200), 30_000);
+		const ozoneDid = reference.network.ozone.ctx.cfg.service.did;
+		await eventually(async () => {
+			const health = await fetch(`${worker.url}/xrpc/_health`).then((response) => response.json() as Promise<{ labelers: { did: string; connected: boolean }[] }>);
+			expect(health.labelers).toEqual([expect.objectContaining({ did: ozoneDid, connected: true, lastError: null })]);
+		}, 15_000);
 	}, 240_000);
 
 	afterAll(async () => {

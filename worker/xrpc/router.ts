@@ -84,7 +84,12 @@ export function createXrpcRouter(app: AppContext): XRPCRouter {
 		handleNotFound: methodNotImplemented,
 		handleException: errorResponse,
 		handleHealthCheck: async () =>
-			Response.json({ version: app.config.version, ingest: await app.ingester().status(), mirrorPending: await app.mirror().pending() }),
+			Response.json({
+				version: app.config.version,
+				ingest: await app.ingester().status(),
+				mirrorPending: await app.mirror().pending(),
+				labelers: await Promise.all(app.config.labelers.map((did) => app.labeler(did).status())),
+			}),
 	});
 	for (const method of methods) method(router, app);
 	return router;
