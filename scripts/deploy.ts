@@ -38,6 +38,8 @@ const SECRETS: SecretSpec[] = [
 	{ name: 'FAL_KEY', purpose: 'fal.ai video generation', required: (v) => v.GENERATION_PROVIDER === 'fal' },
 	{ name: 'REPLICATE_API_TOKEN', purpose: 'Replicate video generation', required: (v) => v.GENERATION_PROVIDER === 'replicate' },
 	{ name: 'REPLICATE_WEBHOOK_SECRET', purpose: 'Replicate webhooks (whsec_…, from GET /v1/webhooks/default/secret); without it jobs only poll' },
+	{ name: 'MODERATION_REPORTER_PASSWORD', purpose: 'the app password of MODERATION_REPORTER_DID, which files reports', required: (v) => !!v.MODERATION_SERVICE_DID },
+	{ name: 'LABEL_SIGNING_KEY', purpose: 'a private multikey: this service signs its own ai-generated labels (README Moderation); without it it issues none' },
 ];
 
 const root = join(import.meta.dirname, '..');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { classifyHost } from './special-addresses.ts';
 
+const did = z.string().regex(/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/, 'must be a DID');
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const configSchema = z.object({
@@ -12,10 +13,19 @@ const configSchema = z.object({
 	ALLOW_LOOPBACK_FETCH: flag.default(false),
 	HANDLE_RESOLVER_URL: z.union([z.url(), z.literal('')]).default(''),
 	// The account whose repo holds the app.bsky.feed.generator records (see scripts/publish-feeds.ts).
-	FEED_PUBLISHER_DID: z.string().regex(/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/).optional(),
+	FEED_PUBLISHER_DID: did.optional(),
 	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(1000),
 	// Client addresses the per-address rate limit does not count (a trusted monitor; a local load test).
 	RATE_LIMIT_EXEMPT: z.string().default(''),
+	// Where reports go (an Ozone or any labeler's DID), and the account that files them there (see README Moderation).
+	MODERATION_SERVICE_DID: did.optional().or(z.literal('')),
+	MODERATION_REPORTER_DID: did.optional().or(z.literal('')),
+	MODERATION_REPORTER_PASSWORD: z.string().optional(),
+	REPORTS_PER_HOUR: z.coerce.number().int().positive().default(20),
+	// This service's own label signing key (a private multikey; a secret): without it, it issues no labels.
+	LABEL_SIGNING_KEY: z.string().optional(),
+	// Labelers whose labels this deployment honours (comma-separated DIDs).
+	LABELERS: z.string().default('').transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean)).pipe(z.array(did).max(20)),
 });
 
 export interface Config {
@@ -33,6 +43,14 @@ export interface Config {
 	feedPublisherDid: string;
 	/** Addresses the per-address rate limit does not count. */
 	rateLimitExempt: ReadonlySet<string>;
+	/** Where reports are forwarded, as whom; absent: reports are only kept here. */
+	moderation?: { serviceDid: string; reporterDid: string; reporterPassword: string };
+	/** Reports one account may file per hour. */
+	reportsPerHour: number;
+	/** Labelers whose labels are followed (subscribeLabels) and honoured. */
+	labelers: string[];
+	/** The private multikey this service signs its own labels with, when it is a labeler. */
+	labelSigningKey?: string;
 	version: string;
 }
 
@@ -54,6 +72,9 @@ export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema
 		throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
 	}
 	const vars = parsed.data;
+	if (vars.MODERATION_SERVICE_DID && !(vars.MODERATION_REPORTER_DID && vars.MODERATION_REPORTER_PASSWORD)) {
+		throw new ConfigError('MODERATION_SERVICE_DID needs MODERATION_REPORTER_DID and the secret MODERATION_REPORTER_PASSWORD (the account that files reports there)');
+	}
 	if (vars.DEPLOYMENT === 'production') {
 		const problems = productionProblems(vars);
 		if (problems.length > 0) {
@@ -72,6 +93,12 @@ export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema
 		fanoutMaxFollowers: vars.FANOUT_MAX_FOLLOWERS,
 		feedPublisherDid: vars.FEED_PUBLISHER_DID ?? serviceDid,
 		rateLimitExempt: new Set(vars.RATE_LIMIT_EXEMPT.split(',').map((address) => address.trim()).filter(Boolean)),
+		...(vars.MODERATION_SERVICE_DID && vars.MODERATION_REPORTER_DID && vars.MODERATION_REPORTER_PASSWORD
+			? { moderation: { serviceDid: vars.MODERATION_SERVICE_DID, reporterDid: vars.MODERATION_REPORTER_DID, reporterPassword: vars.MODERATION_REPORTER_PASSWORD } }
+			: {}),
+		reportsPerHour: vars.REPORTS_PER_HOUR,
+		labelers: vars.LABELERS,
+		...(vars.LABEL_SIGNING_KEY ? { labelSigningKey: vars.LABEL_SIGNING_KEY } : {}),
 		version: VERSION,
 	};
 }

@@ -1,4 +1,5 @@
 import type { Ingester } from '../durable-objects/Ingester.ts';
+import type { Labeler } from '../durable-objects/Labeler.ts';
 import type { Mirror } from '../durable-objects/Mirror.ts';
 import type { Timeline } from '../durable-objects/Timeline.ts';
 import { ServiceAuth } from './auth.ts';
@@ -6,6 +7,7 @@ import { readConfig, type Config } from './config.ts';
 import { AuthDidResolver } from './identity/auth-resolver.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import { lazyJobRuntime, type JobRuntime } from './jobs/runtime.ts';
+import { labelKey, type OwnLabeler } from './moderation/own-labels.ts';
 import { videoHostOf, type VideoHost } from './video/index.ts';
 
 /** The few objects every handler needs, built once per isolate and passed explicitly. */
@@ -24,6 +26,10 @@ export interface AppContext {
 	mirror: () => DurableObjectStub<Mirror>;
 	/** Generation jobs: their objects, the per-user limits, providers (built on first use). */
 	jobs: () => JobRuntime;
+	/** One followed labeler's stream. */
+	labeler: (did: string) => DurableObjectStub<Labeler>;
+	/** This service as a labeler (its key imported on first use); undefined without LABEL_SIGNING_KEY. */
+	ownLabeler: () => Promise<OwnLabeler | undefined>;
 }
 
 export function createContext(env: Env): AppContext {
@@ -40,5 +46,13 @@ export function createContext(env: Env): AppContext {
 		videoHost: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),
 		mirror: () => env.MIRROR.getByName('videos'),
 		jobs: lazyJobRuntime(env),
+		labeler: (did) => env.LABELER.getByName(did),
+		ownLabeler: once(async () => (config.labelSigningKey ? { did: config.serviceDid, key: await labelKey(config.labelSigningKey) } : undefined)),
 	};
+}
+
+/** `make`, run on the first call; later calls share its promise. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+	let made: Promise<T> | undefined;
+	return () => (made ??= make());
 }

@@ -6,6 +6,10 @@ import { conventionalError, errorResponse } from './errors.ts';
 import { jobEvents } from './jobs/events-route.ts';
 import { jobVideo } from './jobs/video-route.ts';
 import { providerWebhook } from './jobs/webhook-route.ts';
+import { forwardingDeps, forwardReports } from './moderation/forward.ts';
+import { acceptedLabelers, withAcceptedLabels } from './moderation/accept-labelers.ts';
+import { forgetUnfollowedLabels } from './moderation/labels.ts';
+import { issueAiLabels } from './moderation/own-labels.ts';
 import { oauthClientMetadata } from './oauth-client-metadata.ts';
 import { servePage } from './pages/preview.ts';
 import { limitClient } from './rate-limit.ts';
@@ -17,6 +21,8 @@ import { createXrpcRouter } from './xrpc/router.ts';
 export { GenerationJob } from '../durable-objects/GenerationJob.ts';
 export { GenerationQuota } from '../durable-objects/GenerationQuota.ts';
 export { Ingester } from '../durable-objects/Ingester.ts';
+export { Labeler } from '../durable-objects/Labeler.ts';
+export { LabelStream } from '../durable-objects/LabelStream.ts';
 export { Mirror } from '../durable-objects/Mirror.ts';
 export { Timeline } from '../durable-objects/Timeline.ts';
 
@@ -65,14 +71,29 @@ routes.use('/video/*', async (c, next) => {
 	await next();
 });
 
-routes.get('/.well-known/did.json', (c) => c.json(didDocument(isolate(c.env).app.config)));
+routes.get('/.well-known/did.json', async (c) => {
+	const { app } = isolate(c.env);
+	return c.json(await didDocument(app.config, await app.ownLabeler()));
+});
 // What the web client needs to resolve identities on this deployment's network.
 routes.get('/.well-known/dreamreel-client.json', (c) => {
 	const { plcUrl, handleResolverUrl } = isolate(c.env).app.config;
 	return c.json({ plcUrl, ...(handleResolverUrl ? { handleResolver: handleResolverUrl } : {}) });
 });
 routes.get('/oauth/client-metadata.json', (c) => c.json(oauthClientMetadata(isolate(c.env).app.config)));
-routes.all('/xrpc/*', async (c) => conventionalError(await isolate(c.env).xrpc.fetch(c.req.raw)));
+// Our labels as an event stream, for anyone following this service as a labeler (LABEL_SIGNING_KEY).
+routes.get('/xrpc/com.atproto.label.subscribeLabels', async (c) => {
+	if (!(await isolate(c.env).app.ownLabeler())) return c.json({ error: 'MethodNotImplemented', message: 'this deployment issues no labels' }, 501);
+	return c.env.LABEL_STREAM.getByName('own').fetch(c.req.raw);
+});
+routes.all('/xrpc/*', async (c) => {
+	const { app, xrpc } = isolate(c.env);
+	const response = await conventionalError(await xrpc.fetch(c.req.raw));
+	// A client naming its labelers (as Bluesky's do) gets only their labels in the views.
+	const accepted = acceptedLabelers(c.req.header('atproto-accept-labelers') ?? null);
+	const followed = [...app.config.labelers, ...(app.config.labelSigningKey ? [app.config.serviceDid] : [])];
+	return accepted ? withAcceptedLabels(response, accepted, followed) : response;
+});
 routes.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );
@@ -92,8 +113,15 @@ routes.on(['GET', 'HEAD'], '/jobs/:id/video/:file', (c) => jobVideo(c.req.raw, c
 
 export default {
 	fetch: routes.fetch,
-	// Every minute: keeps the ingester running after a deploy or an eviction (`npm start` triggers it once).
+	// Every minute: keeps the ingester running after a deploy or an eviction (`npm start` triggers it
+	// once), and retries reports the moderation service did not take.
 	async scheduled(_controller, env) {
-		await isolate(env).app.ingester().start();
+		const { app } = isolate(env);
+		await app.ingester().start();
+		await Promise.all(app.config.labelers.map((did) => app.labeler(did).start(did)));
+		await forgetUnfollowedLabels(app.db, [...app.config.labelers, app.config.serviceDid]);
+		if (app.config.moderation) await forwardReports(forwardingDeps(app), app.config.moderation);
+		const labeler = await app.ownLabeler();
+		if (labeler && (await issueAiLabels(app.db, labeler)) > 0) await env.LABEL_STREAM.getByName('own').publish();
 	},
 } satisfies ExportedHandler<Env>;

@@ -2,7 +2,10 @@
 // module for the worker, the web client and the scripts. Each NSID is checked against the generated
 // lexicon types (a typo or a renamed record fails the type-check), and the imports are type-only, so
 // no validator reaches the web bundle.
-import type { AppBskyActorProfile, AppBskyEmbedRecordWithMedia, AppBskyEmbedVideo, AppBskyFeedGenerator, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
+import type {
+	AppBskyActorProfile, AppBskyEmbedRecordWithMedia, AppBskyEmbedVideo, AppBskyFeedGenerator, AppBskyFeedPost, AppBskyGraphBlock, AppBskyGraphFollow,
+	AppBskyGraphListblock, AppBskyGraphListitem,
+} from '@atcute/bluesky';
 import type { VideoDreamreelClip, VideoDreamreelComment, VideoDreamreelConsent, VideoDreamreelLike, VideoDreamreelRemix } from './lexicons/index.ts';
 
 /** The records Dreamreel defines (lexicons/video/dreamreel/). */
@@ -16,6 +19,10 @@ export const COMMENT: VideoDreamreelComment.Main['$type'] = 'video.dreamreel.com
 export const FOLLOW: AppBskyGraphFollow.Main['$type'] = 'app.bsky.graph.follow';
 export const PROFILE: AppBskyActorProfile.Main['$type'] = 'app.bsky.actor.profile';
 export const POST: AppBskyFeedPost.Main['$type'] = 'app.bsky.feed.post';
+/** Blocks, made in any Bluesky app: one person (BLOCK) or everyone on a list (LISTBLOCK names the list, LISTITEM its members). */
+export const BLOCK: AppBskyGraphBlock.Main['$type'] = 'app.bsky.graph.block';
+export const LISTBLOCK: AppBskyGraphListblock.Main['$type'] = 'app.bsky.graph.listblock';
+export const LISTITEM: AppBskyGraphListitem.Main['$type'] = 'app.bsky.graph.listitem';
 export const FEED_GENERATOR: AppBskyFeedGenerator.Main['$type'] = 'app.bsky.feed.generator';
 
 /** The embeds through which a Bluesky post shares a clip's video. */

@@ -1,3 +1,4 @@
+import { ComAtprotoModerationCreateReport } from '@atcute/atproto';
 import type { AppBskyActorProfile, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
 import type { Config } from './config.ts';
 import * as lexicons from './lexicons/index.ts';
@@ -16,11 +17,16 @@ const WRITTEN: [
 	AppBskyActorProfile.Main['$type'],
 ] = [CLIP, REMIX, LIKE, COMMENT, CONSENT, FOLLOW, POST, PROFILE];
 
-/** Every Dreamreel XRPC method, from the lexicons: a new method is in the scope without a second list. */
-const METHODS = Object.values(lexicons)
-	.flatMap((namespace) => ('mainSchema' in namespace ? [namespace.mainSchema] : []))
-	.flatMap((schema) => (schema.type === 'xrpc_query' || schema.type === 'xrpc_procedure' ? [schema.nsid] : []))
-	.sort();
+/**
+ * Every Dreamreel XRPC method, from the lexicons (a new method is in the scope without a second
+ * list), and the one atproto method the client calls on this service: reporting.
+ */
+const METHODS = [
+	...Object.values(lexicons)
+		.flatMap((namespace) => ('mainSchema' in namespace ? [namespace.mainSchema] : []))
+		.flatMap((schema) => (schema.type === 'xrpc_query' || schema.type === 'xrpc_procedure' ? [schema.nsid] : [])),
+	ComAtprotoModerationCreateReport.mainSchema.nsid,
+].sort();
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 

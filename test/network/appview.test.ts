@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishFeeds } from '../../scripts/publish-feeds.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/worker-process.ts';
 import { createAccount, eventually, postClip, xrpc } from './harness.ts';
-import { findServers, startReferenceNetwork, type ReferenceNetwork } from './reference-appview.ts';
+import { findServers, startReferenceNetwork, type ReferenceNetwork } from '../../scripts/reference-network.ts';
 
 // The reference AppView's pg client warns of its own concurrent queries (pg@9 deprecation): not ours.
 process.noDeprecation = true;

@@ -34,7 +34,9 @@ it('subscribes with our collections and indexes what Jetstream sends', async () 
 	const posted = await postClip(author);
 	await relay(posted);
 	await eventually(async () => expect(await status(posted.uri)).toBe(200));
-	expect(jetstream.subscriptions[0]!.getAll('wantedCollections')).toEqual(['video.dreamreel.*', 'app.bsky.graph.follow', 'app.bsky.actor.profile', 'app.bsky.feed.post']);
+	expect(jetstream.subscriptions[0]!.getAll('wantedCollections')).toEqual([
+		'video.dreamreel.*', 'app.bsky.graph.follow', 'app.bsky.actor.profile', 'app.bsky.feed.post', 'app.bsky.graph.block', 'app.bsky.graph.listblock', 'app.bsky.graph.listitem',
+	]);
 	await author.com.atproto.repo.deleteRecord({ repo: author.assertDid, collection: 'video.dreamreel.clip', rkey: posted.uri.split('/').pop()! });
 	await relay(posted, 'delete');
 	await eventually(async () => expect(await status(posted.uri)).toBe(404));

@@ -55,7 +55,7 @@ export async function seedFollow(did: string, subject: string): Promise<void> {
 
 export async function seedClip(
 	did: string,
-	options: { remixPolicy?: string; cameos?: string[]; prompt?: string; caption?: string; videoCid?: string; lineage?: { parent: Ref; root: Ref } } = {},
+	options: { remixPolicy?: string; cameos?: string[]; prompt?: string; caption?: string; tags?: string[]; labels?: string[]; videoCid?: string; lineage?: { parent: Ref; root: Ref } } = {},
 ): Promise<Ref> {
 	const remix = options.lineage !== undefined;
 	const uri: ResourceUri = `at://${did as Did}/video.dreamreel.${remix ? 'remix' : 'clip'}/${crypto.randomUUID().slice(0, 13)}`;
@@ -63,6 +63,8 @@ export async function seedClip(
 	const record = {
 		prompt: options.prompt ?? 'a paper boat on a stormy sea',
 		...(options.caption ? { caption: options.caption } : {}),
+		...(options.tags ? { tags: options.tags } : {}),
+		...(options.labels ? { labels: { $type: 'com.atproto.label.defs#selfLabels', values: options.labels.map((val) => ({ val })) } } : {}),
 		remixPolicy: options.remixPolicy ?? 'everyone',
 		createdAt: iso(),
 	};

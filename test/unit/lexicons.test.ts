@@ -37,7 +37,8 @@ describe('lexicon documents', () => {
 		expect(ids).toEqual(
 			[
 				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'dismissJob', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments',
-				'getConsent', 'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'like', 'listJobs', 'remix',
+				'getConsent', 'getForYou', 'getJob', 'getLineage', 'getMutes', 'getPreferences', 'getRemixes', 'getTimeline', 'like', 'listJobs', 'muteActor',
+				'putMutedWords', 'putPreferences', 'remix', 'unmuteActor',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});

@@ -81,6 +81,12 @@ export class Api {
 		return (await this.#signedIn().appview<{ job: JobView }>('GET', 'video.dreamreel.getJob', { params: { id } })).job;
 	}
 
+	/** Reports a clip, comment or account to the service's moderators (`com.atproto.moderation.createReport`). */
+	async report(subject: ReportSubject, reasonType: string, reason?: string): Promise<void> {
+		const target = 'did' in subject ? { $type: 'com.atproto.admin.defs#repoRef', ...subject } : { $type: 'com.atproto.repo.strongRef', ...subject };
+		await this.#signedIn().appview('POST', 'com.atproto.moderation.createReport', { input: { reasonType, subject: target, ...(reason ? { reason } : {}) } });
+	}
+
 	async cancelJob(id: string): Promise<JobView> {
 		return (await this.#signedIn().appview<{ job: JobView }>('POST', 'video.dreamreel.cancelJob', { input: { id } })).job;
 	}
@@ -210,6 +216,9 @@ export class Api {
 
 /** An `app.bsky.actor.profile` record as the client handles it: the fields it edits, the rest kept as is. */
 export type ProfileRecord = { displayName?: string; description?: string; avatar?: unknown } & Record<string, unknown>;
+
+/** What can be reported: a record (clip, remix, comment) or an account. */
+export type ReportSubject = StrongRef | { did: string };
 
 function now(): string {
 	return new Date().toISOString();

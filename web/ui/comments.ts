@@ -3,6 +3,7 @@ import { actorOf, href } from './context.ts';
 import type { ClipView, CommentView } from '../lib/types.ts';
 import { avatar } from './avatar.ts';
 import { errorText, fill, h, timeAgo } from './dom.ts';
+import { openReport } from './report.ts';
 
 /** The comments sheet: `getComments` from the AppView; a new one is a record in the user's own repo. */
 export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () => void): void {
@@ -51,7 +52,7 @@ export function openComments(ctx: ScreenContext, clip: ClipView, onPosted: () =>
 	};
 
 	const render = (comments: CommentView[]) =>
-		fill(list, comments.length === 0 ? h('li', { class: 'muted' }, 'No comments yet. Be the first.') : comments.map((comment) => item(comment, removal)));
+		fill(list, comments.length === 0 ? h('li', { class: 'muted' }, 'No comments yet. Be the first.') : comments.map((comment) => item(ctx, comment, removal)));
 
 	let shown: CommentView[] = [];
 	ctx.api.comments(clip.uri).then(
@@ -88,9 +89,10 @@ interface Removal {
 	delete(uri: string): Promise<void>;
 }
 
-function item(comment: CommentView, removal: Removal | undefined): HTMLElement {
+function item(ctx: ScreenContext, comment: CommentView, removal: Removal | undefined): HTMLElement {
 	const record = comment.record as { text?: unknown };
 	const own = removal && comment.author.did === removal.mine;
+	const report = h('button', { type: 'button', class: 'comment-report', 'aria-label': `Report @${comment.author.handle}'s comment`, onclick: () => openReport(ctx, comment, 'this comment') }, 'Report');
 	return h(
 		'li',
 		{ class: 'comment' },
@@ -100,9 +102,11 @@ function item(comment: CommentView, removal: Removal | undefined): HTMLElement {
 			h('a', { href: href.profile(actorOf(comment.author)) }, avatar(comment.author), `@${comment.author.handle}`),
 			' ',
 			h('time', { datetime: comment.indexedAt }, timeAgo(comment.indexedAt)),
+			' ',
 			own && h('button', { type: 'button', class: 'link', 'aria-label': 'Delete my comment', onclick: () => void removal.delete(comment.uri) }, 'Delete'),
+			ctx.session && ctx.session.did !== comment.author.did && report,
 		),
 		h('p', { class: 'comment-text' }, typeof record.text === 'string' ? record.text : ''),
-		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map((reply) => item(reply, removal))),
+		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map((reply) => item(ctx, reply, removal))),
 	);
 }

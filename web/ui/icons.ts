@@ -14,6 +14,7 @@ const PATHS = {
 	person: 'M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm0 2c-4 0-9 2-9 5v3h18v-3c0-3-5-5-9-5z',
 	play: 'M8 5v14l11-7z',
 	pause: 'M6 5h4v14H6zm8 0h4v14h-4z',
+	flag: 'M5 3h2v18H5V3zm3 1h10l-2 4 2 4H8V4z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

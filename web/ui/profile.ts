@@ -4,6 +4,7 @@ import { href } from './context.ts';
 import { errorText, fill, h } from './dom.ts';
 import { avatar } from './avatar.ts';
 import { profileEditor } from './profile-edit.ts';
+import { openReport } from './report.ts';
 import { clipTile } from './tile.ts';
 
 type Filter = 'all' | 'clips' | 'remixes';
@@ -105,7 +106,7 @@ export function profileScreen(ctx: ScreenContext, actor: string): Screen {
 				h('button', { type: 'button', onclick: () => void ctx.session?.signOut() }, 'Sign out'),
 			);
 		} else if (ctx.session) {
-			actions.append(followButton(ctx, did, handle));
+			actions.append(followButton(ctx, did, handle), h('button', { type: 'button', onclick: () => openReport(ctx, { did }, `@${handle}`) }, 'Report'));
 		} else {
 			actions.append(h('a', { class: 'button', href: href.signin(location.hash) }, 'Sign in to follow'));
 		}

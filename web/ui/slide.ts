@@ -8,6 +8,8 @@ import { remixRefusal } from './consent-text.ts';
 import { actorOf, href, type ScreenContext } from './context.ts';
 import { count, errorText, h } from './dom.ts';
 import { icon } from './icons.ts';
+import { coverStage } from './label-cover.ts';
+import { openReport } from './report.ts';
 
 /** One clip in the player: the video stage, what it is (author, caption, provenance, lineage) and its actions. */
 export interface Slide {
@@ -46,6 +48,7 @@ export function buildSlide(ctx: ScreenContext, clip: ClipView, index: number, pa
 	const timebar = h('span', { class: 'timebar-fill' });
 	const unmute = h('span', { class: 'unmute-hint', 'aria-hidden': 'true' }, icon('muted'), 'Tap to unmute');
 	const stage = h('div', { class: 'stage', onclick: () => hooks.tap(slide) }, video, message, unmute, h('span', { class: 'timebar' }, timebar));
+	coverStage(clip, stage);
 	video.addEventListener('timeupdate', () => {
 		if (video.duration > 0) timebar.style.transform = `scaleX(${video.currentTime / video.duration})`;
 	});
@@ -76,6 +79,7 @@ export function buildSlide(ctx: ScreenContext, clip: ClipView, index: number, pa
 	);
 	const remix = remixButton(ctx, clip);
 	const lineage = h('a', { class: 'rail-button', href: href.lineage(clip.uri), 'aria-label': 'Remix lineage' }, icon('tree'), h('span', { class: 'rail-count' }, count(clip.remixCount)));
+	const report = h('button', { type: 'button', class: 'rail-button', 'aria-label': 'Report this clip', onclick: () => openReport(ctx, clip, 'this clip') }, icon('flag'), h('span', { class: 'rail-count' }, 'Report'));
 	const mute = h('button', { type: 'button', class: 'rail-button mute', 'aria-label': 'Sound', 'aria-pressed': String(!hooks.muted()), onclick: hooks.toggleMute }, icon('muted'), icon('sound'));
 
 	const el = h(
@@ -92,7 +96,7 @@ export function buildSlide(ctx: ScreenContext, clip: ClipView, index: number, pa
 			lineageLinks(clip, parents),
 			record.prompt && h('details', { class: 'prompt' }, h('summary', null, 'Prompt'), h('p', null, record.prompt)),
 		),
-		h('div', { class: 'rail' }, like, comments, remix, lineage, shareButton(ctx, clip), mute, clip.author.did === ctx.session?.did && deleteButton(ctx, clip)),
+		h('div', { class: 'rail' }, like, comments, remix, lineage, shareButton(ctx, clip), report, mute, clip.author.did === ctx.session?.did && deleteButton(ctx, clip)),
 	);
 	const slide: Slide = { clip, el, video, message };
 	return slide;

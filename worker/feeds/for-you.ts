@@ -1,5 +1,6 @@
 import type { ClipRow } from '../views/clip-rows.ts';
 import { clipsByUri } from '../views/clip-rows.ts';
+import { viewerSees } from '../views/visibility.ts';
 import { candidatesQuery, toCandidate, type CandidateRow } from './candidates.ts';
 import { rank, type Candidate } from './ranking.ts';
 
@@ -20,7 +21,7 @@ export async function forYouPage(
 	if (viewer && page.length === 0) {
 		page = rank(await candidates(db, viewer, true), now).slice(0, limit).map((item) => ({ ...item, reason: 'rewatch' }));
 	}
-	const rows = new Map((await clipsByUri(db, page.map((item) => item.uri))).map((row) => [row.uri, row]));
+	const rows = new Map((await clipsByUri(db, page.map((item) => item.uri), viewer, true)).map((row) => [row.uri, row]));
 	if (viewer && page.length > 0) await markSeen(db, viewer, page.map((item) => item.uri), now);
 	return {
 		items: page.flatMap((item) => (rows.has(item.uri) ? [{ row: rows.get(item.uri)!, reason: item.reason }] : [])),
@@ -33,7 +34,7 @@ async function candidates(db: D1Database, viewer: string | undefined, includeSee
 		.prepare(
 			candidatesQuery({
 				from: 'FROM clips c JOIN actors a ON a.did = c.did',
-				where: 'AND (?2 OR ?1 IS NULL OR NOT EXISTS (SELECT 1 FROM seen s WHERE s.did = ?1 AND s.clip_uri = c.uri))',
+				where: `AND (?2 OR ?1 IS NULL OR NOT EXISTS (SELECT 1 FROM seen s WHERE s.did = ?1 AND s.clip_uri = c.uri)) AND ${viewerSees('c', '?1', true)}`,
 				extra: 'EXISTS (SELECT 1 FROM follows f WHERE f.did = ?1 AND f.subject = c.did) AS followedByViewer',
 			}),
 		)

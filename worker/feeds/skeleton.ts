@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
-import { VISIBLE, videoShown } from '../views/visibility.ts';
+import { viewerSees, VISIBLE, videoShown } from '../views/visibility.ts';
 import { candidatesQuery, toCandidate, type CandidateRow } from './candidates.ts';
 import type { FeedKey } from './catalog.ts';
 import { rank } from './ranking.ts';
@@ -19,9 +19,9 @@ type Algorithm = (db: D1Database, viewer: string | undefined, limit: number, cur
 /** How each feed of the catalog is computed. Items are the Bluesky posts that share Dreamreel clips. */
 export const algorithms: Record<FeedKey, Algorithm> = {
 	following,
-	trending: (db, _viewer, limit, cursor) => ranked(db, '', limit, cursor),
-	remixes: (db, _viewer, limit, cursor) =>
-		ranked(db, `AND c.is_remix = 1 AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')`, limit, cursor),
+	trending: (db, viewer, limit, cursor) => ranked(db, viewer, '', limit, cursor),
+	remixes: (db, viewer, limit, cursor) =>
+		ranked(db, viewer, `AND c.is_remix = 1 AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')`, limit, cursor),
 };
 
 /**
@@ -38,7 +38,7 @@ async function following(db: D1Database, viewer: string | undefined, limit: numb
 	const { results } = await db
 		.prepare(
 			`SELECT x.uri AS post, c.sort_at AS sortAt, x.uri ${SHARED}
-			 WHERE ${SHOWN} AND (?1 IS NULL OR c.did IN (SELECT subject FROM follows WHERE did = ?1))
+			 WHERE ${SHOWN} AND ${viewerSees('c', '?1', true)} AND (?1 IS NULL OR c.did IN (SELECT subject FROM follows WHERE did = ?1))
 			   AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND x.uri < ?3))
 			 ORDER BY c.sort_at DESC, x.uri DESC LIMIT ?4`,
 		)
@@ -51,12 +51,13 @@ async function following(db: D1Database, viewer: string | undefined, limit: numb
 	};
 }
 
-async function ranked(db: D1Database, where: string, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
+async function ranked(db: D1Database, viewer: string | undefined, where: string, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
 	const offset = cursor === undefined ? 0 : Number(cursor);
 	if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });
 	// One candidate per clip, served as its newest cross-post.
 	const { results } = await db
-		.prepare(candidatesQuery({ from: SHARED, where: `AND ${videoShown('x.video_cid', 'x.did')} ${where}`, keep: 'MAX(x.uri) AS post' }))
+		.prepare(candidatesQuery({ from: SHARED, where: `AND ${videoShown('x.video_cid', 'x.did')} AND ${viewerSees('c', '?1', true)} ${where}`, keep: 'MAX(x.uri) AS post' }))
+		.bind(viewer ?? null)
 		.all<CandidateRow & { post: string }>();
 	const posts = new Map(results.map((row) => [row.uri, row.post]));
 	const order = rank(results.map(toCandidate), Date.now());

@@ -12,7 +12,7 @@ export interface TimelineItem {
 /**
  * A page of the viewer's following timeline: what was pushed to their Timeline object, merged with
  * the recent clips of the big creators they follow (never pushed), newest first. Hidden clips
- * (consent, remix policy, deleted, deactivated) are dropped when the page is hydrated.
+ * (consent, remix policy, deleted, deactivated, blocked or muted) are dropped when the page is hydrated.
  */
 export async function timelinePage(
 	app: Pick<AppContext, 'db' | 'timeline' | 'config'>,
@@ -25,7 +25,7 @@ export async function timelinePage(
 		bigCreatorsClips(app.db, viewer, app.config.fanoutMaxFollowers, limit, after),
 	]);
 	const merged = dedupe([...pushed, ...pulled].sort(newestFirst)).slice(0, limit);
-	const rows = await clipsByUri(app.db, merged.map((item) => item.uri));
+	const rows = await clipsByUri(app.db, merged.map((item) => item.uri), viewer, true);
 	return { rows, last: merged.length === limit ? merged.at(-1) : undefined };
 }
 

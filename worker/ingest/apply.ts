@@ -1,10 +1,11 @@
 import type { ActorResolver } from '@atcute/identity-resolver';
+import { isDid } from '@atcute/lexicons/syntax';
 import { trustedSource, type Authenticator, type Verdict } from './authenticity.ts';
 import type { CommitEvent, NetworkEvent, RecordOp } from './events.ts';
 import { indexStatements, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
-import { CLIP, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, POST, REMIX } from '../nsid.ts';
+import { BLOCK, CLIP, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LISTBLOCK, LISTITEM, POST, REMIX } from '../nsid.ts';
 
 export interface ApplyResult {
 	/** Record operations written to the index. */
@@ -82,12 +83,12 @@ export async function applyEvents(
 	const changes = await validated(db, ops, actors);
 	// Remixes bring in the authors of what they remix: a chain is shown only once it is whole.
 	const named = changes.flatMap(({ write }) => (write.collection === REMIX && write.record ? referencedAuthors(write.collection, write.record) : []));
-	// `followed`: each follow's subject, as the index holds it, and as this batch writes it (so that a follow
-	// created and deleted within one batch is undone in timelines too).
+	// `followed`: each follow's (and block's) subject, as the index holds it and as this batch writes it (so
+	// that a follow created and deleted within one batch is undone in timelines too).
 	const { revs, known, followed } = await lookups(db, changes, events, named);
 	// Only commits that would change the index are judged: not what it ignores, nor what it holds already.
 	const isNew = (op: Op) => (revs.get(op.uri) ?? '') < op.rev;
-	const acted = changes.filter(({ op, write, irrelevant }) => !irrelevant && isNew(op) && involvesDreamreel(op, write, known));
+	const acted = changes.filter(({ op, write, irrelevant }) => !irrelevant && isNew(op) && (revs.has(op.uri) || involvesDreamreel(op, write, known)));
 	const verdicts = await judged(acted, authenticate);
 	const indexedAt = now.toISOString();
 	const statements: D1PreparedStatement[] = [];
@@ -102,10 +103,13 @@ export async function applyEvents(
 		noteVisibility(result, write, followed.get(op.uri));
 		result.feed.push(...feedChanges(op, write, indexedAt, followed));
 		if (!write.record) return;
-		if (write.collection === FOLLOW) followed.set(op.uri, write.record.subject);
+		if (write.collection === FOLLOW || write.collection === BLOCK) followed.set(op.uri, write.record.subject);
 		discover(op.did);
 		if (write.collection === FOLLOW && discoverFollowed) discover(write.record.subject);
 		if (write.collection === REMIX) referencedAuthors(write.collection, write.record).forEach(discover);
+		// A block list is its owner's records: bringing the owner in backfills who is on it.
+		const listOwner = write.collection === LISTBLOCK && graphSubject(write);
+		if (listOwner) discover(listOwner);
 	};
 
 	for (const change of changes) {
@@ -121,7 +125,8 @@ export async function applyEvents(
 			result.stale++;
 			continue;
 		}
-		if (irrelevant || !involvesDreamreel(op, write, known)) continue;
+		// A record the index already holds is kept current whoever wrote it (an unblock by someone unknown).
+		if (irrelevant || (stored === undefined && !involvesDreamreel(op, write, known))) continue;
 		if (held) {
 			// Its revision is not recorded, so the proven record still counts as new when it comes.
 			statements.push(...indexStatements(db, write, indexedAt));
@@ -316,10 +321,10 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 	const dids = new Set([
 		...named,
 		...ops.map((op) => op.did),
-		...changes.flatMap(({ write }) => (write.collection === FOLLOW && write.record ? [write.record.subject] : [])),
+		...changes.flatMap(({ write }) => graphSubject(write) ?? []),
 		...events.flatMap((event) => (event.kind === 'commit' || event.kind === 'rejected' ? [] : [event.did])),
 	]);
-	const unfollows = ops.filter((op) => op.action === 'delete' && op.collection === FOLLOW);
+	const unfollows = ops.filter((op) => op.action === 'delete' && (op.collection === FOLLOW || op.collection === BLOCK));
 	const revs = new Map<string, string>();
 	const known = new Set<string>();
 	const followed = new Map<string, string>();
@@ -328,7 +333,8 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 		.prepare(
 			`SELECT 'rev' AS kind, uri AS key, rev AS value FROM record_revs WHERE uri IN (SELECT value FROM json_each(?1))
 			 UNION ALL SELECT 'actor', did, NULL FROM actors WHERE did IN (SELECT value FROM json_each(?2))
-			 UNION ALL SELECT 'follow', uri, subject FROM follows WHERE uri IN (SELECT value FROM json_each(?3))`,
+			 UNION ALL SELECT 'follow', uri, subject FROM follows WHERE uri IN (SELECT value FROM json_each(?3))
+			 UNION ALL SELECT 'follow', uri, subject FROM blocks WHERE uri IN (SELECT value FROM json_each(?3))`,
 		)
 		.bind(JSON.stringify(ops.map((op) => op.uri)), JSON.stringify([...dids]), JSON.stringify(unfollows.map((op) => op.uri)))
 		.all<{ kind: 'rev' | 'actor' | 'follow'; key: string; value: string | null }>();
@@ -341,7 +347,7 @@ async function lookups(db: D1Database, changes: Change[], events: NetworkEvent[]
 }
 
 /**
- * Dreamreel records always count. The rest of the social graph (follows, profiles) counts only
+ * Dreamreel records always count. The rest of the social graph (follows, blocks, lists, profiles) counts only
  * around people the index knows: a relay sends the whole network's follows, and most of them
  * concern no one here.
  */
@@ -352,7 +358,17 @@ function involvesDreamreel(op: Op, write: IndexWrite, known: Set<string>): boole
 		return known.has(op.did) && (write.record === null || sharedVideo(write.record) !== undefined);
 	}
 	if (known.has(op.did)) return true;
-	return write.collection === FOLLOW && write.record !== null && known.has(write.record.subject);
+	const subject = graphSubject(write);
+	return subject !== undefined && write.collection !== LISTBLOCK && known.has(subject);
+}
+
+/** The account a follow, block or list item names, or the owner of the list a list block names. */
+function graphSubject(write: IndexWrite): string | undefined {
+	if (!write.record) return undefined;
+	if (write.collection === FOLLOW || write.collection === BLOCK || write.collection === LISTITEM) return write.record.subject;
+	const owner = write.collection === LISTBLOCK ? write.record.subject.split('/')[2] : undefined;
+	if (owner && isDid(owner)) return owner;
+	return undefined;
 }
 
 /** What the video mirror must (re)consider after this write. */
@@ -362,7 +378,7 @@ function noteVisibility(result: ApplyResult, write: IndexWrite, followedSubject?
 		result.clips.push(write.uri);
 	} else if (write.collection === CONSENT) {
 		result.people.push(write.did);
-	} else if (write.collection === FOLLOW) {
+	} else if (write.collection === FOLLOW || write.collection === BLOCK) {
 		const subject = write.record?.subject ?? followedSubject;
 		result.people.push(write.did, ...(subject ? [subject] : []));
 	}

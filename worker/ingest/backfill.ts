@@ -1,4 +1,4 @@
-import { ComAtprotoRepoListRecords, ComAtprotoSyncGetLatestCommit } from '@atcute/atproto';
+import { ComAtprotoRepoDescribeRepo, ComAtprotoRepoListRecords, ComAtprotoSyncGetLatestCommit } from '@atcute/atproto';
 import type { Did } from '@atcute/lexicons';
 import type { Identity } from '../identity/index.ts';
 import { outboundFetch } from '../outbound-fetch.ts';
@@ -44,7 +44,10 @@ export async function backfillRepo(sync: ActorSync, did: string): Promise<void> 
 		return response.json<T>();
 	};
 	const { rev } = await xrpc<{ rev: string }>(ComAtprotoSyncGetLatestCommit.mainSchema.nsid, { did });
-	for (const collection of Object.keys(indexedCollections)) {
+	// Only the indexed collections the repo has: most accounts hold few of them, and each costs a call.
+	const described = await xrpc<{ collections?: unknown }>(ComAtprotoRepoDescribeRepo.mainSchema.nsid, { repo: did });
+	const held = new Set(Array.isArray(described.collections) ? described.collections : []);
+	for (const collection of Object.keys(indexedCollections).filter((name) => held.has(name))) {
 		let cursor: string | undefined;
 		for (let page = 0; page < MAX_PAGES_PER_COLLECTION; page++) {
 			const listed = await xrpc<{ cursor?: string; records: { uri: string; cid: string; value: unknown }[] }>(

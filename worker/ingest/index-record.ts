@@ -1,6 +1,6 @@
 import type { AppBskyFeedPost } from '@atcute/bluesky';
 import type { IndexedCollection, IndexedRecord } from './records.ts';
-import { CLIP, COMMENT, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LIKE, POST, PROFILE, REMIX } from '../nsid.ts';
+import { BLOCK, CLIP, COMMENT, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LIKE, LISTBLOCK, LISTITEM, POST, PROFILE, REMIX } from '../nsid.ts';
 
 /**
  * What the index must hold at `uri`: a validated record of `collection`, or nothing (`record: null`:
@@ -31,6 +31,18 @@ export function indexStatements(db: D1Database, write: IndexWrite, indexedAt: st
 				: [db.prepare('DELETE FROM follows WHERE uri = ?1').bind(write.uri)];
 		case PROFILE:
 			return profileStatements(db, write);
+		case BLOCK:
+			return write.record
+				? [db.prepare('INSERT OR REPLACE INTO blocks (uri, did, subject, created_at) VALUES (?1, ?2, ?3, ?4)')
+						.bind(write.uri, write.did, write.record.subject, write.record.createdAt)]
+				: [db.prepare('DELETE FROM blocks WHERE uri = ?1').bind(write.uri)];
+		case LISTBLOCK:
+			return write.record
+				? [db.prepare('INSERT OR REPLACE INTO list_blocks (uri, did, list_uri, created_at) VALUES (?1, ?2, ?3, ?4)')
+						.bind(write.uri, write.did, write.record.subject, write.record.createdAt)]
+				: [db.prepare('DELETE FROM list_blocks WHERE uri = ?1').bind(write.uri)];
+		case LISTITEM:
+			return listItemStatements(db, write);
 		case LIKE:
 			return write.record
 				? [db.prepare('INSERT OR REPLACE INTO likes (uri, did, subject_uri, created_at) VALUES (?1, ?2, ?3, ?4)')
@@ -123,6 +135,16 @@ function consentStatements(db: D1Database, { uri, did, cid, rkey, record }: Writ
 				record.expiresAt ? new Date(record.expiresAt).toISOString() : null,
 				JSON.stringify(record), record.createdAt, indexedAt,
 			),
+	];
+}
+
+/** Only a list's owner puts people on it: an item in anyone else's repo names no one on the list. */
+function listItemStatements(db: D1Database, { uri, did, record }: Write<typeof LISTITEM>): D1PreparedStatement[] {
+	const remove = db.prepare('DELETE FROM list_items WHERE uri = ?1').bind(uri);
+	if (!record || !record.list.startsWith(`at://${did}/`)) return [remove];
+	return [
+		db.prepare('INSERT OR REPLACE INTO list_items (uri, did, list_uri, subject, created_at) VALUES (?1, ?2, ?3, ?4, ?5)')
+			.bind(uri, did, record.list, record.subject, record.createdAt),
 	];
 }
 

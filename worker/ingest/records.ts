@@ -1,4 +1,4 @@
-import { AppBskyActorProfile, AppBskyFeedPost, AppBskyGraphFollow } from '@atcute/bluesky';
+import { AppBskyActorProfile, AppBskyFeedPost, AppBskyGraphBlock, AppBskyGraphFollow, AppBskyGraphListblock, AppBskyGraphListitem } from '@atcute/bluesky';
 import { safeParse, type InferOutput } from '@atcute/lexicons/validations';
 import {
 	VideoDreamreelClip,
@@ -7,7 +7,7 @@ import {
 	VideoDreamreelLike,
 	VideoDreamreelRemix,
 } from '../lexicons/index.ts';
-import { CLIP, COMMENT, CONSENT, FOLLOW, LIKE, POST, PROFILE, REMIX } from '../nsid.ts';
+import { BLOCK, CLIP, COMMENT, CONSENT, FOLLOW, LIKE, LISTBLOCK, LISTITEM, POST, PROFILE, REMIX } from '../nsid.ts';
 
 /** The collections the index keeps, each with the lexicon schema its records must satisfy. */
 export const indexedCollections = {
@@ -18,6 +18,9 @@ export const indexedCollections = {
 	[COMMENT]: VideoDreamreelComment.mainSchema,
 	[FOLLOW]: AppBskyGraphFollow.mainSchema,
 	[PROFILE]: AppBskyActorProfile.mainSchema,
+	[BLOCK]: AppBskyGraphBlock.mainSchema,
+	[LISTBLOCK]: AppBskyGraphListblock.mainSchema,
+	[LISTITEM]: AppBskyGraphListitem.mainSchema,
 	// Only posts that share a clip's video are kept (cross-posts, served by the feed generator).
 	[POST]: AppBskyFeedPost.mainSchema,
 } as const;

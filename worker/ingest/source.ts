@@ -2,7 +2,7 @@ import type { NetworkEvent } from './events.ts';
 import { decodeFirehoseFrame, FirehoseFrameError } from './firehose.ts';
 import { decodeJetstreamMessage, JetstreamMessageError, jetstreamUrl } from './jetstream.ts';
 import { isIndexed } from './records.ts';
-import { CLIP, FOLLOW, POST, PROFILE } from '../nsid.ts';
+import { BLOCK, CLIP, FOLLOW, LISTBLOCK, LISTITEM, POST, PROFILE } from '../nsid.ts';
 
 /**
  * What one frame gave: events; a failure of the source itself (`fatal`: reconnect); or a frame that
@@ -20,7 +20,7 @@ export interface Source {
 }
 
 /** Jetstream's own filter syntax: our namespace plus the parts of the social graph we keep. */
-const WANTED_COLLECTIONS = [`${CLIP.slice(0, CLIP.lastIndexOf('.'))}.*`, FOLLOW, PROFILE, POST];
+const WANTED_COLLECTIONS = [`${CLIP.slice(0, CLIP.lastIndexOf('.'))}.*`, FOLLOW, PROFILE, POST, BLOCK, LISTBLOCK, LISTITEM];
 /** Jetstream cursors are per instance; rewinding a few seconds covers the gap, idempotency the overlap. */
 const JETSTREAM_REWIND_US = 5_000_000;
 

@@ -1,6 +1,6 @@
 import { clipsByUri, type ClipRow } from '../views/clip-rows.ts';
 import { clipView } from '../views/clip-view.ts';
-import { consentAllows, remixRefusalsOf } from '../views/visibility.ts';
+import { blockedBetween, consentAllows, remixRefusalsOf } from '../views/visibility.ts';
 import { storedRecord } from '../ingest/records.ts';
 import { CLIP, REMIX } from '../nsid.ts';
 
@@ -14,17 +14,18 @@ export interface ParentClip {
 	mp4?: string;
 }
 
-export type Refusal = { error: 'ConsentRequired' | 'RemixNotAllowed' | 'ClipNotFound'; status: 403 | 404; message: string };
+export type Refusal = { error: 'ConsentRequired' | 'Blocked' | 'RemixNotAllowed' | 'ClipNotFound'; status: 403 | 404; message: string };
 export type Permission = { ok: true; parent?: ParentClip } | ({ ok: false } & Refusal);
 
 interface CameoRow {
 	did: string;
 	handle: string | null;
 	allowed: number;
+	blocked: number;
 }
 
 interface RefusalRow {
-	kind: 'policy' | 'consent';
+	kind: 'block' | 'policy' | 'consent';
 	who: string;
 	handle: string | null;
 	policy: string | null;
@@ -40,11 +41,14 @@ export async function checkPermissions(db: D1Database, requester: string, cameos
 	if (others.length > 0) {
 		const { results } = await db
 			.prepare(
-				`SELECT j.value AS did, (SELECT handle FROM actors WHERE did = j.value) AS handle, ${consentAllows('j.value', '?1')} AS allowed
+				`SELECT j.value AS did, (SELECT handle FROM actors WHERE did = j.value) AS handle, ${consentAllows('j.value', '?1')} AS allowed,
+				   ${blockedBetween('j.value', '?1')} AS blocked
 				 FROM json_each(?2) AS j`,
 			)
 			.bind(requester, JSON.stringify(others))
 			.all<CameoRow>();
+		const blocked = results.filter((row) => row.blocked === 1);
+		if (blocked.length > 0) return { ok: false, error: 'Blocked', status: 403, message: `you and ${blocked.map(name).join(', ')} block each other` };
 		const refused = results.filter((row) => row.allowed !== 1);
 		if (refused.length > 0) {
 			return { ok: false, error: 'ConsentRequired', status: 403, message: `no consent for you to feature ${refused.map(name).join(', ')}` };
@@ -58,12 +62,14 @@ export async function checkPermissions(db: D1Database, requester: string, cameos
 		.prepare(`SELECT r.kind, r.who, r.policy, (SELECT handle FROM actors WHERE did = r.who) AS handle FROM (${remixRefusalsOf('?1', '?2')}) r`)
 		.bind(remixOf, requester)
 		.all<RefusalRow>();
+	const block = refusals.find((refusal) => refusal.kind === 'block');
+	if (block) return { ok: false, error: 'Blocked', status: 403, message: `you and ${block.handle ?? block.who}, whose clip or likeness this remixes, block each other` };
 	const policy = refusals.find((refusal) => refusal.kind === 'policy');
 	if (policy) {
 		const whose = policy.who === row.did ? "the clip's remix policy" : `the remix policy of ${policy.handle ?? policy.who}'s clip up its remix chain`;
 		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${whose} (${policy.policy}) does not include you` };
 	}
-	const blockers = [...new Set(refusals.map((refusal) => refusal.handle ?? refusal.who))];
+	const blockers = [...new Set(refusals.filter((refusal) => refusal.kind === 'consent').map((refusal) => refusal.handle ?? refusal.who))];
 	if (blockers.length > 0) {
 		const verb = blockers.length === 1 ? 'does' : 'do';
 		return { ok: false, error: 'RemixNotAllowed', status: 403, message: `${blockers.join(', ')} ${verb} not allow you to remix clips featuring them` };

@@ -1,3 +1,4 @@
+import { recordGenerated, videoCid } from '../moderation/generated.ts';
 import { own } from '../own.ts';
 import { signCallback } from '../providers/callback-url.ts';
 import type { VideoProvider } from '../providers/provider.ts';
@@ -73,6 +74,8 @@ async function pollStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 
 async function describeStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 	if (!job.output) throw new JobError('no stored video recorded', false);
+	// Whoever publishes this video, and with whatever self-labels, our labeler says it is AI-generated.
+	await recordGenerated(runtime.db, await videoCid(runtime.bucket, job.output.key), job.spec.provider, job.spec.model);
 	return { to: 'ready', progress: PROGRESS.ready, patch: { output: await describeOutput(runtime.bucket, job.output) }, after: 0 };
 }
 

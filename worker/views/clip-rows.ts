@@ -1,5 +1,5 @@
 import type { Position } from './cursor.ts';
-import { COMMENTERS, hiddenReason, LIKERS, MAX_CHAIN, VISIBLE, visibleRemixCount } from './visibility.ts';
+import { COMMENTERS, hiddenReason, labelsOn, LIKERS, MAX_CHAIN, viewerSees, VISIBLE, visibleRemixCount } from './visibility.ts';
 
 export interface ClipRow {
 	uri: string;
@@ -25,6 +25,8 @@ export interface ClipRow {
 	video_hls: string | null;
 	video_mp4: string | null;
 	video_thumbnail: string | null;
+	labels: string | null;
+	author_labels: string | null;
 }
 
 const COLUMNS = `
@@ -33,6 +35,7 @@ const COLUMNS = `
        ${visibleRemixCount('c')} AS remix_count,
        ${LIKERS('c')} AS like_count,
        ${COMMENTERS('c')} AS comment_count,
+       ${labelsOn('c.uri')} AS labels, ${labelsOn('c.did')} AS author_labels,
        v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail`;
 
 const FROM = `FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;
@@ -42,12 +45,18 @@ const SELECT = `SELECT ${COLUMNS} ${FROM}`;
 const PAGE = `AND (?2 IS NULL OR c.sort_at < ?2 OR (c.sort_at = ?2 AND c.uri < ?3))
 ORDER BY c.sort_at DESC, c.uri DESC LIMIT ?4`;
 
-export async function clipsByUri(db: D1Database, uris: string[]): Promise<ClipRow[]> {
+/** Every query below binds the signed-in viewer (or NULL) as ?5. */
+const SEES = viewerSees('c', '?5');
+
+/**
+ * Clips by URI, in the order asked, those shown to `viewer`. `muted` drops what the viewer muted too:
+ * for feeds, not for a clip someone opens by its link.
+ */
+export async function clipsByUri(db: D1Database, uris: string[], viewer?: string, muted = false): Promise<ClipRow[]> {
 	if (uris.length === 0) return [];
-	const marks = uris.map((_, i) => `?${i + 1}`).join(', ');
 	const { results } = await db
-		.prepare(`${SELECT} WHERE c.uri IN (${marks}) AND ${VISIBLE}`)
-		.bind(...uris)
+		.prepare(`${SELECT} WHERE c.uri IN (SELECT value FROM json_each(?1)) AND ${VISIBLE} AND ${viewerSees('c', '?5', muted)}`)
+		.bind(JSON.stringify(uris), null, null, null, viewer ?? null)
 		.all<ClipRow>();
 	const byUri = new Map(results.map((row) => [row.uri, row]));
 	return uris.flatMap((uri) => byUri.get(uri) ?? []);
@@ -61,28 +70,29 @@ export async function clipsByAuthor(
 	filter: AuthorFilter,
 	limit: number,
 	after?: Position,
+	viewer?: string,
 ): Promise<ClipRow[]> {
 	const kind = filter === 'clips' ? 'AND c.is_remix = 0' : filter === 'remixes' ? 'AND c.is_remix = 1' : '';
 	const { results } = await db
-		.prepare(`${SELECT} WHERE c.did = ?1 ${kind} AND ${VISIBLE} ${PAGE}`)
-		.bind(did, after?.sortAt ?? null, after?.uri ?? null, limit)
+		.prepare(`${SELECT} WHERE c.did = ?1 ${kind} AND ${VISIBLE} AND ${SEES} ${PAGE}`)
+		.bind(did, after?.sortAt ?? null, after?.uri ?? null, limit, viewer ?? null)
 		.all<ClipRow>();
 	return results;
 }
 
-export async function remixesOf(db: D1Database, uri: string, limit: number, after?: Position): Promise<ClipRow[]> {
+export async function remixesOf(db: D1Database, uri: string, limit: number, after?: Position, viewer?: string): Promise<ClipRow[]> {
 	const { results } = await db
-		.prepare(`${SELECT} WHERE c.parent_uri = ?1 AND ${VISIBLE} ${PAGE}`)
-		.bind(uri, after?.sortAt ?? null, after?.uri ?? null, limit)
+		.prepare(`${SELECT} WHERE c.parent_uri = ?1 AND ${VISIBLE} AND ${viewerSees('c', '?5', true)} ${PAGE}`)
+		.bind(uri, after?.sortAt ?? null, after?.uri ?? null, limit, viewer ?? null)
 		.all<ClipRow>();
 	return results;
 }
 
 /** Every visible clip below `root` in its remix tree (one query; the caller builds the tree). */
-export async function clipsWithRoot(db: D1Database, rootUri: string, limit: number): Promise<ClipRow[]> {
+export async function clipsWithRoot(db: D1Database, rootUri: string, limit: number, viewer?: string): Promise<ClipRow[]> {
 	const { results } = await db
-		.prepare(`${SELECT} WHERE c.root_uri = ?1 AND ${VISIBLE} ORDER BY c.sort_at ASC LIMIT ?2`)
-		.bind(rootUri, limit)
+		.prepare(`${SELECT} WHERE c.root_uri = ?1 AND ${VISIBLE} AND ${SEES} ORDER BY c.sort_at ASC LIMIT ?4`)
+		.bind(rootUri, null, null, limit, viewer ?? null)
 		.all<ClipRow>();
 	return results;
 }

@@ -1,8 +1,9 @@
 import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
 import type { ClipRow } from './clip-rows.ts';
+import { labelViews } from './labels-view.ts';
 import { blobUrl, profileView } from './profile-view.ts';
-import { remixAllows } from './visibility.ts';
+import { remixRefusal } from './visibility.ts';
 import { storedRecord, type IndexedRecord } from '../ingest/records.ts';
 import { CLIP, REMIX } from '../nsid.ts';
 
@@ -20,7 +21,7 @@ export async function clipViews(db: D1Database, rows: ClipRow[], viewer?: string
 		const { results } = await db
 			.prepare(
 				`SELECT c.uri, (SELECT l.uri FROM likes l WHERE l.did = ?1 AND l.subject_uri = c.uri LIMIT 1) AS like_uri,
-				   ${remixAllows('c', '?1')} AS can_remix
+				   ${remixRefusal('c', '?1')} AS refusal
 				 FROM clips c WHERE c.uri IN (SELECT value FROM json_each(?2))`,
 			)
 			.bind(viewer, JSON.stringify(rows.map((row) => row.uri)))
@@ -30,14 +31,16 @@ export async function clipViews(db: D1Database, rows: ClipRow[], viewer?: string
 	return rows.map((row) => {
 		const state = states.get(row.uri);
 		const like = state?.like_uri as ViewerState['like'] | null | undefined;
-		return { ...clipView(row), viewer: { ...(like ? { like } : {}), canRemix: state?.can_remix === 1 } };
+		const refusal = state?.refusal;
+		// A clip whose state is missing (it vanished between the queries) is not remixable.
+		return { ...clipView(row), viewer: { ...(like ? { like } : {}), canRemix: state !== undefined && refusal === null, ...(refusal ? { remixRefusal: refusal } : {}) } };
 	});
 }
 
 interface ViewerRow {
 	uri: string;
 	like_uri: string | null;
-	can_remix: number;
+	refusal: 'block' | 'policy' | 'consent' | null;
 }
 
 /**
@@ -58,6 +61,7 @@ export function withheldClipView(view: $type.enforce<ClipView>, authorInactive: 
 /** Turns an indexed row into the lexicon's clipView. */
 export function clipView(row: ClipRow): $type.enforce<ClipView> {
 	const record = storedRecord([CLIP, REMIX], row.record);
+	const labels = labelViews(row.labels);
 	return {
 		$type: 'video.dreamreel.defs#clipView',
 		uri: row.uri as ClipView['uri'],
@@ -76,6 +80,7 @@ export function clipView(row: ClipRow): $type.enforce<ClipView> {
 		remixCount: row.remix_count,
 		likeCount: row.like_count,
 		commentCount: row.comment_count,
+		...(labels.length > 0 ? { labels } : {}),
 		indexedAt: row.indexed_at as ClipView['indexedAt'],
 	};
 }

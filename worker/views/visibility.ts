@@ -1,6 +1,8 @@
 /**
  * Who may be shown: the rules every view and feed applies, in SQL over the index, at read time.
- * Nothing is deleted when a rule hides a clip, so re-granting consent brings it back at once.
+ * Nothing is deleted when a rule hides a clip, so re-granting consent, lifting a block or negating a
+ * label brings it back at once. Blocks, labels and the viewer's own mutes and preferences
+ * (worker/moderation/) join consent and remix chains here, so no view can forget one.
  *
  * The rules fail closed: what cannot be evaluated hides. A remix is shown only when its whole chain,
  * up to a root clip, is in the index (deleted clips count through their tombstones in `clip_index`,
@@ -14,6 +16,21 @@ const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
 const follows = (follower: string, subject: string) =>
 	`EXISTS (SELECT 1 FROM follows WHERE did = ${follower} AND subject = ${subject})`;
+
+/**
+ * Whether `x` and `y` block each other, either way (a block, or a block list one subscribes to that
+ * holds the other). A block works both ways: neither sees, comments on, likes, remixes or features the other.
+ */
+export const blockedBetween = (x: string, y: string) =>
+	`EXISTS (SELECT 1 FROM block_pairs bp WHERE (bp.did = ${x} AND bp.subject = ${y}) OR (bp.did = ${y} AND bp.subject = ${x}))`;
+
+/** Whether a followed labeler has put a live !takedown or !hide on any of `subjects` (record URIs, account DIDs). */
+export const hidingLabel = (...subjects: string[]) => `EXISTS (SELECT 1 FROM labels hl WHERE hl.uri IN (${subjects.join(', ')})
+  AND hl.val IN ('!takedown', '!hide') AND hl.neg = 0 AND (hl.exp IS NULL OR hl.exp > ${NOW}))`;
+
+/** The live labels on `subject`, as a JSON array of objects (see worker/views/labels-view.ts). */
+export const labelsOn = (subject: string) => `(SELECT json_group_array(json_object('src', lv.src, 'uri', lv.uri, 'cid', lv.cid, 'val', lv.val, 'cts', lv.cts, 'exp', lv.exp))
+  FROM labels lv WHERE lv.uri = ${subject} AND lv.neg = 0 AND (lv.exp IS NULL OR lv.exp > ${NOW}))`;
 
 /** Whether person `person` has granted `author` the use of their likeness, now. */
 export const consentAllows = (person: string, author: string) => `EXISTS (
@@ -48,13 +65,18 @@ const chainFrom = (anchor: string) => `WITH RECURSIVE up(uri, did, parent, depth
 const chainAbove = (c: string) => chainFrom(`SELECT ${c}.uri, ${c}.did, ${c}.parent_uri, 0`);
 
 /**
- * Why `remixer` may not remix the clip at depth 0 of `chain`: one row (kind, who, policy) per clip up
+ * Why `remixer` may not remix the clip at depth 0 of `chain`: one row (kind, who, policy) per author
+ * or person featured up the chain with whom they block each other ('block'), per clip up
  * the chain whose remix policy excludes them ('policy', who = that clip's author) and per person
  * featured up the chain who has not let them remix ('consent', who = that person). A remix reuses
  * the likeness of everyone featured above it, whether or not it names them again.
  */
 const remixRefusals = (chain: string, remixer: string) => `${chain}
-  SELECT 'policy' AS kind, hc.did AS who, hc.remix_policy AS policy FROM up JOIN clip_index hc ON hc.uri = up.uri
+  SELECT 'block' AS kind, up.did AS who, NULL AS policy FROM up WHERE up.did != ${remixer} AND ${blockedBetween('up.did', remixer)}
+  UNION ALL
+  SELECT 'block', bc.did, NULL FROM up JOIN cameos bc ON bc.clip_uri = up.uri WHERE bc.did != ${remixer} AND ${blockedBetween('bc.did', remixer)}
+  UNION ALL
+  SELECT 'policy', hc.did, hc.remix_policy FROM up JOIN clip_index hc ON hc.uri = up.uri
    WHERE NOT ${remixPolicyAllows('hc', remixer)}
   UNION ALL
   SELECT 'consent', pc.did, NULL FROM up JOIN cameos pc ON pc.clip_uri = up.uri
@@ -64,19 +86,26 @@ const remixRefusals = (chain: string, remixer: string) => `${chain}
 export const remixRefusalsOf = (uri: string, remixer: string) =>
 	remixRefusals(chainFrom(`SELECT uri, did, parent_uri, 0 FROM clips WHERE uri = ${uri}`), remixer);
 
-/** Whether `remixer` may remix clip `p`: no clip up its chain refuses them by policy or by consent. */
-export const remixAllows = (p: string, remixer: string) => `NOT EXISTS (${remixRefusals(chainAbove(p), remixer)})`;
+/** Why `remixer` may not remix clip `p`: the kind of the first refusal (see remixRefusals), NULL when they may. */
+export const remixRefusal = (p: string, remixer: string) => `(SELECT kind FROM (${remixRefusals(chainAbove(p), remixer)}) LIMIT 1)`;
 
 /**
  * The rules clip `c` (author account row `a`) must pass to be shown, each named by what failing it
- * means. Every cameo (other than the author) consents. A remix has a whole chain; every clip in it
+ * means. No followed labeler has taken it or its author down. Every cameo (other than the author)
+ * consents, and nobody featured or up its remix chain is in a block with an author below them. A remix has a whole chain; every clip in it
  * was allowed by the remix policy of every clip above it (so a policy holds all the way down); and
  * everyone featured up the chain lets each remixer below them remix them (and, in their own clip,
  * consented to its author).
  */
 const rules = (c: string, a: string) => ({
 	authorInactive: `${a}.active = 1`,
+	takenDown: `NOT ${hidingLabel(`${c}.uri`, `${c}.did`)}`,
 	cameoConsent: `NOT EXISTS (SELECT 1 FROM cameos cm WHERE cm.clip_uri = ${c}.uri AND cm.did != ${c}.did AND NOT ${consentAllows('cm.did', `${c}.did`)})`,
+	blocked: `(NOT EXISTS (SELECT 1 FROM cameos cb WHERE cb.clip_uri = ${c}.uri AND cb.did != ${c}.did AND ${blockedBetween('cb.did', `${c}.did`)})
+	  AND (${c}.parent_uri IS NULL OR NOT EXISTS (${chainAbove(c)}
+	  SELECT 1 FROM up lo JOIN up hi ON hi.depth > lo.depth
+	   WHERE (hi.did != lo.did AND ${blockedBetween('hi.did', 'lo.did')})
+	      OR EXISTS (SELECT 1 FROM cameos hb WHERE hb.clip_uri = hi.uri AND hb.did != lo.did AND ${blockedBetween('hb.did', 'lo.did')}))))`,
 	brokenChain: `(${c}.parent_uri IS NULL OR EXISTS (${chainAbove(c)}
 	  SELECT 1 FROM up WHERE up.parent IS NULL AND up.uri = ${c}.root_uri))`,
 	remixNotAllowed: `(${c}.parent_uri IS NULL OR NOT EXISTS (${chainAbove(c)}
@@ -92,9 +121,49 @@ const RULES = rules('c', 'a');
 
 export const VISIBLE = visibleAs('c', 'a');
 
-/** Counts count people: one account writing more records does not move them. */
-export const LIKERS = (c: string) => `(SELECT COUNT(DISTINCT l.did) FROM likes l WHERE l.subject_uri = ${c}.uri)`;
-export const COMMENTERS = (c: string) => `(SELECT COUNT(DISTINCT m.did) FROM comments m WHERE m.subject_uri = ${c}.uri)`;
+/**
+ * What viewer `viewer` (a bound parameter, NULL when anonymous) is shown of clip `c`: no adult-labelled
+ * clip unless they turned adult content on, nothing by someone with whom they block each other; with
+ * `muted`, nothing by someone they muted or matching a word they muted (feeds; a clip asked for by
+ * URI or on its author's page still shows).
+ */
+export const viewerSees = (c: string, viewer: string, muted = false) => `(${adultAllowed(c, viewer)} AND (${viewer} IS NULL OR (NOT ${blockedBetween(`${c}.did`, viewer)}${muted ? `
+  AND NOT ${mutedBy(`${c}.did`, viewer)}
+  AND NOT EXISTS (SELECT 1 FROM muted_words mw WHERE mw.did = ${viewer} AND instr(${searchableText(c)}, mw.word) > 0)` : ''})))`;
+
+/** The labels that need a viewer's consent to adult content, from a followed labeler or the author's own record. */
+const ADULT = `('porn', 'sexual', 'nudity')`;
+
+/** Whether clip `c` carries no adult label, or `viewer` has turned adult content on (never anonymous viewers). */
+const adultAllowed = (c: string, viewer: string) => `(
+  NOT (EXISTS (SELECT 1 FROM labels al WHERE al.uri IN (${c}.uri, ${c}.did) AND al.val IN ${ADULT} AND al.neg = 0 AND (al.exp IS NULL OR al.exp > ${NOW}))
+       OR EXISTS (SELECT 1 FROM json_each(${c}.record, '$.labels.values') sl WHERE json_extract(sl.value, '$.val') IN ${ADULT}))
+  OR EXISTS (SELECT 1 FROM preferences pf WHERE pf.did = ${viewer} AND pf.adult_content = 1))`;
+
+const mutedBy = (author: string, viewer: string) => `EXISTS (SELECT 1 FROM mutes mu WHERE mu.did = ${viewer} AND mu.subject = ${author})`;
+
+/**
+ * Whether comment `m` is shown to `viewer` (bound, NULL when anonymous): to nobody when a followed
+ * labeler hides it or its author, or when its author and the clip's author, or the author of the
+ * comment it replies under, block each other; not to a
+ * viewer who blocks or is blocked by its author, or has muted them.
+ */
+export const commentShown = (m: string, viewer: string) => `(
+  NOT ${hidingLabel(`${m}.uri`, `${m}.did`)}
+  AND NOT EXISTS (SELECT 1 FROM clip_index sc WHERE sc.uri = ${m}.subject_uri AND ${blockedBetween(`${m}.did`, 'sc.did')})
+  AND NOT EXISTS (SELECT 1 FROM comments tc WHERE tc.uri = ${m}.thread_uri AND ${blockedBetween(`${m}.did`, 'tc.did')})
+  AND (${viewer} IS NULL OR NOT (${blockedBetween(`${m}.did`, viewer)} OR ${mutedBy(`${m}.did`, viewer)})))`;
+
+/** A clip's caption, prompt and tags, lower-cased, where muted words are looked for. */
+const searchableText = (c: string) =>
+	`lower(COALESCE(json_extract(${c}.record, '$.caption'), '') || ' ' || COALESCE(json_extract(${c}.record, '$.prompt'), '') || ' '
+	  || COALESCE((SELECT group_concat(t.value, ' ') FROM json_each(${c}.record, '$.tags') t), ''))`;
+
+/** Counts count people: one account writing more records does not move them, nor can someone the author blocks (or who blocks them). */
+export const LIKERS = (c: string) =>
+	`(SELECT COUNT(DISTINCT l.did) FROM likes l WHERE l.subject_uri = ${c}.uri AND NOT ${blockedBetween('l.did', `${c}.did`)})`;
+export const COMMENTERS = (c: string) =>
+	`(SELECT COUNT(DISTINCT m.did) FROM comments m WHERE m.subject_uri = ${c}.uri AND NOT ${blockedBetween('m.did', `${c}.did`)})`;
 
 /** How many people have a remix of clip `c` shown: a hidden remix neither counts nor boosts its parent. */
 export const visibleRemixCount = (c: string) =>
@@ -116,10 +185,12 @@ export const videoShown = (cid: string, author?: string) =>
  */
 export const hiddenReason = (person: string) => `CASE
   WHEN NOT (${RULES.authorInactive}) THEN 'authorInactive'
+  WHEN NOT (${RULES.takenDown}) THEN 'takenDown'
   WHEN c.did != ${person} AND EXISTS (SELECT 1 FROM cameos WHERE clip_uri = c.uri AND did = ${person}) AND NOT ${consentAllows(person, 'c.did')}
     THEN COALESCE((SELECT CASE WHEN own.expires_at IS NOT NULL AND own.expires_at <= ${NOW} THEN 'expired' ELSE 'audience' END
                    FROM consents own WHERE own.did = ${person}), 'noConsent')
   WHEN NOT (${RULES.cameoConsent}) THEN 'otherCameo'
+  WHEN NOT (${RULES.blocked}) THEN 'blocked'
   WHEN NOT (${RULES.brokenChain}) THEN 'brokenChain'
   WHEN NOT (${RULES.remixNotAllowed}) THEN 'remixNotAllowed'
   WHEN NOT (${RULES.remixConsent}) THEN 'remixConsent'

@@ -1,3 +1,4 @@
+import { ComAtprotoModerationCreateReport } from '@atcute/atproto';
 import type { Nsid } from '@atcute/lexicons';
 import { XRPCRouter } from '@atcute/xrpc-server';
 import type { AppContext } from '../context.ts';
@@ -8,12 +9,20 @@ import {
 	VideoDreamreelGenerate,
 	VideoDreamreelGetCameoClips,
 	VideoDreamreelGetJob,
+	VideoDreamreelGetMutes,
+	VideoDreamreelGetPreferences,
 	VideoDreamreelGetTimeline,
 	VideoDreamreelListJobs,
+	VideoDreamreelMuteActor,
+	VideoDreamreelPutMutedWords,
+	VideoDreamreelPutPreferences,
+	VideoDreamreelUnmuteActor,
 } from '../lexicons/index.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
 import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
+import { queryLabels } from './com/atproto/label/queryLabels.ts';
+import { createReport } from './com/atproto/moderation/createReport.ts';
 import { cancelJob } from './video/dreamreel/cancelJob.ts';
 import { dismissJob } from './video/dreamreel/dismissJob.ts';
 import { generate } from './video/dreamreel/generate.ts';
@@ -27,8 +36,14 @@ import { getForYou } from './video/dreamreel/getForYou.ts';
 import { getJob } from './video/dreamreel/getJob.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
+import { getMutes } from './video/dreamreel/getMutes.ts';
+import { getPreferences } from './video/dreamreel/getPreferences.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
 import { listJobs } from './video/dreamreel/listJobs.ts';
+import { muteActor } from './video/dreamreel/muteActor.ts';
+import { putMutedWords } from './video/dreamreel/putMutedWords.ts';
+import { putPreferences } from './video/dreamreel/putPreferences.ts';
+import { unmuteActor } from './video/dreamreel/unmuteActor.ts';
 
 /**
  * Methods only for a signed-in caller. Their credentials are checked before their params or input,
@@ -37,13 +52,18 @@ import { listJobs } from './video/dreamreel/listJobs.ts';
 const signedInOnly = new Set<string>([
 	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelListJobs, VideoDreamreelDismissJob,
 	VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
+	VideoDreamreelMuteActor, VideoDreamreelUnmuteActor, VideoDreamreelGetMutes, VideoDreamreelPutMutedWords,
+	VideoDreamreelGetPreferences, VideoDreamreelPutPreferences,
+	ComAtprotoModerationCreateReport,
 ].map((method) => method.mainSchema.nsid));
 
 const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
-	generate, getJob, cancelJob, listJobs, dismissJob];
+	generate, getJob, cancelJob, listJobs, dismissJob,
+	muteActor, unmuteActor, getMutes, putMutedWords, getPreferences, putPreferences,
+	createReport, queryLabels];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */
 function methodNotImplemented(request: Request): Response {
@@ -69,7 +89,12 @@ export function createXrpcRouter(app: AppContext): XRPCRouter {
 		handleNotFound: methodNotImplemented,
 		handleException: errorResponse,
 		handleHealthCheck: async () =>
-			Response.json({ version: app.config.version, ingest: await app.ingester().status(), mirrorPending: await app.mirror().pending() }),
+			Response.json({
+				version: app.config.version,
+				ingest: await app.ingester().status(),
+				mirrorPending: await app.mirror().pending(),
+				labelers: await Promise.all(app.config.labelers.map((did) => app.labeler(did).status())),
+			}),
 	});
 	for (const method of methods) method(router, app);
 	return router;

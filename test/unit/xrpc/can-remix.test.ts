@@ -72,7 +72,7 @@ describe('clipView.viewer.canRemix', () => {
 		const { clips } = await call<{ clips: ClipView[] }>('video.dreamreel.getAuthorFeed', `actor=${author}`, me);
 		expect(Object.fromEntries(clips.map((clip) => [clip.uri, clip.viewer]))).toEqual({
 			[liked.uri]: { like: likeUri, canRemix: true },
-			[closed.uri]: { canRemix: false },
+			[closed.uri]: { canRemix: false, remixRefusal: 'policy' },
 		});
 	});
 
@@ -80,7 +80,7 @@ describe('clipView.viewer.canRemix', () => {
 		const me = await signed();
 		const closed = await seedClip(await person(), { remixPolicy: 'none' });
 		const { clip } = await call<{ clip: ClipView }>('video.dreamreel.getLineage', `uri=${encodeURIComponent(closed.uri)}`, me);
-		expect(clip.viewer).toEqual({ canRemix: false });
+		expect(clip.viewer).toEqual({ canRemix: false, remixRefusal: 'policy' });
 	});
 
 	it('agrees with what generate accepts, for every viewer and clip', async () => {

@@ -13,7 +13,7 @@ export const getAuthorFeed: Method = (router, app) =>
 			const did = await resolveIndexedActor(app.db, app.identity.actors, params.actor);
 			const limit = params.limit ?? 30;
 			const filter = (['clips', 'remixes'].includes(params.filter ?? '') ? params.filter : 'all') as AuthorFilter;
-			const rows = await clipsByAuthor(app.db, did, filter, limit, decodeCursor(params.cursor));
+			const rows = await clipsByAuthor(app.db, did, filter, limit, decodeCursor(params.cursor), viewer);
 			return json({ clips: await clipViews(app.db, rows, viewer), cursor: nextCursor(rows, limit) });
 		},
 	});

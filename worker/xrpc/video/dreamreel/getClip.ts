@@ -10,7 +10,7 @@ export const getClip: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetClip, {
 		async handler({ params, request }) {
 			const viewer = await app.auth.optionalViewer(request, VideoDreamreelGetClip.mainSchema.nsid);
-			const [row] = await clipsByUri(app.db, [params.uri]);
+			const [row] = await clipsByUri(app.db, [params.uri], viewer);
 			if (!row) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			await retryFailedCopy(app, row);
 			return json({ clip: (await clipViews(app.db, [row], viewer))[0]! });

@@ -8,7 +8,7 @@ export const getClips: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetClips, {
 		async handler({ params, request }) {
 			const viewer = await app.auth.optionalViewer(request, VideoDreamreelGetClips.mainSchema.nsid);
-			const rows = await clipsByUri(app.db, params.uris);
+			const rows = await clipsByUri(app.db, params.uris, viewer);
 			return json({ clips: await clipViews(app.db, rows, viewer) });
 		},
 	});

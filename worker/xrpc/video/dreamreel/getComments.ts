@@ -8,11 +8,12 @@ import type { Method } from '../../method.ts';
 
 export const getComments: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetComments, {
-		async handler({ params }) {
-			const [clip] = await clipsByUri(app.db, [params.uri]);
+		async handler({ params, request }) {
+			const viewer = await app.auth.optionalViewer(request, VideoDreamreelGetComments.mainSchema.nsid);
+			const [clip] = await clipsByUri(app.db, [params.uri], viewer);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			const limit = params.limit ?? 30;
-			const { rows, comments } = await commentPage(app.db, params.uri, limit, decodeCursor(params.cursor));
+			const { rows, comments } = await commentPage(app.db, params.uri, limit, decodeCursor(params.cursor), viewer);
 			return json({ comments, cursor: nextCursor(rows, limit) });
 		},
 	});

@@ -10,10 +10,10 @@ export const getRemixes: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetRemixes, {
 		async handler({ params, request }) {
 			const viewer = await app.auth.optionalViewer(request, VideoDreamreelGetRemixes.mainSchema.nsid);
-			const [clip] = await clipsByUri(app.db, [params.uri]);
+			const [clip] = await clipsByUri(app.db, [params.uri], viewer);
 			if (!clip) throw new NotFoundError('ClipNotFound', `no clip at ${params.uri}`);
 			const limit = params.limit ?? 30;
-			const rows = await remixesOf(app.db, params.uri, limit, decodeCursor(params.cursor));
+			const rows = await remixesOf(app.db, params.uri, limit, decodeCursor(params.cursor), viewer);
 			return json({ clips: await clipViews(app.db, rows, viewer), cursor: nextCursor(rows, limit) });
 		},
 	});

@@ -1,5 +1,5 @@
-// The whole reference network for one test file: @atproto/dev-env's TestNetwork (PLC, PDS, the
-// Bluesky AppView, Ozone, bsync) on a throwaway Postgres and Redis of its own. Postgres and Redis are
+// The whole reference network, for a test file or `npm start -- --moderation`: @atproto/dev-env's
+// TestNetwork (PLC, PDS, the Bluesky AppView, Ozone, bsync) on a throwaway Postgres and Redis of its own. Postgres and Redis are
 // the system's (Debian: `apt-get install postgresql redis-server`); each run gets a fresh data
 // directory, its own ports and a socket directory no other run shares, and removes them on close.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
