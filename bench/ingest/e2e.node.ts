@@ -54,6 +54,8 @@ const server = createServer((request, response) => {
 		void fixtureDidDocument(decodeURIComponent(url.pathname.slice(1)), RELAY).then((document) => json(200, document));
 	} else if (url.pathname === '/xrpc/com.atproto.sync.getLatestCommit') {
 		json(200, { cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm', rev: '3m2222222222a' });
+	} else if (url.pathname === '/xrpc/com.atproto.repo.describeRepo') {
+		json(200, { did: url.searchParams.get('repo'), collections: [] });
 	} else if (url.pathname === '/xrpc/com.atproto.repo.listRecords') {
 		json(200, { records: [] });
 	} else if (url.pathname === '/xrpc/com.atproto.sync.getRepoStatus') {
