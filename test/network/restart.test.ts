@@ -31,7 +31,7 @@ const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length
  * the PDS takes them, until `stop.done`.
  */
 async function write(agent: AtpAgent, stop: { done: boolean }): Promise<number> {
-	const { data: featuringVideo } = await agent.uploadBlob(await readSampleVideo('mandelbrot'), { encoding: 'video/mp4' });
+	const featuringBytes = await readSampleVideo('mandelbrot');
 	const live: Posted[] = [];
 	let ops = 0;
 	for (; !stop.done; ops++) {
@@ -39,7 +39,8 @@ async function write(agent: AtpAgent, stop: { done: boolean }): Promise<number> 
 			const [gone] = live.splice(Math.floor(Math.random() * live.length), 1);
 			await agent.com.atproto.repo.deleteRecord({ repo: agent.assertDid, collection: CLIP, rkey: rkeyOf(gone!.uri) });
 		} else {
-			const featuring = ops % 3 === 0 ? { video: featuringVideo.blob, cameos: [pia.assertDid] } : {};
+			// Uploaded again each time: the PDS drops a blob once no record uses it.
+			const featuring = ops % 3 === 0 ? { video: (await agent.uploadBlob(featuringBytes, { encoding: 'video/mp4' })).data.blob, cameos: [pia.assertDid] } : {};
 			live.push(await postClip(agent, { caption: `op ${ops}`, ...featuring }));
 		}
 	}
