@@ -66,9 +66,9 @@ async function change(stop: { done: boolean }): Promise<void> {
 	}
 }
 
-async function followsOf(agent: AtpAgent): Promise<{ uri: string; subject: string }[]> {
+async function followsOf(agent: AtpAgent): Promise<{ uri: string; subject: string; createdAt: string }[]> {
 	const { data } = await agent.com.atproto.repo.listRecords({ repo: agent.assertDid, collection: 'app.bsky.graph.follow', limit: 100 });
-	return data.records.map((record) => ({ uri: record.uri, subject: (record.value as { subject: string }).subject }));
+	return data.records.map((record) => ({ uri: record.uri, ...(record.value as { subject: string; createdAt: string }) }));
 }
 
 /** Every page of an XRPC list of clips. */
@@ -85,14 +85,14 @@ async function allClips(nsid: string, params: Record<string, string>, headers: R
 }
 
 /** The writer's clips on their PDS, and whether each features pia (and on which video). */
-async function pdsClips(agent: AtpAgent): Promise<{ uri: string; featuring: boolean; video: string }[]> {
+async function pdsClips(agent: AtpAgent): Promise<{ uri: string; featuring: boolean; video: string; createdAt: string }[]> {
 	const clips = [];
 	let cursor: string | undefined;
 	do {
 		const { data } = await agent.com.atproto.repo.listRecords({ repo: agent.assertDid, collection: CLIP, limit: 100, cursor });
 		for (const { uri, value } of data.records) {
-			const record = value as { cameos?: string[]; video: { ref: { toString(): string } } };
-			clips.push({ uri, featuring: (record.cameos ?? []).length > 0, video: record.video.ref.toString() });
+			const record = value as { cameos?: string[]; video: { ref: { toString(): string } }; createdAt: string };
+			clips.push({ uri, featuring: (record.cameos ?? []).length > 0, video: record.video.ref.toString(), createdAt: record.createdAt });
 		}
 		cursor = data.records.length === 100 ? data.cursor : undefined;
 	} while (cursor);
@@ -114,7 +114,8 @@ it(`loses nothing and applies nothing twice when the worker is killed ${KILLS} t
 	// What a run without kills gives, read from the PDS: pia's final consent decides the clips featuring her.
 	const consented = (await pia.com.atproto.repo.listRecords({ repo: pia.assertDid, collection: 'video.dreamreel.consent' })).data.records.length > 0;
 	const byWriter = new Map(await Promise.all(writers.map(async (agent) => [agent.assertDid as string, await pdsClips(agent)] as const)));
-	const shown = (did: string) => byWriter.get(did)!.filter((clip) => consented || !clip.featuring).map((clip) => clip.uri).sort();
+	const shownClips = (did: string) => byWriter.get(did)!.filter((clip) => consented || !clip.featuring);
+	const shown = (did: string) => shownClips(did).map((clip) => clip.uri).sort();
 
 	for (const agent of writers) {
 		await eventually(async () => {
@@ -123,13 +124,18 @@ it(`loses nothing and applies nothing twice when the worker is killed ${KILLS} t
 			expect(indexed.sort()).toEqual(shown(agent.assertDid));
 		}, 60_000);
 	}
+	// A timeline holds shown clips of whom one follows, and nothing else; every such clip made after the
+	// follow was pushed in (a follow itself brings only the newest 50 before it).
 	for (const follower of followers) {
-		const followed = (await followsOf(follower)).map((f) => f.subject);
+		const follows = await followsOf(follower);
+		const allowed = new Set(follows.flatMap((f) => shown(f.subject)));
+		const pushed = follows.flatMap((f) => shownClips(f.subject).filter((clip) => clip.createdAt > f.createdAt).map((clip) => clip.uri));
 		const headers = await serviceToken(follower, stack.serviceDid, 'video.dreamreel.getTimeline');
 		await eventually(async () => {
 			const timeline = (await allClips('video.dreamreel.getTimeline', {}, headers))!.map((clip) => clip.uri);
 			expect(new Set(timeline).size).toBe(timeline.length);
-			expect(timeline.sort()).toEqual(followed.flatMap(shown).sort());
+			expect(timeline.filter((uri) => !allowed.has(uri))).toEqual([]);
+			expect(pushed.filter((uri) => !timeline.includes(uri))).toEqual([]);
 		}, 60_000);
 	}
 	// The hosted copies: the featuring video is public exactly when some clip using it may be shown.
