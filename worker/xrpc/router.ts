@@ -25,6 +25,8 @@ import { getJob } from './video/dreamreel/getJob.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
+import { searchActors } from './video/dreamreel/searchActors.ts';
+import { searchClips } from './video/dreamreel/searchClips.ts';
 
 /**
  * Methods only for a signed-in caller. Their credentials are checked before their params or input,
@@ -38,6 +40,7 @@ const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
+	searchClips, searchActors,
 	generate, getJob, cancelJob];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */
