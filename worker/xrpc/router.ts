@@ -8,6 +8,9 @@ import {
 	VideoDreamreelGetCameoClips,
 	VideoDreamreelGetJob,
 	VideoDreamreelGetTimeline,
+	VideoDreamreelGetUnreadCount,
+	VideoDreamreelListNotifications,
+	VideoDreamreelUpdateSeen,
 } from '../lexicons/index.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
@@ -25,8 +28,11 @@ import { getJob } from './video/dreamreel/getJob.ts';
 import { getLineage } from './video/dreamreel/getLineage.ts';
 import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
+import { getUnreadCount } from './video/dreamreel/getUnreadCount.ts';
+import { listNotifications } from './video/dreamreel/listNotifications.ts';
 import { searchActors } from './video/dreamreel/searchActors.ts';
 import { searchClips } from './video/dreamreel/searchClips.ts';
+import { updateSeen } from './video/dreamreel/updateSeen.ts';
 
 /**
  * Methods only for a signed-in caller. Their credentials are checked before their params or input,
@@ -34,13 +40,14 @@ import { searchClips } from './video/dreamreel/searchClips.ts';
  */
 const signedInOnly = new Set<string>([
 	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
+	VideoDreamreelListNotifications, VideoDreamreelGetUnreadCount, VideoDreamreelUpdateSeen,
 ].map((method) => method.mainSchema.nsid));
 
 const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
-	searchClips, searchActors,
+	searchClips, searchActors, listNotifications, getUnreadCount, updateSeen,
 	generate, getJob, cancelJob];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */

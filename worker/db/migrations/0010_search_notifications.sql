@@ -39,3 +39,26 @@ INSERT OR IGNORE INTO clip_tags (tag, clip_uri)
   SELECT lower(t.value), c.uri FROM clips c, json_each(c.record, '$.tags') t;
 INSERT INTO actor_text (rowid, display_name)
   SELECT d.id, a.display_name FROM actors a JOIN search_docs d ON d.key = a.did WHERE a.display_name IS NOT NULL;
+
+-- Notifications, derived as records are indexed (worker/ingest/notify.ts), in the same batch: what
+-- happened (`uri`, the record by `author`) to whom, about which clip (`subject`). One row per record
+-- and recipient: the first reason derived wins (a reply is not also a comment). Whether a row may be
+-- shown is decided when it is read (worker/views/notifications.ts), as the feeds decide.
+-- AUTOINCREMENT: ids are cursors and are never reused.
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  author TEXT NOT NULL,
+  uri TEXT NOT NULL,
+  subject TEXT,
+  indexed_at TEXT NOT NULL,
+  UNIQUE (uri, recipient)
+);
+CREATE INDEX notifications_by_recipient ON notifications (recipient, id);
+
+-- Up to when each person has seen their notifications.
+CREATE TABLE notifications_seen (
+  did TEXT PRIMARY KEY,
+  seen_at TEXT NOT NULL
+);
