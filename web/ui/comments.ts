@@ -1,3 +1,4 @@
+import { richText } from './rich-text.ts';
 import type { ScreenContext } from './context.ts';
 import { actorOf, href } from './context.ts';
 import type { ClipView, CommentView } from '../lib/types.ts';
@@ -75,7 +76,7 @@ function item(comment: CommentView): HTMLElement {
 		'li',
 		{ class: 'comment' },
 		h('p', { class: 'comment-head' }, h('a', { href: href.profile(actorOf(comment.author)) }, `@${comment.author.handle}`), ' ', h('time', { datetime: comment.indexedAt }, timeAgo(comment.indexedAt))),
-		h('p', { class: 'comment-text' }, typeof record.text === 'string' ? record.text : ''),
+		h('p', { class: 'comment-text' }, typeof record.text === 'string' ? richText(record.text) : ''),
 		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map(item)),
 	);
 }
