@@ -20,15 +20,16 @@ export interface E2eStack {
 	close(): Promise<void>;
 }
 
-export async function startE2eStack(): Promise<E2eStack> {
-	if (process.env.E2E_REUSE_STACK) return reuseStack();
-	const network = await startDevNetwork({ pdsPort: PORTS.pds, plcPort: PORTS.plc });
+/** `ports`: another file's own, so that two stacks never share one. */
+export async function startE2eStack(ports: { pds: number; plc: number; worker: number } = PORTS): Promise<E2eStack> {
+	if (process.env.E2E_REUSE_STACK && ports === PORTS) return reuseStack();
+	const network = await startDevNetwork({ pdsPort: ports.pds, plcPort: ports.plc });
 	const persistTo = await mkdtemp(join(tmpdir(), 'dreamreel-e2e-'));
 	try {
 		const demo = await seed(network.pdsUrl);
-		const appUrl = `http://localhost:${PORTS.worker}`;
+		const appUrl = `http://localhost:${ports.worker}`;
 		const worker = await startWorker({
-			port: PORTS.worker,
+			port: ports.worker,
 			persistTo,
 			quiet: !process.env.DEBUG_WORKER,
 			vars: {
