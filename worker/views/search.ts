@@ -61,11 +61,14 @@ export interface ClipSearch {
 export async function searchClips(db: D1Database, search: ClipSearch): Promise<ClipRow[]> {
 	const order = ORDER[search.sort];
 	// MATCH is only written when there are words: FTS5 refuses a NULL query rather than matching nothing.
-	const text = search.match === undefined ? '' : 'AND c.uri IN (SELECT d.key FROM clip_text JOIN search_docs d ON d.id = clip_text.rowid WHERE clip_text MATCH ?1)';
+	// `+c.uri` keeps the planner from driving the query by the matches: it walks clips in page order
+	// and checks each against the (materialised) matches, so a word in every clip stops after one
+	// page instead of judging every match's visibility, and a rare word costs one pass of an index.
+	const text = search.match === undefined ? '' : 'AND +c.uri IN (SELECT d.key FROM clip_text JOIN search_docs d ON d.id = clip_text.rowid WHERE clip_text MATCH ?1)';
 	const { results } = await db
 		.prepare(
 			`SELECT ${COLUMNS} ${FROM}
-			 WHERE (?2 IS NULL OR c.uri IN (SELECT clip_uri FROM clip_tags WHERE tag = ?2)) ${text}
+			 WHERE (?2 IS NULL OR +c.uri IN (SELECT clip_uri FROM clip_tags WHERE tag = ?2)) ${text}
 			   AND ${VISIBLE}
 			   AND (?5 IS NULL OR ${order.after})
 			 ORDER BY ${order.by} LIMIT ?6`,
