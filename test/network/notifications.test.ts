@@ -68,6 +68,7 @@ describe('notifications', () => {
 
 	it('likes of one clip come as one item, newest liker first, to the clip’s author only', async () => {
 		await like(ben, clip);
+		await eventually(async () => expect(await brief(ann)).toEqual([['like', [ben.assertDid]]]));
 		await like(eve, clip);
 		await eventually(async () => expect(await brief(ann)).toEqual([['like', [eve.assertDid, ben.assertDid]]]));
 		expect((await items(ann))[0]).toMatchObject({ subject: clip.uri, authorCount: 2, isRead: false });

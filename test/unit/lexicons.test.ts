@@ -37,7 +37,8 @@ describe('lexicon documents', () => {
 		expect(ids).toEqual(
 			[
 				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments', 'getConsent',
-				'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'like', 'remix',
+				'getForYou', 'getJob', 'getLineage', 'getRemixes', 'getTimeline', 'getUnreadCount', 'like', 'listNotifications', 'remix',
+				'searchActors', 'searchClips', 'updateSeen',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});
