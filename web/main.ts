@@ -15,6 +15,9 @@ import { generateScreen } from './ui/generate.ts';
 import { homeScreen } from './ui/home.ts';
 import { icon, type IconName } from './ui/icons.ts';
 import { profileScreen } from './ui/profile.ts';
+import { notificationBell, type Bell } from './ui/bell.ts';
+import { notificationsScreen } from './ui/notifications.ts';
+import { searchScreen, tagScreen } from './ui/search.ts';
 import { signInScreen } from './ui/signin.ts';
 
 const viewRoot = document.getElementById('view')!;
@@ -25,13 +28,17 @@ let config: AppConfig;
 let ctx: ScreenContext;
 let current: Screen | undefined;
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
+let bell: Bell | undefined;
 
 function buildContext(): void {
 	const session = restoreOAuthSession(config) ?? restorePasswordSession(config);
+	bell?.stop();
+	const api = new Api(config, session);
+	bell = session ? notificationBell(api) : undefined;
 	ctx = {
 		config,
 		session,
-		api: new Api(config, session),
+		api,
 		navigate: (hash) => {
 			if (location.hash === hash) render();
 			else location.hash = hash;
@@ -75,6 +82,12 @@ function screenFor(route: Route): Screen {
 			return clipScreen(ctx, route.arg);
 		case 'lineage':
 			return lineageScreen(ctx, route.arg);
+		case 'search':
+			return searchScreen(ctx, route.query.get('q') ?? '');
+		case 'tag':
+			return tagScreen(ctx, route.arg);
+		case 'notifications':
+			return ctx.session ? notificationsScreen(ctx) : signInFirst('Sign in to see your notifications.');
 		case 'notFound':
 			return { el: h('div', { class: 'page narrow' }, h('h1', null, 'Not found'), h('a', { href: href.forYou() }, 'Back to For You')), title: 'Not found' };
 	}
@@ -101,12 +114,15 @@ function renderNav(route: Route): void {
 	const item = (label: string, target: string, name: IconName, on: boolean) =>
 		h('a', { href: target, class: 'nav-item', 'aria-current': on ? 'page' : undefined }, icon(name), h('span', null, label));
 	const me = ctx.session;
+	bell?.el.setAttribute('aria-current', route.name === 'notifications' ? 'page' : 'false');
 	const mine = route.name === 'profile' && !!me && (route.arg === me.handle || route.arg === me.did);
 	fill(
 		navRoot,
 		h('a', { href: href.forYou(), class: 'brand', 'aria-label': 'Dreamreel home' }, 'dreamreel'),
 		item('Home', href.forYou(), 'home', route.name === 'forYou' || route.name === 'following'),
+		item('Search', href.search(), 'search', route.name === 'search' || route.name === 'tag'),
 		item('Create', href.generate(), 'plus', route.name === 'generate' || route.name === 'upload' || route.name === 'drafts'),
+		bell?.el,
 		item('Consent', href.consent(), 'shield', route.name === 'consent'),
 		me ? item('Me', href.profile(me.handle), 'person', mine) : item('Sign in', href.signin(), 'person', route.name === 'signin'),
 	);

@@ -23,7 +23,7 @@ export function syntheticDid(index: number): string {
 }
 
 /** A record key in TID form (13 sortable base32 characters of a microsecond timestamp and a clock id). */
-function tid(micros: number, clock: number): string {
+export function tid(micros: number, clock: number): string {
 	let value = (BigInt(micros) << 10n) | BigInt(clock & 0x3ff);
 	let out = '';
 	for (let i = 0; i < 13; i++) {
@@ -33,9 +33,9 @@ function tid(micros: number, clock: number): string {
 	return out;
 }
 
-const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+export const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
-function wranglerD1(persistTo: string, args: string[]): string {
+export function wranglerD1(persistTo: string, args: string[]): string {
 	const result = spawnSync(wrangler, ['d1', ...args, '--local', '--persist-to', persistTo], {
 		env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
 		encoding: 'utf8',

@@ -37,8 +37,8 @@ describe('lexicon documents', () => {
 		expect(ids).toEqual(
 			[
 				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'dismissJob', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments',
-				'getConsent', 'getForYou', 'getJob', 'getLineage', 'getMutes', 'getPreferences', 'getRemixes', 'getTimeline', 'like', 'listJobs', 'muteActor',
-				'putMutedWords', 'putPreferences', 'remix', 'unmuteActor',
+				'getConsent', 'getForYou', 'getJob', 'getLineage', 'getMutes', 'getPreferences', 'getRemixes', 'getTimeline', 'getUnreadCount', 'like', 'listJobs',
+				'listNotifications', 'muteActor', 'putMutedWords', 'putPreferences', 'remix', 'searchActors', 'searchClips', 'unmuteActor', 'updateSeen',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});

@@ -2,7 +2,7 @@ import type { AppConfig } from './config.ts';
 import { COMMENT, CONSENT, FOLLOW, LIKE, PROFILE, type StrongRef } from '../../worker/nsid.ts';
 import { ClientResponseError } from '@atcute/client';
 import { callXrpc, publicClient, type Params, type Session } from './session.ts';
-import type { CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage } from './types.ts';
+import type { ActorList, CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, NotificationPage } from './types.ts';
 import type { XRPCQueries } from '@atcute/lexicons/ambient';
 
 /**
@@ -71,6 +71,30 @@ export class Api {
 	cameoClips(cursor?: string): Promise<CameoClipPage> {
 		this.#signedIn();
 		return this.#query('video.dreamreel.getCameoClips', { limit: 24, cursor });
+	}
+
+	/** Clips by text, or by tag (`#` optional), newest first. */
+	searchClips(search: { q?: string; tag?: string }, cursor?: string): Promise<ClipPage> {
+		return this.#query('video.dreamreel.searchClips', { ...search, limit: 24, cursor });
+	}
+
+	/** Typeahead: accounts by handle or display-name prefix. */
+	searchActors(q: string): Promise<ActorList> {
+		return this.#query('video.dreamreel.searchActors', { q, limit: 8 });
+	}
+
+	notifications(cursor?: string): Promise<NotificationPage> {
+		this.#signedIn();
+		return this.#query('video.dreamreel.listNotifications', { limit: 30, cursor });
+	}
+
+	async unreadCount(): Promise<number> {
+		this.#signedIn();
+		return (await this.#query<{ count: number }>('video.dreamreel.getUnreadCount')).count;
+	}
+
+	async updateSeen(seenAt: string): Promise<void> {
+		await this.#signedIn().appview('POST', 'video.dreamreel.updateSeen', { input: { seenAt } });
 	}
 
 	async generate(input: GenerateInput): Promise<JobView> {

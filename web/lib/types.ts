@@ -9,7 +9,9 @@ import type {
 	VideoDreamreelGetForYou,
 	VideoDreamreelGetLineage,
 	VideoDreamreelGenerate,
+	VideoDreamreelListNotifications,
 	VideoDreamreelRemix,
+	VideoDreamreelSearchActors,
 } from '../../worker/lexicons/index.ts';
 
 export type ClipView = VideoDreamreelDefs.ClipView;
@@ -26,6 +28,9 @@ export type CameoClipPage = VideoDreamreelGetCameoClips.$output;
 export type ConsentAnswer = VideoDreamreelGetConsent.$output;
 export type Lineage = VideoDreamreelGetLineage.$output;
 export type GenerateInput = VideoDreamreelGenerate.$input;
+export type NotificationPage = VideoDreamreelListNotifications.$output;
+export type Notification = VideoDreamreelListNotifications.Notification;
+export type ActorList = VideoDreamreelSearchActors.$output;
 export type ConsentRecord = VideoDreamreelConsent.Main;
 export type Audience = ConsentRecord['audience'];
 /** A clip or a remix record, as `clipScreen.record` carries it. */

@@ -1,3 +1,4 @@
+import { richText } from './rich-text.ts';
 import type { ClipView, LineageNode, NotFoundClip } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import { avatar } from './avatar.ts';
@@ -76,7 +77,7 @@ function row(clip: ClipView, current: boolean): HTMLElement {
 			{ class: 'row-text' },
 			h('a', { href: href.profile(actorOf(clip.author)), class: 'author' }, avatar(clip.author), `@${clip.author.handle}`),
 			current && h('span', { class: 'badge' }, 'This clip'),
-			record.caption && h('p', null, record.caption),
+			record.caption && h('p', null, richText(record.caption)),
 			provenance(clip),
 		),
 	);

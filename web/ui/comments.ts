@@ -1,3 +1,4 @@
+import { richText } from './rich-text.ts';
 import type { ScreenContext } from './context.ts';
 import { actorOf, href } from './context.ts';
 import type { ClipView, CommentView } from '../lib/types.ts';
@@ -106,7 +107,7 @@ function item(ctx: ScreenContext, comment: CommentView, removal: Removal | undef
 			own && h('button', { type: 'button', class: 'link', 'aria-label': 'Delete my comment', onclick: () => void removal.delete(comment.uri) }, 'Delete'),
 			ctx.session && ctx.session.did !== comment.author.did && report,
 		),
-		h('p', { class: 'comment-text' }, typeof record.text === 'string' ? record.text : ''),
+		h('p', { class: 'comment-text' }, typeof record.text === 'string' ? richText(record.text) : ''),
 		comment.replies.length > 0 && h('ol', { class: 'replies' }, comment.replies.map((reply) => item(ctx, reply, removal))),
 	);
 }

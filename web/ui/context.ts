@@ -20,7 +20,7 @@ export interface Screen {
 }
 
 export interface Route {
-	name: 'forYou' | 'following' | 'generate' | 'upload' | 'drafts' | 'consent' | 'profile' | 'clip' | 'lineage' | 'signin' | 'notFound';
+	name: 'forYou' | 'following' | 'generate' | 'upload' | 'drafts' | 'consent' | 'profile' | 'clip' | 'lineage' | 'signin' | 'search' | 'tag' | 'notifications' | 'notFound';
 	/** The profile's actor, or the clip's AT-URI. */
 	arg: string;
 	query: URLSearchParams;
@@ -41,10 +41,13 @@ export function parseRoute(hash: string): Route {
 		case 'drafts':
 		case 'consent':
 		case 'signin':
+		case 'search':
+		case 'notifications':
 			return { name: first, arg, query };
 		case 'profile':
 		case 'clip':
 		case 'lineage':
+		case 'tag':
 			return arg ? { name: first, arg, query } : { name: 'notFound', arg, query };
 		default:
 			return { name: 'notFound', arg, query };
@@ -66,5 +69,8 @@ export const href = {
 	profile: (actor: string) => `#/profile/${encodeURIComponent(actor)}`,
 	clip: (uri: string) => `#/clip/${encodeURIComponent(uri)}`,
 	lineage: (uri: string) => `#/lineage/${encodeURIComponent(uri)}`,
+	search: () => '#/search',
+	tag: (tag: string) => `#/tag/${encodeURIComponent(tag)}`,
+	notifications: () => '#/notifications',
 	signin: (next?: string) => (next ? `#/signin?next=${encodeURIComponent(next)}` : '#/signin'),
 };

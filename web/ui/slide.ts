@@ -1,3 +1,4 @@
+import { richText } from './rich-text.ts';
 import type { ClipView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import { clipPath } from '../../worker/pages/paths.ts';
@@ -90,7 +91,7 @@ export function buildSlide(ctx: ScreenContext, clip: ClipView, index: number, pa
 			'div',
 			{ class: 'meta' },
 			h('a', { class: 'author', href: href.profile(actorOf(clip.author)) }, avatar(clip.author), clip.author.displayName ? h('strong', null, clip.author.displayName, ' ') : null, `@${clip.author.handle}`),
-			record.caption && h('p', { class: 'caption' }, record.caption),
+			record.caption && h('p', { class: 'caption' }, richText(record.caption)),
 			cameoLine(ctx.api, clip),
 			provenance(clip),
 			lineageLinks(clip, parents),

@@ -3,6 +3,7 @@ import { isDid } from '@atcute/lexicons/syntax';
 import { trustedSource, type Authenticator, type Verdict } from './authenticity.ts';
 import type { CommitEvent, NetworkEvent, RecordOp } from './events.ts';
 import { indexStatements, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
+import { notificationStatements } from './notify.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
 import { BLOCK, CLIP, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LISTBLOCK, LISTITEM, POST, REMIX } from '../nsid.ts';
@@ -137,7 +138,7 @@ export async function applyEvents(
 		revs.set(op.uri, op.rev);
 		written.set(op.uri, [op.uri, op.rev, op.action === 'delete' ? 1 : 0]);
 		// A rejected record drops what the index had: the repo no longer holds a valid version.
-		statements.push(...indexStatements(db, write, indexedAt));
+		statements.push(...indexStatements(db, write, indexedAt), ...notificationStatements(db, write, indexedAt));
 		if (rejected) {
 			console.warn(`rejected ${op.uri}: ${rejected}`);
 			result.rejected++;

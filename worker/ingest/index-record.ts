@@ -1,5 +1,6 @@
 import type { AppBskyFeedPost } from '@atcute/bluesky';
 import type { IndexedCollection, IndexedRecord } from './records.ts';
+import { clipSearchStatements } from './search-index.ts';
 import { BLOCK, CLIP, COMMENT, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LIKE, LISTBLOCK, LISTITEM, POST, PROFILE, REMIX } from '../nsid.ts';
 
 /**
@@ -94,7 +95,7 @@ function commentStatements(db: D1Database, { uri, did, cid, record }: Write<type
  */
 function clipStatements(db: D1Database, write: Write<typeof CLIP | typeof REMIX>, indexedAt: string): D1PreparedStatement[] {
 	const { uri, did, cid, record } = write;
-	if (!record) return [db.prepare(`UPDATE clip_index SET deleted = 1, record = '{}' WHERE uri = ?1`).bind(uri)];
+	if (!record) return [db.prepare(`UPDATE clip_index SET deleted = 1, record = '{}' WHERE uri = ?1`).bind(uri), ...clipSearchStatements(db, uri, null)];
 	const lineage = record.$type === REMIX ? record : undefined;
 	const statements = [
 		db.prepare('DELETE FROM cameos WHERE clip_uri = ?1').bind(uri),
@@ -116,7 +117,7 @@ function clipStatements(db: D1Database, write: Write<typeof CLIP | typeof REMIX>
 	for (const cameo of new Set(record.cameos ?? [])) {
 		statements.push(db.prepare('INSERT INTO cameos (clip_uri, did) VALUES (?1, ?2)').bind(uri, cameo));
 	}
-	return statements;
+	return [...statements, ...clipSearchStatements(db, uri, record)];
 }
 
 function consentStatements(db: D1Database, { uri, did, cid, rkey, record }: Write<typeof CONSENT>, indexedAt: string): D1PreparedStatement[] {

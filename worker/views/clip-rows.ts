@@ -29,7 +29,7 @@ export interface ClipRow {
 	author_labels: string | null;
 }
 
-const COLUMNS = `
+export const COLUMNS = `
        c.uri, c.cid, c.did, c.record, c.video_cid, c.parent_uri, c.parent_cid, c.root_uri, c.root_cid,
        c.indexed_at, c.sort_at AS sortAt, a.handle, a.display_name, a.avatar_cid, a.pds,
        ${visibleRemixCount('c')} AS remix_count,
@@ -38,7 +38,7 @@ const COLUMNS = `
        ${labelsOn('c.uri')} AS labels, ${labelsOn('c.did')} AS author_labels,
        v.state AS video_state, v.reason AS video_reason, v.hls AS video_hls, v.mp4 AS video_mp4, v.thumbnail AS video_thumbnail`;
 
-const FROM = `FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;
+export const FROM = `FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid`;
 
 const SELECT = `SELECT ${COLUMNS} ${FROM}`;
 

@@ -12,11 +12,14 @@ import {
 	VideoDreamreelGetMutes,
 	VideoDreamreelGetPreferences,
 	VideoDreamreelGetTimeline,
+	VideoDreamreelGetUnreadCount,
 	VideoDreamreelListJobs,
+	VideoDreamreelListNotifications,
 	VideoDreamreelMuteActor,
 	VideoDreamreelPutMutedWords,
 	VideoDreamreelPutPreferences,
 	VideoDreamreelUnmuteActor,
+	VideoDreamreelUpdateSeen,
 } from '../lexicons/index.ts';
 import type { Method } from './method.ts';
 import { describeFeedGenerator } from './app/bsky/feed/describeFeedGenerator.ts';
@@ -39,11 +42,16 @@ import { getRemixes } from './video/dreamreel/getRemixes.ts';
 import { getMutes } from './video/dreamreel/getMutes.ts';
 import { getPreferences } from './video/dreamreel/getPreferences.ts';
 import { getTimeline } from './video/dreamreel/getTimeline.ts';
+import { getUnreadCount } from './video/dreamreel/getUnreadCount.ts';
 import { listJobs } from './video/dreamreel/listJobs.ts';
+import { listNotifications } from './video/dreamreel/listNotifications.ts';
 import { muteActor } from './video/dreamreel/muteActor.ts';
 import { putMutedWords } from './video/dreamreel/putMutedWords.ts';
 import { putPreferences } from './video/dreamreel/putPreferences.ts';
+import { searchActors } from './video/dreamreel/searchActors.ts';
+import { searchClips } from './video/dreamreel/searchClips.ts';
 import { unmuteActor } from './video/dreamreel/unmuteActor.ts';
+import { updateSeen } from './video/dreamreel/updateSeen.ts';
 
 /**
  * Methods only for a signed-in caller. Their credentials are checked before their params or input,
@@ -52,6 +60,7 @@ import { unmuteActor } from './video/dreamreel/unmuteActor.ts';
 const signedInOnly = new Set<string>([
 	VideoDreamreelGenerate, VideoDreamreelGetJob, VideoDreamreelCancelJob, VideoDreamreelListJobs, VideoDreamreelDismissJob,
 	VideoDreamreelGetTimeline, VideoDreamreelGetCameoClips,
+	VideoDreamreelListNotifications, VideoDreamreelGetUnreadCount, VideoDreamreelUpdateSeen,
 	VideoDreamreelMuteActor, VideoDreamreelUnmuteActor, VideoDreamreelGetMutes, VideoDreamreelPutMutedWords,
 	VideoDreamreelGetPreferences, VideoDreamreelPutPreferences,
 	ComAtprotoModerationCreateReport,
@@ -61,6 +70,7 @@ const methods: Method[] = [
 	describeFeedGenerator,
 	getFeedSkeleton,
 	getAuthorFeed, getCameoClips, getClip, getClips, getComments, getConsent, getForYou, getLineage, getRemixes, getTimeline,
+	searchClips, searchActors, listNotifications, getUnreadCount, updateSeen,
 	generate, getJob, cancelJob, listJobs, dismissJob,
 	muteActor, unmuteActor, getMutes, putMutedWords, getPreferences, putPreferences,
 	createReport, queryLabels];

@@ -1,0 +1,94 @@
+import { InvalidRequestError } from '@atcute/xrpc-server';
+import type { AuthorColumns } from './profile-view.ts';
+import { hiddenReason, VISIBLE } from './visibility.ts';
+
+/**
+ * Whether notification `n` (its clip joined as `c`, the clip's author as `a`) may be shown to its
+ * recipient: whoever acted is an active account, and the clip it is about is one the feeds show —
+ * except 'featured', shown while the clip still names the recipient, hidden or not, so they can act.
+ * Blocks and mutes belong here, as one more condition on n.author and n.recipient.
+ */
+const SHOWN = `EXISTS (SELECT 1 FROM actors who WHERE who.did = n.author AND who.active = 1)
+  AND (n.subject IS NULL
+    OR (n.reason = 'featured' AND c.uri IS NOT NULL AND EXISTS (SELECT 1 FROM cameos f WHERE f.clip_uri = c.uri AND f.did = n.recipient))
+    OR (c.uri IS NOT NULL AND ${VISIBLE}))`;
+
+const FROM = `FROM notifications n LEFT JOIN clips c ON c.uri = n.subject LEFT JOIN actors a ON a.did = c.did`;
+
+/** Likes of one clip are one item; everything else stands alone. */
+const GROUP = `CASE WHEN n.reason = 'like' THEN 'like ' || n.subject ELSE CAST(n.id AS TEXT) END`;
+
+export interface NotificationRow extends AuthorColumns {
+	id: number;
+	head: number;
+	reason: string;
+	uri: string;
+	subject: string | null;
+	indexed_at: string;
+	author_count: number;
+	hidden_reason: string | null;
+}
+
+/**
+ * One page of `recipient`'s notification groups, newest first, each with its newest five people
+ * (rows `head` apart, in order). Groups are ordered by their newest notification's id, which is also
+ * the cursor: a group that grows moves to the top, never onto a later page twice.
+ */
+export async function notificationPage(db: D1Database, recipient: string, limit: number, before?: number): Promise<NotificationRow[]> {
+	const { results } = await db
+		.prepare(
+			`WITH shown AS (
+			   SELECT n.*, ${GROUP} AS grp, CASE WHEN n.reason = 'featured' THEN ${hiddenReason('n.recipient')} END AS hidden_reason
+			   ${FROM} WHERE n.recipient = ?1 AND ${SHOWN}),
+			 heads AS (
+			   SELECT grp, MAX(id) AS head, COUNT(DISTINCT author) AS author_count FROM shown GROUP BY grp
+			   HAVING ?2 IS NULL OR MAX(id) < ?2 ORDER BY head DESC LIMIT ?3),
+			 ranked AS (
+			   SELECT s.*, h.head, h.author_count, ROW_NUMBER() OVER (PARTITION BY s.grp ORDER BY s.id DESC) AS rank
+			   FROM shown s JOIN heads h ON h.grp = s.grp)
+			 SELECT r.id, r.head, r.reason, r.uri, r.subject, r.indexed_at, r.author_count, r.hidden_reason,
+			        p.did, p.handle, p.display_name, p.avatar_cid, p.pds
+			 FROM ranked r JOIN actors p ON p.did = r.author WHERE r.rank <= 5 ORDER BY r.head DESC, r.id DESC`,
+		)
+		.bind(recipient, before ?? null, limit)
+		.all<NotificationRow>();
+	return results;
+}
+
+/** How many of `recipient`'s shown notifications arrived after they last marked them seen. */
+export async function unreadCount(db: D1Database, recipient: string): Promise<number> {
+	const row = await db
+		.prepare(
+			`SELECT COUNT(*) AS count ${FROM} WHERE n.recipient = ?1
+			   AND n.indexed_at > COALESCE((SELECT seen_at FROM notifications_seen WHERE did = ?1), '') AND ${SHOWN}`,
+		)
+		.bind(recipient)
+		.first<{ count: number }>();
+	return row?.count ?? 0;
+}
+
+export async function seenAt(db: D1Database, did: string): Promise<string | undefined> {
+	const row = await db.prepare('SELECT seen_at FROM notifications_seen WHERE did = ?1').bind(did).first<{ seen_at: string }>();
+	return row?.seen_at;
+}
+
+/** Moves `did`'s seen mark to `at` (never backwards, never past now); returns where it stands. */
+export async function markSeen(db: D1Database, did: string, at: string): Promise<string> {
+	const now = new Date().toISOString();
+	const mark = new Date(Math.min(Date.parse(at), Date.parse(now))).toISOString();
+	const row = await db
+		.prepare(
+			`INSERT INTO notifications_seen (did, seen_at) VALUES (?1, ?2)
+			 ON CONFLICT (did) DO UPDATE SET seen_at = MAX(seen_at, excluded.seen_at) RETURNING seen_at`,
+		)
+		.bind(did, mark)
+		.first<{ seen_at: string }>();
+	return row!.seen_at;
+}
+
+export function decodeNotificationCursor(cursor: string | undefined): number | undefined {
+	if (cursor === undefined) return undefined;
+	const id = Number(cursor);
+	if (!/^\d{1,15}$/.test(cursor) || !Number.isSafeInteger(id)) throw new InvalidRequestError({ message: 'invalid cursor' });
+	return id;
+}
