@@ -1,6 +1,6 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
 import type { AuthorColumns } from './profile-view.ts';
-import { hiddenReason, VISIBLE } from './visibility.ts';
+import { blockedBetween, hiddenReason, mutedBy, viewerSees, VISIBLE } from './visibility.ts';
 
 /**
  * Whether notification `n` (its clip joined as `c`, the clip's author as `a`) may be shown to its
@@ -9,9 +9,10 @@ import { hiddenReason, VISIBLE } from './visibility.ts';
  * Blocks and mutes belong here, as one more condition on n.author and n.recipient.
  */
 const SHOWN = `EXISTS (SELECT 1 FROM actors who WHERE who.did = n.author AND who.active = 1)
+  AND NOT ${blockedBetween('n.author', 'n.recipient')} AND NOT ${mutedBy('n.author', 'n.recipient')}
   AND (n.subject IS NULL
     OR (n.reason = 'featured' AND c.uri IS NOT NULL AND EXISTS (SELECT 1 FROM cameos f WHERE f.clip_uri = c.uri AND f.did = n.recipient))
-    OR (c.uri IS NOT NULL AND ${VISIBLE}))`;
+    OR (c.uri IS NOT NULL AND ${VISIBLE} AND ${viewerSees('c', 'n.recipient')}))`;
 
 const FROM = `FROM notifications n LEFT JOIN clips c ON c.uri = n.subject LEFT JOIN actors a ON a.did = c.did`;
 

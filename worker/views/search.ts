@@ -2,7 +2,7 @@ import { InvalidRequestError } from '@atcute/xrpc-server';
 import { COLUMNS, FROM, type ClipRow } from './clip-rows.ts';
 import { decodeCursor, encodeCursor, type Position } from './cursor.ts';
 import type { AuthorColumns } from './profile-view.ts';
-import { VISIBLE } from './visibility.ts';
+import { viewerSees, VISIBLE } from './visibility.ts';
 
 /**
  * `q` as an FTS5 query: its words (at most 8), all required, the last also as a prefix so that
@@ -55,6 +55,8 @@ export interface ClipSearch {
 	sort: SearchSort;
 	limit: number;
 	after?: SearchPosition;
+	/** Blocks, mutes and adult-content preferences apply as in the feeds. */
+	viewer?: string | undefined;
 }
 
 /** Clips matching the text and/or tag, under the feeds' visibility rules, in `sort` order. */
@@ -69,11 +71,11 @@ export async function searchClips(db: D1Database, search: ClipSearch): Promise<C
 		.prepare(
 			`SELECT ${COLUMNS} ${FROM}
 			 WHERE (?2 IS NULL OR +c.uri IN (SELECT clip_uri FROM clip_tags WHERE tag = ?2)) ${text}
-			   AND ${VISIBLE}
+			   AND ${VISIBLE} AND ${viewerSees('c', '?7', true)}
 			   AND (?5 IS NULL OR ${order.after})
 			 ORDER BY ${order.by} LIMIT ?6`,
 		)
-		.bind(search.match ?? null, search.tag ?? null, search.after?.likes ?? null, search.after?.sortAt ?? null, search.after?.uri ?? null, search.limit)
+		.bind(search.match ?? null, search.tag ?? null, search.after?.likes ?? null, search.after?.sortAt ?? null, search.after?.uri ?? null, search.limit, search.viewer ?? null)
 		.all<ClipRow>();
 	return results;
 }

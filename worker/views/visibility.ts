@@ -140,7 +140,7 @@ const adultAllowed = (c: string, viewer: string) => `(
        OR EXISTS (SELECT 1 FROM json_each(${c}.record, '$.labels.values') sl WHERE json_extract(sl.value, '$.val') IN ${ADULT}))
   OR EXISTS (SELECT 1 FROM preferences pf WHERE pf.did = ${viewer} AND pf.adult_content = 1))`;
 
-const mutedBy = (author: string, viewer: string) => `EXISTS (SELECT 1 FROM mutes mu WHERE mu.did = ${viewer} AND mu.subject = ${author})`;
+export const mutedBy = (author: string, viewer: string) => `EXISTS (SELECT 1 FROM mutes mu WHERE mu.did = ${viewer} AND mu.subject = ${author})`;
 
 /**
  * Whether comment `m` is shown to `viewer` (bound, NULL when anonymous): to nobody when a followed

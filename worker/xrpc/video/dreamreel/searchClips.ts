@@ -17,7 +17,7 @@ export const searchClips: Method = (router, app) =>
 			if (params.q !== undefined && match === undefined) return json({ clips: [] });
 			const sort: SearchSort = params.sort === 'top' ? 'top' : 'latest';
 			const limit = params.limit ?? 25;
-			const rows = await search(app.db, { match, tag, sort, limit, after: decodeSearchCursor(sort, params.cursor) });
+			const rows = await search(app.db, { match, tag, sort, limit, viewer, after: decodeSearchCursor(sort, params.cursor) });
 			const last = rows.at(-1);
 			return json({
 				clips: await clipViews(app.db, rows, viewer),
