@@ -175,7 +175,8 @@ async function finishOAuthCallback(): Promise<void> {
 function adoptPagePath(): void {
 	const page = location.pathname === '/' ? undefined : parsePagePath(location.pathname);
 	if (!page) return;
-	const hash = page.kind === 'profile' ? href.profile(page.actor) : page.kind === 'clip' ? href.clip(page.uri) : href.lineage(page.uri);
+	const hash =
+		page.kind === 'profile' ? href.profile(page.actor) : page.kind === 'tag' ? href.tag(page.tag) : page.kind === 'clip' ? href.clip(page.uri) : href.lineage(page.uri);
 	history.replaceState(null, '', `/${hash}`);
 }
 

@@ -97,8 +97,8 @@ routes.all('/xrpc/*', async (c) => {
 routes.on(['GET', 'HEAD'], '/video/:cid', (c) =>
 	serveVideo(c.req.raw, c.env.VIDEOS, c.req.param('cid'), { cache: caches.default, waitUntil: (promise) => c.executionCtx.waitUntil(promise) }),
 );
-// Clip, remix, lineage and profile pages with link previews (worker/pages/paths.ts names them).
-for (const path of ['/c/*', '/r/*', '/:actor{@.+}']) {
+// Clip, remix, lineage, profile and tag pages with link previews (worker/pages/paths.ts names them).
+for (const path of ['/c/*', '/r/*', '/tag/*', '/:actor{@.+}']) {
 	routes.on(['GET', 'HEAD'], path, async (c) => {
 		// They read the index, as XRPC reads do: the same budget per client address.
 		await limitClient(c.req.raw, c.env.CLIENT_REQUESTS, isolate(c.env).app.config.rateLimitExempt);

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { clipsByUri } from '../views/clip-rows.ts';
 import { clipView } from '../views/clip-view.ts';
 import { profileView } from '../views/profile-view.ts';
-import { clipPath, parsePagePath, profilePath, type PagePath } from './paths.ts';
+import { clipPath, parsePagePath, profilePath, tagPath, type PagePath } from './paths.ts';
 
 /** What a link preview shows; `video` and `image` only for what may be shown publicly. */
 export interface Preview {
@@ -37,6 +37,9 @@ export async function servePage(request: Request, app: AppContext, assets: Fetch
 
 async function previewOf(app: AppContext, page: PagePath): Promise<Preview | undefined> {
 	const base = app.config.publicUrl.origin;
+	if (page.kind === 'tag') {
+		return { title: `#${page.tag}`, description: `Clips tagged #${page.tag} on Dreamreel.`, url: `${base}${tagPath(page.tag)}` };
+	}
 	if (page.kind === 'profile') {
 		const row = await app.db
 			.prepare(`SELECT a.did, a.handle, a.display_name, a.avatar_cid, a.pds FROM actors a WHERE (a.did = ?1 OR a.handle = lower(?1)) AND a.active = 1`)

@@ -120,6 +120,16 @@ describe('profile pages', () => {
 	});
 });
 
+describe('tag pages', () => {
+	it('/tag/<tag> is a page of its own that names the tag; a path that is no tag is not', async () => {
+		const { status, meta } = await page('/tag/cats');
+		expect(status).toBe(200);
+		expect(meta('og:title')).toBe('#cats');
+		expect(meta('og:url')).toBe(`${APP}/tag/cats`);
+		expect((await page('/tag/two%20words')).status).toBe(404);
+	});
+});
+
 describe('posters in views', () => {
 	it('a clip whose record has a thumbnail shows it as the playback poster', async () => {
 		const did = newDid();
