@@ -58,9 +58,12 @@ async function seedDidDocuments(db: D1Database, repos: string[]): Promise<void> 
 /** Deletes every row the index holds (the migrations' bookkeeping and the seeded DID documents stay). */
 async function emptyIndex(db: D1Database): Promise<void> {
 	const { results } = await db
-		.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'did_cache')")
-		.all<{ name: string }>();
-	await db.batch(results.map(({ name }) => db.prepare(`DELETE FROM "${name}"`)));
+		.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'did_cache')")
+		.all<{ name: string; sql: string }>();
+	// A full-text table is emptied through itself; its shadow tables (`<name>_data`, …) refuse writes.
+	const virtual = results.filter((table) => table.sql.startsWith('CREATE VIRTUAL TABLE')).map((table) => `${table.name}_`);
+	const tables = results.filter((table) => !virtual.some((prefix) => table.name.startsWith(prefix)));
+	await db.batch(tables.map(({ name }) => db.prepare(`DELETE FROM "${name}"`)));
 }
 
 it('ingests a generated firehose of the full network mix', async () => {
