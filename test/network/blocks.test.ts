@@ -3,7 +3,7 @@
 // mutes go through the user's PDS (atproto-proxy) and stay private.
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, eventually, postClip, serviceToken, startStack, xrpc, type Posted, type Stack } from './harness.ts';
+import { createAccount, eventually, postClip, serviceToken, startStack, viaPds as callViaPds, xrpc, type Posted, type Stack } from './harness.ts';
 
 let stack: Stack;
 let alice: AtpAgent;
@@ -23,20 +23,7 @@ async function feedOf(author: AtpAgent, viewer?: AtpAgent): Promise<string[]> {
 	return result.body.clips.map((clip) => clip.uri);
 }
 
-/** A call through the user's own PDS, which mints the service JWT and forwards it (atproto-proxy). */
-async function viaPds(agent: AtpAgent, nsid: string, body?: unknown, query = ''): Promise<{ status: number; body: Record<string, unknown> }> {
-	const response = await fetch(`${stack.network.pdsUrl}/xrpc/${nsid}${query}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: {
-			authorization: `Bearer ${agent.session!.accessJwt}`,
-			'atproto-proxy': `${stack.serviceDid}#dreamreel`,
-			...(body === undefined ? {} : { 'content-type': 'application/json' }),
-		},
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await response.text();
-	return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const viaPds = (agent: AtpAgent, nsid: string, body?: unknown, query = '') => callViaPds(stack, agent, nsid, body, query);
 
 beforeAll(async () => {
 	stack = await startStack({ pds: 4183, plc: 4184, worker: 8810 });

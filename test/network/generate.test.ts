@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishJob, type PublishableJob } from '../../web/lib/publish.ts';
-import { createAccount, eventually, postClip, serviceToken, startStack, xrpc, type Stack } from './harness.ts';
+import { createAccount, eventually, postClip, serviceToken, startStack, viaPds as callViaPds, xrpc, type Stack } from './harness.ts';
 
 type Job = PublishableJob & { progress: number; error?: string };
 type Clip = { uri: string; record: Record<string, unknown>; lineage?: { parent: { uri: string }; root: { uri: string } } };
@@ -30,19 +30,7 @@ async function direct(agent: AtpAgent, nsid: string, body: unknown) {
 	return { status: response.status, body: (await response.json()) as { job: Job; error?: string; message?: string } };
 }
 
-/** The same call sent to the user's own PDS, which mints the JWT and forwards it (atproto-proxy). */
-async function viaPds(agent: AtpAgent, nsid: string, body?: unknown, params = '') {
-	const response = await fetch(`${stack.network.pdsUrl}/xrpc/${nsid}${params}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: {
-			authorization: `Bearer ${agent.session!.accessJwt}`,
-			'atproto-proxy': `${stack.serviceDid}#dreamreel`,
-			...(body === undefined ? {} : { 'content-type': 'application/json' }),
-		},
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return { status: response.status, body: (await response.json()) as { job: Job; error?: string } };
-}
+const viaPds = (agent: AtpAgent, nsid: string, body?: unknown, query = '') => callViaPds<{ job: Job; error?: string }>(stack, agent, nsid, body, query);
 
 async function getJob(agent: AtpAgent, id: string) {
 	const headers = await serviceToken(agent, stack.serviceDid, 'video.dreamreel.getJob');

@@ -94,6 +94,27 @@ export async function postClip(
 	return { uri: data.uri, cid: data.cid };
 }
 
+/** A call through the user's own PDS, which mints the service JWT and forwards it (atproto-proxy). */
+export async function viaPds<T = Record<string, unknown>>(
+	stack: Pick<Stack, 'network' | 'serviceDid'>,
+	agent: AtpAgent,
+	nsid: string,
+	body?: unknown,
+	query = '',
+): Promise<{ status: number; body: T }> {
+	const response = await fetch(`${stack.network.pdsUrl}/xrpc/${nsid}${query}`, {
+		method: body === undefined ? 'GET' : 'POST',
+		headers: {
+			authorization: `Bearer ${agent.session!.accessJwt}`,
+			'atproto-proxy': `${stack.serviceDid}#dreamreel`,
+			...(body === undefined ? {} : { 'content-type': 'application/json' }),
+		},
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await response.text();
+	return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
 /** A service-auth token minted by the user's own PDS, as any AT-Proto client would get one. */
 export async function serviceToken(agent: AtpAgent, aud: string, lxm: string): Promise<Record<string, string>> {
 	const { data } = await agent.com.atproto.server.getServiceAuth({ aud, lxm });
