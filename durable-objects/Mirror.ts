@@ -112,6 +112,7 @@ export class Mirror extends DurableObject<Env> {
 		const { results } = await this.#deps.db
 			.prepare('SELECT DISTINCT c.video_cid AS cid FROM clips c LEFT JOIN videos v ON v.cid = c.video_cid WHERE v.cid IS NULL LIMIT 500')
 			.all<{ cid: string }>();
-		for (const { cid } of results) this.#videos.add(cid, cid, { coalesce: (waiting) => waiting });
+		// A copy already waiting (backing off, or set aside) keeps its schedule: the sweep only finds lost ones.
+		for (const { cid } of results) this.#videos.ensure(cid, cid);
 	}
 }

@@ -72,6 +72,12 @@ export class WorkQueue<P> {
 		this.sql.exec('INSERT INTO work (queue, key, payload, next_at) VALUES (?, ?, ?, ?)', this.queue, key, JSON.stringify(payload), at);
 	}
 
+	/** Adds work unless an item of the same key is waiting: that one keeps its payload and its schedule. */
+	ensure(key: string, payload: P): void {
+		const waiting = this.sql.exec('SELECT 1 FROM work WHERE queue = ? AND key = ? LIMIT 1', this.queue, key).toArray().length > 0;
+		if (!waiting) this.add(key, payload);
+	}
+
 	/** Up to `limit` items due now, each the first of its key. */
 	due(limit: number): WorkItem<P>[] {
 		return this.sql

@@ -1,0 +1,29 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { expect, it } from 'vitest';
+
+const did = 'did:plc:mirrorsweepmirrorsweepmi';
+const cid = 'bafkreihr6vzpiikfsdhnnhftowgarogfffqa2ijun3f4xcy2mjivf6gq44';
+const record = { $type: 'video.dreamreel.clip', video: { $type: 'blob', ref: { $link: cid }, mimeType: 'video/mp4', size: 10 }, createdAt: '2026-12-06T07:00:00.000Z' };
+
+it('the sweep for lost hand-offs leaves a copy that is already waiting on its own schedule', async () => {
+	// A clip whose video has no row yet (its PDS keeps failing), and its copy set aside for hours.
+	await env.DB.batch([
+		env.DB.prepare(`INSERT OR REPLACE INTO actors (did, handle, pds, indexed_at) VALUES (?1, 'sweep.test', 'http://localhost:1', '2026-12-06T07:00:00Z')`).bind(did),
+		env.DB.prepare(
+			`INSERT OR REPLACE INTO clip_index (uri, cid, did, is_remix, record, video_cid, remix_policy, created_at, indexed_at, sort_at)
+			 VALUES (?1, 'bafyclip', ?2, 0, ?3, ?4, 'everyone', ?5, ?5, ?5)`,
+		).bind(`at://${did}/video.dreamreel.clip/3ksweep22222`, did, JSON.stringify(record), cid, record.createdAt),
+	]);
+	const later = Date.now() + 6 * 3_600_000;
+	const mirror = env.MIRROR.getByName('videos');
+	await runInDurableObject(mirror, async (instance, state) => {
+		state.storage.sql.exec(`INSERT INTO work (queue, key, payload, attempts, next_at, set_aside) VALUES ('videos', ?1, json_quote(?1), 10, ?2, 1)`, cid, later);
+		await instance.alarm();
+		const item = state.storage.sql.exec<{ next_at: number; set_aside: number; attempts: number; n: number }>(
+			`SELECT next_at, set_aside, attempts, (SELECT COUNT(*) FROM work WHERE key = ?1) AS n FROM work WHERE queue = 'videos' AND key = ?1`,
+			cid,
+		).one();
+		expect(item).toEqual({ next_at: later, set_aside: 1, attempts: 10, n: 1 });
+	});
+});
