@@ -7,8 +7,6 @@ const wrangler = join(import.meta.dirname, '..', 'node_modules', '.bin', 'wrangl
 
 export interface WorkerProcess {
 	url: string;
-	/** The `wrangler dev` process (workerd runs below it), for benchmarks that measure it. */
-	pid?: number;
 	/** Starts the ingester, as the cron does in production. */
 	startIngesting(): Promise<void>;
 	/** SIGKILL by default: the tests mean a crash, not a shutdown. */
@@ -39,7 +37,6 @@ export async function startWorker({ port = 8787, persistTo, vars = {}, quiet = f
 	await waitFor(`${url}/xrpc/_health`, child);
 	return {
 		url,
-		...(child.pid ? { pid: child.pid } : {}),
 		async startIngesting() {
 			const response = await fetch(`${url}/__scheduled`);
 			if (!response.ok) throw new Error(`starting the ingester failed: ${response.status}`);

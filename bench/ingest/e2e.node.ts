@@ -14,13 +14,14 @@
  * BENCH_RATES ("2000" events/s; comma-separated, e.g. "2000,5000"), BENCH_STEADY_SECONDS (60 per rate; the
  * target is read at 300). Generating the stream takes about 1 ms per event (signed commits, real trees).
  */
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startWorker } from '../../scripts/worker-process.ts';
 import { fixtureDidDocument } from '../../test/fixtures/frames.ts';
+import { sleep, summarize, workerdCpuSeconds, workerdResources } from '../feeds/load.node.ts';
 import { snapshotWorker } from '../feeds/snapshot.node.ts';
 import { generateStream } from './stream.worker.ts';
 
@@ -33,9 +34,7 @@ const RELAY = `http://localhost:${PORTS.relay}`;
 /** Frames queued in the socket beyond which the maximum-rate phase waits (flow control). */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
 
 // 1. The stream: the maximum-rate phase, then each fixed rate's share, generated before any clock starts.
 const total = maxEvents + rates.reduce((n, rate) => n + rate * steadySeconds, 0);
@@ -89,41 +88,17 @@ const worker = await startWorker({
 	vars: { FIREHOSE_URL: `relay+ws://localhost:${PORTS.relay}`, PLC_URL: RELAY, HANDLE_RESOLVER_URL: RELAY, PUBLIC_URL: `http://localhost:${PORTS.worker}` },
 });
 
-/** The workerd processes below wrangler, found through /proc (Linux). */
-async function workerdPids(): Promise<number[]> {
-	const children = new Map<number, number[]>();
-	const names = new Map<number, string>();
-	for (const entry of await readdir('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-		const match = /^(\d+) \((.*)\) \S (\d+)/.exec(stat);
-		if (!match) continue;
-		names.set(Number(match[1]), match[2]!);
-		children.set(Number(match[3]), [...(children.get(Number(match[3])) ?? []), Number(match[1])]);
-	}
-	const found: number[] = [];
-	const walk = (pid: number) => (children.get(pid) ?? []).forEach((child) => (names.get(child) === 'workerd' && found.push(child), walk(child)));
-	walk(worker.pid!);
-	return found;
-}
-
-async function usage(): Promise<{ cpuSeconds: number; rssMb: number; openFiles: number }> {
-	let cpuSeconds = 0;
-	let rssMb = 0;
-	let openFiles = 0;
-	for (const pid of await workerdPids()) {
-		const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-		cpuSeconds += (Number(fields[11]) + Number(fields[12])) / 100;
-		rssMb += Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-		openFiles += (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
-	}
-	return { cpuSeconds, rssMb, openFiles };
+/** CPU of our workerd processes, and the largest one's memory and open files (bench/feeds's /proc readers). */
+function usage(): { cpuSeconds: number; rssMb: number; openFiles: number } {
+	const { fds, rssBytes } = workerdResources();
+	return { cpuSeconds: workerdCpuSeconds() ?? Number.NaN, rssMb: rssBytes / 2 ** 20, openFiles: fds };
 }
 
 const cursor = async () => ((await (await fetch(`${worker.url}/xrpc/_health`)).json()) as { ingest: { cursor: number | null } }).ingest.cursor ?? 0;
 const peaks = { rssMb: 0, openFiles: 0 };
 async function sample(): Promise<{ cursor: number; cpuSeconds: number }> {
-	const [at, use] = await Promise.all([cursor(), usage()]);
+	const at = await cursor();
+	const use = usage();
 	peaks.rssMb = Math.max(peaks.rssMb, use.rssMb);
 	peaks.openFiles = Math.max(peaks.openFiles, use.openFiles);
 	return { cursor: at, cpuSeconds: use.cpuSeconds };
@@ -167,15 +142,16 @@ try {
 		clearInterval(sampler);
 		const to = await sample();
 		const sent = released - first;
+		const lag = summarize(lags);
 		rows.push([
 			`${fmt(rate)} events/s for ${steadySeconds} s`,
 			fmt(sent),
 			fmt(steadySeconds),
 			fmt((to.cursor - from.cursor) / steadySeconds),
 			fmt((to.cursor - from.cursor) / (to.cpuSeconds - from.cpuSeconds)),
-			`${fmt(percentile(lags, 50))} ev = ${fmt(percentile(lags, 50) / rate, 2)} s`,
-			`${fmt(percentile(lags, 99))} ev = ${fmt(percentile(lags, 99) / rate, 2)} s`,
-			`${fmt(Math.max(0, ...lags))} ev`,
+			`${fmt(lag.p50)} ev = ${fmt(lag.p50 / rate, 2)} s`,
+			`${fmt(lag.p99)} ev = ${fmt(lag.p99 / rate, 2)} s`,
+			`${fmt(lag.max)} ev`,
 		]);
 	}
 } finally {
@@ -185,7 +161,7 @@ try {
 			`\nEnd-to-end ingest: the worker under wrangler dev following a relay of the generated network mix (${fmt(stream.frames.length)} frames, ${fmt(stream.repos.length)} repos)`,
 			`machine load average before: ${loadBefore.map((n) => n.toFixed(2)).join(' ')}`,
 			...rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')),
-			`workerd peak RSS ${fmt(peaks.rssMb)} MB, peak open files ${fmt(peaks.openFiles)}`,
+			`largest workerd process: peak RSS ${fmt(peaks.rssMb)} MB, peak open files ${fmt(peaks.openFiles)}`,
 		].join('\n'),
 	);
 	await worker.stop('SIGTERM');
