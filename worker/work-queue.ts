@@ -95,7 +95,7 @@ export class WorkQueue<P> {
 
 	/** Done: removed, unless more was added to it meanwhile (then it runs again). */
 	done(item: WorkItem<P>): void {
-		this.sql.exec('DELETE FROM work WHERE id = ? AND generation = ?', item.id, item.generation);
+		if (this.sql.exec('DELETE FROM work WHERE id = ? AND generation = ?', item.id, item.generation).rowsWritten > 0) return;
 		this.sql.exec('UPDATE work SET attempts = 0, progress = NULL, next_at = MIN(next_at, ?) WHERE id = ?', this.now(), item.id);
 	}
 
