@@ -15,6 +15,17 @@ export interface ReferenceNetwork {
 	close(): Promise<void>;
 }
 
+/** The vars that point a worker on `port` at this network (its PDS's firehose, its PLC), as the tests' stacks do. */
+export function followingVars(reference: ReferenceNetwork, port: number): Record<string, string> {
+	const pdsUrl = reference.network.pds.url;
+	return {
+		PUBLIC_URL: `http://localhost:${port}`,
+		FIREHOSE_URL: pdsUrl.replace(/^http/, 'ws'),
+		PLC_URL: reference.network.plc.url,
+		HANDLE_RESOLVER_URL: pdsUrl,
+	};
+}
+
 /** Postgres's and Redis's binaries, or why the reference AppView cannot run here. */
 export function findServers(): { postgresBin: string; redisServer: string } | { missing: string } {
 	const postgresBin =

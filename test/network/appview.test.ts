@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishFeeds } from '../../scripts/publish-feeds.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/worker-process.ts';
 import { createAccount, eventually, postClip, xrpc } from './harness.ts';
-import { findServers, startReferenceNetwork, type ReferenceNetwork } from '../../scripts/reference-network.ts';
+import { findServers, followingVars, startReferenceNetwork, type ReferenceNetwork } from '../../scripts/reference-network.ts';
 
 // The reference AppView's pg client warns of its own concurrent queries (pg@9 deprecation): not ours.
 process.noDeprecation = true;
@@ -38,10 +38,7 @@ describe.skipIf(missing)(`the reference Bluesky AppView${missing ? ` (skipped: n
 			persistTo,
 			quiet: !process.env.DEBUG_WORKER,
 			vars: {
-				PUBLIC_URL: `http://localhost:${PORTS.worker}`,
-				FIREHOSE_URL: pdsUrl.replace(/^http/, 'ws'),
-				PLC_URL: reference.network.plc.url,
-				HANDLE_RESOLVER_URL: pdsUrl,
+				...followingVars(reference, PORTS.worker),
 				// alice publishes the feed-generator records, as a deployment's publisher account would.
 				FEED_PUBLISHER_DID: alice.assertDid,
 			},

@@ -9,7 +9,7 @@ import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type WorkerProcess } from '../../scripts/worker-process.ts';
 import { createAccount, eventually, postClip, xrpc, type Posted } from './harness.ts';
-import { findServers, startReferenceNetwork, type ReferenceNetwork } from '../../scripts/reference-network.ts';
+import { findServers, followingVars, startReferenceNetwork, type ReferenceNetwork } from '../../scripts/reference-network.ts';
 
 // The reference services' pg client warns of its own concurrent queries (pg@9 deprecation): not ours.
 process.noDeprecation = true;
@@ -49,10 +49,7 @@ describe.skipIf(missing)(`moderation with Ozone${missing ? ` (skipped: needs ${m
 			persistTo,
 			quiet: !process.env.DEBUG_WORKER,
 			vars: {
-				PUBLIC_URL: `http://localhost:${PORTS.worker}`,
-				FIREHOSE_URL: pdsUrl.replace(/^http/, 'ws'),
-				PLC_URL: reference.network.plc.url,
-				HANDLE_RESOLVER_URL: pdsUrl,
+				...followingVars(reference, PORTS.worker),
 				MODERATION_SERVICE_DID: reference.network.ozone.ctx.cfg.service.did,
 				MODERATION_REPORTER_DID: reporter.assertDid,
 				MODERATION_REPORTER_PASSWORD: 'test-password',
