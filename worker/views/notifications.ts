@@ -2,17 +2,22 @@ import { InvalidRequestError } from '@atcute/xrpc-server';
 import type { AuthorColumns } from './profile-view.ts';
 import { blockedBetween, hiddenReason, mutedBy, viewerSees, VISIBLE } from './visibility.ts';
 
+/** A consent notice stands while the consent it warned about is the one in force (not renewed, changed or withdrawn). */
+const STILL_EXPIRING = `EXISTS (SELECT 1 FROM consents k WHERE k.uri = n.uri AND k.expires_at = json_extract(n.detail, '$.expiresAt'))`;
+
 /**
  * Whether notification `n` (its clip joined as `c`, the clip's author as `a`) may be shown to its
- * recipient: whoever acted is an active account, and the clip it is about is one the feeds show —
+ * recipient: whoever acted is an active account (or the recipient, for notices about their own
+ * consent and jobs), and the clip it is about is one the feeds show —
  * except 'featured', shown while the clip still names the recipient, hidden or not, so they can act.
- * Blocks and mutes belong here, as one more condition on n.author and n.recipient.
+ * Nothing from or to someone blocked either way, or muted by the recipient.
  */
-const SHOWN = `EXISTS (SELECT 1 FROM actors who WHERE who.did = n.author AND who.active = 1)
+const SHOWN = `(n.author = n.recipient OR EXISTS (SELECT 1 FROM actors who WHERE who.did = n.author AND who.active = 1))
   AND NOT ${blockedBetween('n.author', 'n.recipient')} AND NOT ${mutedBy('n.author', 'n.recipient')}
   AND (n.subject IS NULL
     OR (n.reason = 'featured' AND c.uri IS NOT NULL AND EXISTS (SELECT 1 FROM cameos f WHERE f.clip_uri = c.uri AND f.did = n.recipient))
-    OR (c.uri IS NOT NULL AND ${VISIBLE} AND ${viewerSees('c', 'n.recipient')}))`;
+    OR (c.uri IS NOT NULL AND ${VISIBLE} AND ${viewerSees('c', 'n.recipient')}))
+  AND (n.reason != 'consentExpiring' OR ${STILL_EXPIRING})`;
 
 const FROM = `FROM notifications n LEFT JOIN clips c ON c.uri = n.subject LEFT JOIN actors a ON a.did = c.did`;
 
@@ -28,6 +33,8 @@ export interface NotificationRow extends AuthorColumns {
 	indexed_at: string;
 	author_count: number;
 	hidden_reason: string | null;
+	/** JSON, for notices that are not about a record (worker/db/migrations/0013). */
+	detail: string | null;
 }
 
 /**
@@ -47,9 +54,9 @@ export async function notificationPage(db: D1Database, recipient: string, limit:
 			 ranked AS (
 			   SELECT s.*, h.head, h.author_count, ROW_NUMBER() OVER (PARTITION BY s.grp ORDER BY s.id DESC) AS rank
 			   FROM shown s JOIN heads h ON h.grp = s.grp)
-			 SELECT r.id, r.head, r.reason, r.uri, r.subject, r.indexed_at, r.author_count, r.hidden_reason,
-			        p.did, p.handle, p.display_name, p.avatar_cid, p.pds
-			 FROM ranked r JOIN actors p ON p.did = r.author WHERE r.rank <= 5 ORDER BY r.head DESC, r.id DESC`,
+			 SELECT r.id, r.head, r.reason, r.uri, r.subject, r.indexed_at, r.author_count, r.hidden_reason, r.detail,
+			        r.author AS did, p.handle, p.display_name, p.avatar_cid, p.pds
+			 FROM ranked r LEFT JOIN actors p ON p.did = r.author WHERE r.rank <= 5 ORDER BY r.head DESC, r.id DESC`,
 		)
 		.bind(recipient, before ?? null, limit)
 		.all<NotificationRow>();
