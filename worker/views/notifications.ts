@@ -19,7 +19,13 @@ const SHOWN = `(n.author = n.recipient OR EXISTS (SELECT 1 FROM actors who WHERE
     OR (c.uri IS NOT NULL AND ${VISIBLE} AND ${viewerSees('c', 'n.recipient')}))
   AND (n.reason != 'consentExpiring' OR ${STILL_EXPIRING})`;
 
-const FROM = `FROM notifications n LEFT JOIN clips c ON c.uri = n.subject LEFT JOIN actors a ON a.did = c.did`;
+/**
+ * Only a recipient's newest WINDOW notifications are read: what it costs to judge and group them is
+ * bounded however many likes a popular clip draws, and nobody pages back through a thousand.
+ */
+export const WINDOW = 1000;
+
+const FROM = `FROM (SELECT * FROM notifications WHERE recipient = ?1 ORDER BY id DESC LIMIT ${WINDOW}) n LEFT JOIN clips c ON c.uri = n.subject LEFT JOIN actors a ON a.did = c.did`;
 
 /** Likes of one clip are one item; everything else stands alone. */
 const GROUP = `CASE WHEN n.reason = 'like' THEN 'like ' || n.subject ELSE CAST(n.id AS TEXT) END`;
@@ -47,7 +53,7 @@ export async function notificationPage(db: D1Database, recipient: string, limit:
 		.prepare(
 			`WITH shown AS (
 			   SELECT n.*, ${GROUP} AS grp, CASE WHEN n.reason = 'featured' THEN ${hiddenReason('n.recipient')} END AS hidden_reason
-			   ${FROM} WHERE n.recipient = ?1 AND ${SHOWN}),
+			   ${FROM} WHERE ${SHOWN}),
 			 heads AS (
 			   SELECT grp, MAX(id) AS head, COUNT(DISTINCT author) AS author_count FROM shown GROUP BY grp
 			   HAVING ?2 IS NULL OR MAX(id) < ?2 ORDER BY head DESC LIMIT ?3),
@@ -67,8 +73,8 @@ export async function notificationPage(db: D1Database, recipient: string, limit:
 export async function unreadCount(db: D1Database, recipient: string): Promise<number> {
 	const row = await db
 		.prepare(
-			`SELECT COUNT(*) AS count ${FROM} WHERE n.recipient = ?1
-			   AND n.indexed_at > COALESCE((SELECT seen_at FROM notifications_seen WHERE did = ?1), '') AND ${SHOWN}`,
+			`SELECT COUNT(*) AS count ${FROM}
+			 WHERE n.indexed_at > COALESCE((SELECT seen_at FROM notifications_seen WHERE did = ?1), '') AND ${SHOWN}`,
 		)
 		.bind(recipient)
 		.first<{ count: number }>();
