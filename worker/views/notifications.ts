@@ -15,8 +15,8 @@ const STILL_EXPIRING = `EXISTS (SELECT 1 FROM consents k WHERE k.uri = n.uri AND
 const SHOWN = `(n.author = n.recipient OR EXISTS (SELECT 1 FROM actors who WHERE who.did = n.author AND who.active = 1))
   AND NOT ${blockedBetween('n.author', 'n.recipient')} AND NOT ${mutedBy('n.author', 'n.recipient')}
   AND (n.subject IS NULL
-    OR (n.reason = 'featured' AND c.uri IS NOT NULL AND EXISTS (SELECT 1 FROM cameos f WHERE f.clip_uri = c.uri AND f.did = n.recipient))
-    OR (c.uri IS NOT NULL AND ${VISIBLE} AND ${viewerSees('c', 'n.recipient')}))
+    OR (n.reason = 'featured' AND EXISTS (SELECT 1 FROM cameos f WHERE f.clip_uri = n.subject AND f.did = n.recipient))
+    OR n.subject IN (SELECT uri FROM seeable))
   AND (n.reason != 'consentExpiring' OR ${STILL_EXPIRING})`;
 
 /**
@@ -25,7 +25,16 @@ const SHOWN = `(n.author = n.recipient OR EXISTS (SELECT 1 FROM actors who WHERE
  */
 export const WINDOW = 1000;
 
-const FROM = `FROM (SELECT * FROM notifications WHERE recipient = ?1 ORDER BY id DESC LIMIT ${WINDOW}) n LEFT JOIN clips c ON c.uri = n.subject LEFT JOIN actors a ON a.did = c.did`;
+/**
+ * The window (`recent`), and which of its clips the recipient may see (`seeable`), judged once per
+ * clip rather than once per notification: a clip's thousand likes share one verdict.
+ */
+const WITH = `WITH recent AS (SELECT * FROM notifications WHERE recipient = ?1 ORDER BY id DESC LIMIT ${WINDOW}),
+  seeable AS (SELECT c.uri FROM clips c JOIN actors a ON a.did = c.did
+    WHERE c.uri IN (SELECT subject FROM recent) AND ${VISIBLE} AND ${viewerSees('c', '?1')})`;
+
+/** `c` and `a` are joined for hiddenReason, which 'featured' reports. */
+const FROM = `FROM recent n LEFT JOIN clips c ON c.uri = n.subject LEFT JOIN actors a ON a.did = c.did`;
 
 /** Likes of one clip are one item; everything else stands alone. */
 const GROUP = `CASE WHEN n.reason = 'like' THEN 'like ' || n.subject ELSE CAST(n.id AS TEXT) END`;
@@ -51,7 +60,7 @@ export interface NotificationRow extends AuthorColumns {
 export async function notificationPage(db: D1Database, recipient: string, limit: number, before?: number): Promise<NotificationRow[]> {
 	const { results } = await db
 		.prepare(
-			`WITH shown AS (
+			`${WITH}, shown AS (
 			   SELECT n.*, ${GROUP} AS grp, CASE WHEN n.reason = 'featured' THEN ${hiddenReason('n.recipient')} END AS hidden_reason
 			   ${FROM} WHERE ${SHOWN}),
 			 heads AS (
@@ -73,7 +82,7 @@ export async function notificationPage(db: D1Database, recipient: string, limit:
 export async function unreadCount(db: D1Database, recipient: string): Promise<number> {
 	const row = await db
 		.prepare(
-			`SELECT COUNT(*) AS count ${FROM}
+			`${WITH} SELECT COUNT(*) AS count ${FROM}
 			 WHERE n.indexed_at > COALESCE((SELECT seen_at FROM notifications_seen WHERE did = ?1), '') AND ${SHOWN}`,
 		)
 		.bind(recipient)
