@@ -1,4 +1,4 @@
-import { fromDigest, toString } from '@atcute/cid';
+import { rawCid } from './cid.ts';
 
 export const MAX_LIKENESS_BYTES = 2_000_000;
 
@@ -32,11 +32,6 @@ const IV_BYTES = 12;
 
 export const likenessObjectKey = (did: string) => `likeness/${did}`;
 
-/** The raw-codec CID of bytes: what a PDS would name them as a blob, and what a consent record commits to. */
-export async function rawCid(bytes: Uint8Array): Promise<string> {
-	return toString(fromDigest(0x55, new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))));
-}
-
 /** Whether `bytes` are an image of `mimeType` we keep (by their first bytes, not by what the client said). */
 export function isLikenessImage(mimeType: string, bytes: Uint8Array): boolean {
 	return Object.hasOwn(SIGNATURES, mimeType) && SIGNATURES[mimeType]!(bytes);
@@ -59,7 +54,7 @@ export class LikenessStore {
 	}
 
 	/** Replaces the person's reference; the new one is uncommitted until their consent names it. */
-	async put(did: string, bytes: Uint8Array, mimeType: string, now: Date): Promise<Likeness> {
+	async put(did: string, bytes: Uint8Array<ArrayBuffer>, mimeType: string, now: Date): Promise<Likeness> {
 		const cid = await rawCid(bytes);
 		const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
 		const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad(did) }, this.#key, bytes);
@@ -81,12 +76,12 @@ export class LikenessStore {
 	}
 
 	/** The person's reference, decrypted and checked against its CID; undefined when none (or it fails the check). */
-	async read(did: string): Promise<{ likeness: Likeness; bytes: Uint8Array } | undefined> {
+	async read(did: string): Promise<{ likeness: Likeness; bytes: Uint8Array<ArrayBuffer> } | undefined> {
 		const likeness = await this.describe(did);
 		const object = likeness && (await this.#bucket.get(likenessObjectKey(did)));
 		if (!likeness || !object) return undefined;
 		const sealed = new Uint8Array(await object.arrayBuffer());
-		let bytes: Uint8Array;
+		let bytes: Uint8Array<ArrayBuffer>;
 		try {
 			const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: sealed.subarray(0, IV_BYTES), additionalData: aad(did) }, this.#key, sealed.subarray(IV_BYTES));
 			bytes = new Uint8Array(plain);

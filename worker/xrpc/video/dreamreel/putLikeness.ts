@@ -18,7 +18,7 @@ export const putLikeness: Method = (router, app) =>
 	});
 
 /** The body, refused once it passes `max` bytes (a declared length is not trusted, only counted). */
-async function readLimited(request: Request, max: number): Promise<Uint8Array> {
+async function readLimited(request: Request, max: number): Promise<Uint8Array<ArrayBuffer>> {
 	const tooLarge = () => new XRPCError({ status: 413, error: 'LikenessTooLarge', message: `a likeness is at most ${max} bytes` });
 	if (Number(request.headers.get('content-length') ?? 0) > max) throw tooLarge();
 	const chunks: Uint8Array[] = [];
