@@ -71,7 +71,7 @@ async function consentWithLikeness(agent: AtpAgent): Promise<string> {
 }
 
 /** The JPEG with 4 KB of random bytes in a comment segment (still a valid JPEG): a needle nothing else contains. */
-function withNoise(jpeg: Uint8Array): Uint8Array {
+function withNoise(jpeg: Uint8Array): Uint8Array<ArrayBuffer> {
 	const noise = crypto.getRandomValues(new Uint8Array(4096));
 	const segment = new Uint8Array([0xff, 0xfe, (noise.byteLength + 2) >> 8, (noise.byteLength + 2) & 0xff, ...noise]);
 	return new Uint8Array([...jpeg.subarray(0, 2), ...segment, ...jpeg.subarray(2)]);
