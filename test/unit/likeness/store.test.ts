@@ -11,6 +11,8 @@ import { nameCandidates } from '../../../worker/jobs/mentions.ts';
 const keys = (await likenessKeys(env.LIKENESS_KEY))!;
 const store = new LikenessStore(env.LIKENESSES, env.DB, keys.encryption);
 const jpeg = () => new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...crypto.getRandomValues(new Uint8Array(256))]);
+const contains = (haystack: Uint8Array, needle: Uint8Array) =>
+	haystack.some((_, i) => needle.every((byte, j) => haystack[i + j] === byte));
 let dids = 0;
 const newDid = () => `did:plc:likeness${String(++dids).padStart(16, '0')}`;
 
@@ -21,7 +23,7 @@ describe('the likeness store', () => {
 		const stored = await store.put(did, photo, 'image/jpeg', new Date());
 		expect(stored).toMatchObject({ cid: await rawCid(photo), size: photo.byteLength, committed: false });
 		const atRest = new Uint8Array(await (await env.LIKENESSES.get(likenessObjectKey(did)))!.arrayBuffer());
-		expect(Buffer.from(atRest).includes(Buffer.from(photo.subarray(4, 68)))).toBe(false);
+		expect(contains(atRest, photo.subarray(4, 68))).toBe(false);
 		expect((await store.read(did))?.bytes).toEqual(photo);
 	});
 
