@@ -228,8 +228,11 @@ describe('the subject stays in control', () => {
 		await consentWithLikeness(bob);
 		const { body } = await generate({ prompt: 'bob rows a boat', cameos: [bob.assertDid] });
 		await until(body.job.id, 'rendering');
-		const inFlight = await getLikeness(bob);
-		expect(inFlight.body.jobs).toContainEqual(expect.objectContaining({ id: body.job.id, requester: ana.assertDid }));
+		// Bob sees the job using his likeness while it runs, on his likeness and among the clips featuring him.
+		const inFlight = expect.objectContaining({ id: body.job.id, requester: ana.assertDid, status: 'rendering' });
+		expect((await getLikeness(bob)).body.jobs).toContainEqual(inFlight);
+		const cameoClips = await xrpc<{ jobs?: unknown[] }>(stack.worker.url, 'video.dreamreel.getCameoClips', {}, await serviceToken(bob, stack.serviceDid, 'video.dreamreel.getCameoClips'));
+		expect(cameoClips.body.jobs).toContainEqual(inFlight);
 
 		await bob.com.atproto.repo.deleteRecord({ repo: bob.assertDid, collection: 'video.dreamreel.consent', rkey: 'self' });
 		const failed = await until(body.job.id, 'failed');
