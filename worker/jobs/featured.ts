@@ -47,6 +47,13 @@ export async function checkFeatured(
 	return { ok: true, ...(permission.parent ? { parent: permission.parent } : {}), references };
 }
 
+/** The CID of `did`'s reference that `requester` may be handed now: their consent allows it and commits to the bytes stored. */
+export async function allowedReference(db: D1Database, requester: string, did: string): Promise<string | undefined> {
+	if (!(await checkPermissions(db, requester, [did])).ok) return undefined;
+	const [row] = await likenessesOf(db, [did]);
+	return row?.committed && row.committed === row.stored ? row.committed : undefined;
+}
+
 /** Each featured person's committed reference (from their indexed consent) and the one stored here. */
 async function likenessesOf(db: D1Database, cameos: string[]): Promise<LikenessRow[]> {
 	if (cameos.length === 0) return [];

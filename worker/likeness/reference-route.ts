@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors.ts';
-import { checkFeatured } from '../jobs/featured.ts';
+import { allowedReference } from '../jobs/featured.ts';
 import { JOB_ID } from '../jobs/job.ts';
 import type { JobRuntime } from '../jobs/runtime.ts';
 import { verifyReferenceUrl } from './reference-url.ts';
@@ -17,8 +17,7 @@ export async function serveReference(request: Request, runtime: JobRuntime, job:
 	if (!kit || !JOB_ID.test(job) || !(await verifyReferenceUrl(kit.keys.urls, job, did, url, runtime.now()))) return notFound();
 	const running = await runtime.job(job).featuring(did);
 	if (!running) return notFound();
-	const allowed = await checkFeatured(runtime.db, running.requester, [did], undefined, { name: 'reference', capabilities: { sourceVideo: false, sourceImage: false, references: 1 } });
-	if (!allowed.ok || allowed.references[0]?.cid !== running.cid) return notFound();
+	if ((await allowedReference(runtime.db, running.requester, did)) !== running.cid) return notFound();
 	const stored = await kit.store.read(did);
 	if (!stored || stored.likeness.cid !== running.cid) return notFound();
 	return new Response(stored.bytes, {

@@ -30,8 +30,9 @@ export async function recheckJobsFeaturing(db: D1Database, job: JobStub, dids: s
 /**
  * After the index took in changes to these people's consents (or follows, or accounts): a stored
  * reference their consent named and no longer names — the consent deleted, or changed to name none or
- * another — is deleted, and their unfinished jobs check again whether they may go on. A consent only
- * held back for its proof (Jetstream) is not a deletion: its last revision is not marked deleted.
+ * another — or whose owner's account is deleted, is deleted, and their unfinished jobs check again
+ * whether they may go on. A consent only held back for its proof (Jetstream) is not a deletion: its
+ * last revision is not marked deleted.
  */
 export async function consentsChanged(db: D1Database, store: LikenessStore | undefined, job: JobStub, people: string[], now: Date): Promise<void> {
 	if (people.length === 0) return;
@@ -45,9 +46,11 @@ export async function consentsChanged(db: D1Database, store: LikenessStore | und
 		.run();
 	const { results } = await db
 		.prepare(
-			`SELECT l.did FROM likenesses l WHERE l.committed = 1 AND l.did IN (SELECT value FROM json_each(?1)) AND (
-			   EXISTS (SELECT 1 FROM consents c WHERE c.did = l.did AND (c.record ->> '$.likeness.cid') IS NOT l.cid)
-			   OR EXISTS (SELECT 1 FROM record_revs r WHERE r.uri = 'at://' || l.did || '/video.dreamreel.consent/self' AND r.deleted = 1))`,
+			`SELECT l.did FROM likenesses l WHERE l.did IN (SELECT value FROM json_each(?1)) AND (
+			   EXISTS (SELECT 1 FROM actors a WHERE a.did = l.did AND a.status = 'deleted')
+			   OR (l.committed = 1 AND (
+			     EXISTS (SELECT 1 FROM consents c WHERE c.did = l.did AND (c.record ->> '$.likeness.cid') IS NOT l.cid)
+			     OR EXISTS (SELECT 1 FROM record_revs r WHERE r.uri = 'at://' || l.did || '/video.dreamreel.consent/self' AND r.deleted = 1))))`,
 		)
 		.bind(list)
 		.all<{ did: string }>();
