@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { NotFoundError, XRPCError } from '../worker/errors.ts';
 import { isTerminal, newSecret, outputKey, type Job, type JobSpec } from '../worker/jobs/job.ts';
 import { advance, finish } from '../worker/jobs/machine.ts';
+import { notifyJobEnded } from '../worker/jobs/notify.ts';
 import { backoffMs } from '../worker/backoff.ts';
 import { STEP_BACKOFF } from '../worker/jobs/retry.ts';
 import { createJobRuntime, type JobRuntime } from '../worker/jobs/runtime.ts';
@@ -191,6 +192,15 @@ export class GenerationJob extends DurableObject<Env> {
 	async #afterEnd(job: Job): Promise<void> {
 		let next = await this.#releaseQuota(job);
 		let failed = next.cleanup.quota;
+		if (next.cleanup.notify) {
+			try {
+				await notifyJobEnded(this.#runtime.db, next, this.#runtime.now());
+				next = { ...next, cleanup: { ...next.cleanup, notify: false } };
+			} catch (error) {
+				console.warn('notifying the end of a job failed', job.id, String(error));
+				failed = true;
+			}
+		}
 		if (next.cleanup.provider && next.providerJob) {
 			try {
 				await providerOf(next, this.#runtime).cancel(next.providerJob);

@@ -9,6 +9,7 @@ import { signedCommits, unprovenSource, type Authenticator } from '../worker/ing
 import { FanoutQueue } from '../worker/feeds/fanout-queue.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
+import { expiringConsentNotices } from '../worker/ingest/notify.ts';
 import { prove } from '../worker/ingest/proofs.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
@@ -24,6 +25,8 @@ const RECONNECT_BACKOFF = { baseMs: 1000, maxMs: 60_000 };
 /** Accounts to resolve and backfill, and proofs to fetch: each waits on someone else's PDS. */
 const ACCOUNT_WORK: QueuePolicy = { maxAttempts: 8, baseMs: 2000, maxMs: 3_600_000, slowRetryMs: 24 * 3_600_000 };
 const WORK_CONCURRENCY = 4;
+/** Consents that time brought within their notice period are looked for this often (the notice gives days). */
+const CONSENT_SWEEP_MS = 10 * 60_000;
 
 export interface IngesterStatus {
 	source: Source['kind'];
@@ -102,6 +105,7 @@ export class Ingester extends DurableObject<Env> {
 	#orphans = true;
 	#failures = 0;
 	#reconnectAt = 0;
+	#consentSweepAt = 0;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -160,6 +164,12 @@ export class Ingester extends DurableObject<Env> {
 		void this.#work();
 		void this.#fanout.drain();
 		void this.#exclusive(() => this.#clearOutbox()).catch((error: unknown) => console.warn('clearing the outbox failed:', String(error)));
+		if (Date.now() >= this.#consentSweepAt) {
+			this.#consentSweepAt = Date.now() + CONSENT_SWEEP_MS;
+			void expiringConsentNotices(this.env.DB, new Date().toISOString())
+				.run()
+				.catch((error: unknown) => console.warn('noticing expiring consents failed:', String(error)));
+		}
 	}
 
 	#connect(): void {

@@ -18,8 +18,11 @@ import { gzipSync } from 'node:zlib';
 import { unstable_readConfig } from 'wrangler';
 import { ConfigError, readConfig } from '../worker/config.ts';
 
-/** Workers' limit on the free plan is 3 MiB gzipped (10 MiB paid); we hold ourselves to 1 MiB. */
-const BUNDLE_TARGET = 1024 * 1024;
+/**
+ * Workers' limit on the free plan is 3 MiB gzipped (10 MiB paid); we hold ourselves to 2 MiB, of which
+ * libsecp256k1's WebAssembly (worker/ingest/secp256k1.ts) takes 1.1 MiB: its tables do not compress.
+ */
+const BUNDLE_TARGET = 2 * 1024 * 1024;
 const BUNDLE_LIMIT = 3 * 1024 * 1024;
 
 /** Vars a deployment may set from the environment beyond those in wrangler.toml. */
@@ -104,7 +107,7 @@ if (args['dry-run']) {
 	console.log(`\nbundle: ${kib(size.raw)} KiB, ${kib(size.gzip)} KiB gzipped (target ≤ ${kib(BUNDLE_TARGET)} KiB; Workers' free-plan limit ${kib(BUNDLE_LIMIT)} KiB)`);
 	if (!args.outdir) await rm(outdir, { recursive: true, force: true });
 	if (size.gzip > BUNDLE_LIMIT) fail('the bundle is over the Workers limit');
-	if (size.gzip > BUNDLE_TARGET) console.warn('warning: the bundle is over its 1 MiB target');
+	if (size.gzip > BUNDLE_TARGET) console.warn('warning: the bundle is over its 2 MiB target');
 	process.exit(0);
 }
 

@@ -216,6 +216,21 @@ describe('drafts: listJobs and dismissJob', () => {
 	});
 });
 
+describe('notifications', () => {
+	it('a job that ends tells its requester, once, and nobody else', async () => {
+		const job = (await direct(ben, 'video.dreamreel.generate', { prompt: 'tell me when it is done', idempotencyKey: key() })).body.job;
+		await untilReady(ben, job.id);
+		const told = async (agent: AtpAgent) => {
+			const headers = await serviceToken(agent, stack.serviceDid, 'video.dreamreel.listNotifications');
+			const { body } = await xrpc<{ notifications: { reason: string; uri?: string; job?: { id: string } }[] }>(stack.worker.url, 'video.dreamreel.listNotifications', {}, headers);
+			return body.notifications.filter((n) => n.job?.id === job.id);
+		};
+		await eventually(async () => expect(await told(ben)).toEqual([expect.objectContaining({ reason: 'jobFinished', job: { id: job.id, status: 'ready' } })]));
+		expect((await told(ben))[0]!.uri).toBeUndefined();
+		expect(await told(ana)).toEqual([]);
+	});
+});
+
 describe('refusals and control', () => {
 	it('a cameo without consent is refused (403 ConsentRequired, naming them); after consenting it is accepted', async () => {
 		const input = { prompt: 'cyd waves hello', idempotencyKey: key(), cameos: [cyd.assertDid] };

@@ -5,7 +5,7 @@ import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, eventually, postClip, serviceToken, startStack, xrpc, type Posted, type Stack } from './harness.ts';
 
-type Item = { reason: string; uri: string; subject?: string; authors: { did: string }[]; authorCount: number; isRead: boolean; featured?: { state: string; reason?: string } };
+type Item = { reason: string; uri: string; subject?: string; expiresAt?: string; authors: { did: string }[]; authorCount: number; isRead: boolean; featured?: { state: string; reason?: string } };
 
 let stack: Stack;
 let ann: AtpAgent; // the creator
@@ -117,6 +117,22 @@ describe('notifications', () => {
 		await eventually(async () => expect((await items(cal)).find((n) => n.reason === 'featured')?.featured).toEqual({ state: 'shown' }));
 		expect((await items(cal)).map((n) => n.reason)).toEqual(['mention', 'featured']);
 		expect((await items(ann)).filter((n) => n.subject === featuring.uri).map((n) => n.reason)).toEqual(['comment', 'like']);
+	});
+
+	it('a consent about to expire tells its owner, once, and renewing it takes the notice away', async () => {
+		const putConsent = (expiresAt: string) =>
+			dee.com.atproto.repo.putRecord({
+				repo: dee.assertDid, collection: 'video.dreamreel.consent', rkey: 'self',
+				record: { $type: 'video.dreamreel.consent', audience: 'everyone', expiresAt, createdAt: new Date().toISOString() },
+			});
+		const expiresAt = new Date(Date.now() + 2 * 86_400_000).toISOString();
+		await putConsent(expiresAt);
+		const uri = `at://${dee.assertDid}/video.dreamreel.consent/self`;
+		await eventually(async () => expect((await items(dee))[0]).toMatchObject({ reason: 'consentExpiring', uri, expiresAt, authors: [{ did: dee.assertDid }] }));
+		expect((await items(dee)).filter((n) => n.reason === 'consentExpiring')).toHaveLength(1);
+		for (const other of [ann, ben, cal, eve]) expect((await items(other)).filter((n) => n.reason === 'consentExpiring')).toEqual([]);
+		await putConsent(new Date(Date.now() + 60 * 86_400_000).toISOString());
+		await eventually(async () => expect((await items(dee)).filter((n) => n.reason === 'consentExpiring')).toEqual([]));
 	});
 
 	it('an undone like takes its notification with it', async () => {

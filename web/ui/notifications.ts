@@ -51,8 +51,26 @@ function what(n: Notification): Child[] {
 	}
 }
 
+/** Notices about the reader's own consent and jobs: nobody else did anything. */
+function notice(n: Notification): Child[] | undefined {
+	switch (n.reason) {
+		case 'consentExpiring':
+			return [
+				`Your consent to be featured expires on ${new Date(n.expiresAt ?? n.indexedAt).toLocaleString()}. `,
+				h('a', { href: href.consent(), class: 'featured-consent' }, 'Renew it'),
+			];
+		case 'jobFinished':
+			return n.job?.status === 'ready'
+				? ['Your clip is ready: ', h('a', { href: href.drafts() }, 'publish it from your drafts')]
+				: [`A clip could not be made${n.job?.error ? ` (${n.job.error})` : ''}. `, h('a', { href: href.drafts() }, 'See your drafts')];
+		default:
+			return undefined;
+	}
+}
+
 function item(n: Notification): HTMLElement {
-	return h('li', { class: `notification${n.isRead ? '' : ' unread'}`, 'data-reason': n.reason }, h('p', null, who(n), what(n)), h('p', { class: 'muted' }, timeAgo(n.indexedAt)));
+	const text = notice(n) ?? [who(n), what(n)];
+	return h('li', { class: `notification${n.isRead ? '' : ' unread'}`, 'data-reason': n.reason }, h('p', null, text), h('p', { class: 'muted' }, timeAgo(n.indexedAt)));
 }
 
 /** The signed-in user's notifications; opening them marks them seen. */

@@ -1,5 +1,5 @@
 import { facetsOf } from '../facets.ts';
-import { CLIP, COMMENT, FOLLOW, LIKE, REMIX } from '../nsid.ts';
+import { CLIP, COMMENT, CONSENT, FOLLOW, LIKE, REMIX } from '../nsid.ts';
 import { MAX_CHAIN } from '../views/visibility.ts';
 import type { IndexWrite } from './index-record.ts';
 
@@ -35,6 +35,12 @@ export function notificationStatements(db: D1Database, write: IndexWrite, indexe
 				mentioned(text, subject.uri),
 			];
 		}
+		case CONSENT:
+			// A renewed or changed grant starts the countdown again.
+			return [
+				db.prepare(`DELETE FROM notifications WHERE uri = ?1 AND reason = 'consentExpiring'`).bind(write.uri),
+				expiringConsentNotices(db, indexedAt, write.uri),
+			];
 		case FOLLOW:
 			// Only people the index knows: following any Bluesky account does not make them Dreamreel users.
 			return [notify('follow', null, 'SELECT did AS recipient FROM actors WHERE did = ?5', write.record.subject)];
@@ -62,4 +68,23 @@ export function notificationStatements(db: D1Database, write: IndexWrite, indexe
 		default:
 			return [];
 	}
+}
+
+/** How long before a consent expires its owner is told, so they can renew it in time. */
+export const CONSENT_NOTICE_MS = 3 * 24 * 3_600_000;
+
+/**
+ * Tells the owners of consents expiring within CONSENT_NOTICE_MS of `now` (of the one at `uri` only,
+ * when given): once per expiry, since a notice already there is kept (`UNIQUE (uri, recipient)`).
+ * Run as each consent is indexed and by the Ingester's sweep, for the consents time brings near.
+ */
+export function expiringConsentNotices(db: D1Database, now: string, uri?: string): D1PreparedStatement {
+	const until = new Date(Date.parse(now) + CONSENT_NOTICE_MS).toISOString();
+	return db
+		.prepare(
+			`INSERT OR IGNORE INTO notifications (recipient, reason, author, uri, indexed_at, detail)
+			 SELECT did, 'consentExpiring', did, uri, ?1, json_object('expiresAt', expires_at) FROM consents
+			 WHERE expires_at > ?1 AND expires_at <= ?2 AND (?3 IS NULL OR uri = ?3)`,
+		)
+		.bind(now, until, uri ?? null);
 }

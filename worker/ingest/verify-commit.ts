@@ -14,6 +14,7 @@ import { verifySig, type FoundPublicKey } from '@atcute/crypto';
 import { MemoryBlockStore, MissingBlockError, NodeStore, NodeWalker } from '@atcute/mst';
 import { isCommit } from '@atcute/repo';
 import type { CommitEvent } from './events.ts';
+import { verifySecp256k1 } from './secp256k1.ts';
 
 /** Why a commit is not authentic; `undefined` when it is. */
 export async function commitFailure(event: CommitEvent, key: FoundPublicKey): Promise<string | undefined> {
@@ -35,12 +36,17 @@ export async function commitFailure(event: CommitEvent, key: FoundPublicKey): Pr
 		if (commit.did !== event.did) return `the commit is for ${commit.did}, not ${event.did}`;
 		if (commit.rev !== event.rev) return `the commit is at revision ${commit.rev}, not ${event.rev}`;
 		const { sig, ...unsigned } = commit;
-		if (!(await verifySig(key, fromBytes(sig) as Uint8Array<ArrayBuffer>, encode(unsigned)))) return 'bad commit signature';
+		if (!(await signedBy(key, fromBytes(sig) as Uint8Array<ArrayBuffer>, encode(unsigned)))) return 'bad commit signature';
 		return await opsFailure(event, new NodeStore(new MemoryBlockStore(blocks)), commit.data.$link);
 	} catch (error) {
 		if (error instanceof MissingBlockError) return `the tree proof is incomplete (missing ${error.cid})`;
 		return `malformed commit: ${error instanceof Error ? error.message : String(error)}`;
 	}
+}
+
+/** P-256 through WebCrypto (`@atcute/crypto`), secp256k1 in WebAssembly (./secp256k1.ts). */
+function signedBy(key: FoundPublicKey, sig: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean> {
+	return key.type === 'secp256k1' ? verifySecp256k1(key.publicKeyBytes, sig, data) : verifySig(key, sig, data);
 }
 
 /** Each op proven by the signed tree: its record at its path, or (deleted) nothing there. */

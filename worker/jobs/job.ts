@@ -46,6 +46,8 @@ export interface Cleanup {
 	provider: boolean;
 	/** Delete the stored video: at once for failed jobs, after the retention time for ready ones. */
 	video: boolean;
+	/** Tell the requester it ended (ready or failed: a cancel is theirs, or revocation's, and they know). */
+	notify?: boolean;
 }
 
 /** A job's whole durable state: one row in its Durable Object, rewritten at every transition. */

@@ -28,7 +28,7 @@ export function advance(job: Job, outcome: StepOutcome, now: number): { job: Job
 			attempts: moved ? 0 : job.attempts,
 			updatedAt: now,
 		};
-		if (outcome.to === 'ready') return { job: { ...next, finishedAt: now, cleanup: { ...next.cleanup, quota: true } } };
+		if (outcome.to === 'ready') return { job: { ...next, finishedAt: now, cleanup: { ...next.cleanup, quota: true, notify: true } } };
 		return { job: next, after: outcome.after };
 	}
 	if ('fail' in outcome) return { job: finish(job, 'failed', outcome.fail, now, outcome.cancelProvider ?? false) };
@@ -51,6 +51,6 @@ export function finish(job: Job, status: 'failed' | 'cancelled', reason: string,
 		attempts: 0,
 		updatedAt: now,
 		finishedAt: now,
-		cleanup: { quota: true, provider: cancelProvider && job.providerJob !== undefined, video: true },
+		cleanup: { quota: true, provider: cancelProvider && job.providerJob !== undefined, video: true, notify: status === 'failed' },
 	};
 }

@@ -59,6 +59,12 @@ export interface ClipSearch {
 	viewer?: string | undefined;
 }
 
+/**
+ * A search reads at most this many matches of its words, and of its tag: the newest indexed. A word
+ * in every clip then costs what a rarer one does, and `top` ranks the recent matches, not all time.
+ */
+export const MAX_MATCHES = 1000;
+
 /** Clips matching the text and/or tag, under the feeds' visibility rules, in `sort` order. */
 export async function searchClips(db: D1Database, search: ClipSearch): Promise<ClipRow[]> {
 	const order = ORDER[search.sort];
@@ -66,11 +72,15 @@ export async function searchClips(db: D1Database, search: ClipSearch): Promise<C
 	// `+c.uri` keeps the planner from driving the query by the matches: it walks clips in page order
 	// and checks each against the (materialised) matches, so a word in every clip stops after one
 	// page instead of judging every match's visibility, and a rare word costs one pass of an index.
-	const text = search.match === undefined ? '' : 'AND +c.uri IN (SELECT d.key FROM clip_text JOIN search_docs d ON d.id = clip_text.rowid WHERE clip_text MATCH ?1)';
+	// Both match sets are the MAX_MATCHES most recently indexed, which bounds what a common word costs.
+	const text =
+		search.match === undefined
+			? ''
+			: `AND +c.uri IN (SELECT key FROM search_docs WHERE id IN (SELECT rowid FROM clip_text WHERE clip_text MATCH ?1 ORDER BY rowid DESC LIMIT ${MAX_MATCHES}))`;
 	const { results } = await db
 		.prepare(
 			`SELECT ${COLUMNS} ${FROM}
-			 WHERE (?2 IS NULL OR +c.uri IN (SELECT clip_uri FROM clip_tags WHERE tag = ?2)) ${text}
+			 WHERE (?2 IS NULL OR +c.uri IN (SELECT clip_uri FROM clip_tags WHERE tag = ?2 ORDER BY rowid DESC LIMIT ${MAX_MATCHES})) ${text}
 			   AND ${VISIBLE} AND ${viewerSees('c', '?7', true)}
 			   AND (?5 IS NULL OR ${order.after})
 			 ORDER BY ${order.by} LIMIT ?6`,

@@ -1,12 +1,18 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { GenerationJob } from '../../../durable-objects/GenerationJob.ts';
 import { overrideJobRuntime } from '../../../worker/jobs/runtime.ts';
 import type { JobView } from '../../../worker/jobs/view.ts';
 import { clock, demoProviders, expectValidView, isStatus, newDid, submit, until, useRuntime } from './fixtures.ts';
 
 afterEach(() => overrideJobRuntime(undefined));
+
+/** The notifications the requester was given, as stored. */
+const told = async (did: string) =>
+	(await env.DB.prepare('SELECT reason, uri, detail FROM notifications WHERE recipient = ?1').bind(did).all<{ reason: string; uri: string; detail: string }>()).results.map(
+		(row) => ({ ...row, detail: JSON.parse(row.detail) as unknown }),
+	);
 
 const ORDER = ['queued', 'consent_checked', 'submitted', 'rendering', 'stored', 'ready'];
 
@@ -47,6 +53,10 @@ describe('a generation job', () => {
 		expect(String.fromCharCode(...bytes.subarray(4, 8))).toBe('ftyp');
 		// Finished: the concurrency slot is free again, the day's count keeps it.
 		expect(await runtime.quota(did).usage(clock.now)).toEqual({ active: 0, today: 1 });
+		// The requester is told, once, however often the cleanup runs.
+		await vi.waitFor(async () => expect(await told(did)).toHaveLength(1));
+		await runDurableObjectAlarm(stub);
+		expect(await told(did)).toEqual([{ reason: 'jobFinished', uri: `job:${job.id}`, detail: { job: { id: job.id, status: 'ready' } } }]);
 	});
 
 	it('streams every change to a WebSocket, progress never going back, up to 100 %, then closes', async () => {
@@ -101,6 +111,11 @@ describe('a generation job', () => {
 		const failed = await until(stub, did, isStatus('failed'), 10_000);
 		expect(failed.error).toBe('timed out: not finished within 60 s');
 		expect(failed.result).toBeUndefined();
+		await vi.waitFor(async () =>
+			expect(await told(did)).toEqual([
+				{ reason: 'jobFinished', uri: `job:${job.id}`, detail: { job: { id: job.id, status: 'failed', error: 'timed out: not finished within 60 s' } } },
+			]),
+		);
 		expect(await runtime.quota(did).usage(clock.now)).toMatchObject({ active: 0 });
 		expectValidView(failed);
 	});
@@ -119,6 +134,8 @@ describe('a generation job', () => {
 		await runDurableObjectAlarm(stub);
 		expect(await stub.view(did)).toMatchObject({ status: 'cancelled' });
 		expect(await stub.cancel(did)).toMatchObject({ status: 'cancelled' });
+		// They cancelled it themselves: nothing to tell.
+		expect(await told(did)).toEqual([]);
 	});
 
 	it('is invisible to anyone but its requester', async () => {

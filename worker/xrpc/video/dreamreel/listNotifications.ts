@@ -37,13 +37,14 @@ function notification(group: NotificationRow[], seen: string | undefined): Notif
 	const newest = group[0]!;
 	return {
 		reason: newest.reason,
-		uri: newest.uri as Notification['uri'],
+		...(newest.reason === 'jobFinished' ? {} : { uri: newest.uri as Notification['uri'] }),
 		...(newest.subject ? { subject: newest.subject as Notification['uri'] } : {}),
 		authors: group.map(profileView),
 		authorCount: newest.author_count,
 		...(newest.reason === 'featured'
 			? { featured: newest.hidden_reason === null ? { state: 'shown' } : { state: 'hidden', reason: newest.hidden_reason } }
 			: {}),
+		...(newest.detail ? (JSON.parse(newest.detail) as Pick<Notification, 'expiresAt' | 'job'>) : {}),
 		isRead: seen !== undefined && newest.indexed_at <= seen,
 		indexedAt: newest.indexed_at as Notification['indexedAt'],
 	};
