@@ -56,7 +56,7 @@ describe('transitions', () => {
 	});
 
 	it('on the provider’s own failure, do not cancel there', () => {
-		expect(advance(job, { fail: 'content policy' }, 1).job.cleanup).toEqual({ quota: true, provider: false, video: true });
+		expect(advance(job, { fail: 'content policy' }, 1).job.cleanup).toEqual({ quota: true, provider: false, video: true, notify: true });
 	});
 
 	it('spread the provider’s percentage over 10–90 and never go back', () => {
