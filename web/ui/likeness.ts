@@ -139,7 +139,7 @@ export function likenessSection(ctx: ScreenContext, changed: (likeness: Likeness
 		el: h(
 			'section',
 			{ class: 'card likeness', 'aria-labelledby': 'likeness-title' },
-			h('h2', { id: 'likeness-title' }, 'Your likeness'),
+			h('h2', { id: 'likeness-title' }, 'Your reference photo'),
 			h('p', { class: 'muted' }, 'A photo of you that generation shows to the video model when someone you allow features you. Dreamreel keeps it encrypted and never publishes it; your consent names it by its hash.'),
 			summary,
 			preview,
