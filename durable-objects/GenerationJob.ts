@@ -7,6 +7,7 @@ import { backoffMs } from '../worker/backoff.ts';
 import { STEP_BACKOFF } from '../worker/jobs/retry.ts';
 import { createJobRuntime, type JobRuntime } from '../worker/jobs/runtime.ts';
 import { providerOf, runStep } from '../worker/jobs/steps.ts';
+import { checkFeatured } from '../worker/jobs/featured.ts';
 import { JobStore } from './job-store.ts';
 import { jobView, type JobView } from '../worker/jobs/view.ts';
 
@@ -94,6 +95,36 @@ export class GenerationJob extends DurableObject<Env> {
 		// The rest (provider cancel, deleting bytes) runs from the alarm, retried until done.
 		await this.ctx.storage.setAlarm(Date.now());
 		return this.#view(this.#store.get() ?? released);
+	}
+
+	/** While the job runs: who asked, and which reference of `did` it was planned with (the reference URL's check). */
+	featuring(did: string): { requester: string; cid: string } | null {
+		const job = this.#store.get();
+		const reference = job && !isTerminal(job.status) ? job.plan?.references?.find((ref) => ref.did === did) : undefined;
+		return job && reference ? { requester: job.requester, cid: reference.cid } : null;
+	}
+
+	/** For someone it features: the job, while it has not ended (their likeness page lists it). */
+	featured(did: string): { id: string; requester: string; status: string; createdAt: number } | null {
+		const job = this.#store.get();
+		if (!job || isTerminal(job.status) || !job.spec.cameos.includes(did)) return null;
+		return { id: job.id, requester: job.requester, status: job.status, createdAt: job.createdAt };
+	}
+
+	/**
+	 * A featured person's consent or likeness changed: the job goes on only if it still may (the checks
+	 * of its first step), else it fails now with the reason, and the provider's job is cancelled. True when stopped.
+	 */
+	async recheck(): Promise<boolean> {
+		const job = this.#store.get();
+		if (!job || isTerminal(job.status) || job.spec.cameos.length === 0) return false;
+		const featured = await checkFeatured(this.#runtime.db, job.requester, job.spec.cameos, job.spec.remixOf, providerOf(job, this.#runtime));
+		if (featured.ok) return false;
+		const reason = `stopped while running: ${featured.error}: ${featured.message}`;
+		// Lost to a step's write (the status moved meanwhile): the next recheck or step decides.
+		if (!this.#save(job, finish(job, 'failed', reason, this.#runtime.now(), true))) return false;
+		await this.ctx.storage.setAlarm(Date.now());
+		return true;
 	}
 
 	/**

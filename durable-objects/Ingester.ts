@@ -13,6 +13,8 @@ import { expiringConsentNotices } from '../worker/ingest/notify.ts';
 import { prove } from '../worker/ingest/proofs.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
+import { likenessKit, type LikenessKit } from '../worker/likeness/kit.ts';
+import { consentsChanged } from '../worker/likeness/revocations.ts';
 
 /** Re-armed this often: an object holding only an outbound socket is otherwise evicted. */
 const HEARTBEAT_MS = 10_000;
@@ -89,6 +91,7 @@ export class Ingester extends DurableObject<Env> {
 	readonly #sync: ActorSync;
 	readonly #fanout: FanoutQueue;
 	readonly #mirror: () => DurableObjectStub<Mirror>;
+	#likenessKit: Promise<LikenessKit | undefined> | undefined;
 	readonly #authenticate: Authenticator;
 	readonly #accounts: WorkQueue<AccountWork>;
 	readonly #proofs: WorkQueue<ProofRequest>;
@@ -270,6 +273,7 @@ export class Ingester extends DurableObject<Env> {
 	 */
 	async #settle(outbox: number, work: DerivedWork): Promise<void> {
 		await this.#handOffVideos(work);
+		await this.#likenesses(work.people);
 		this.ctx.storage.transactionSync(() => {
 			for (const did of work.discovered) this.#queueAccount(did, true);
 			for (const did of work.refresh) this.#queueAccount(did, false);
@@ -302,6 +306,14 @@ export class Ingester extends DurableObject<Env> {
 		if (videos.length === 0 && people.length === 0 && clips.length === 0) return;
 		const mirror = this.#mirror();
 		await Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheck([...new Set(people)], [...new Set(clips)])]);
+	}
+
+	/** Consents changed: stored likenesses they stopped naming are deleted, jobs featuring these people re-checked. */
+	async #likenesses(people: string[]): Promise<void> {
+		if (people.length === 0) return;
+		this.#likenessKit ??= likenessKit(this.env);
+		const store = (await this.#likenessKit)?.store;
+		await consentsChanged(this.env.DB, store, (id) => this.env.GENERATION_JOB.getByName(id), people, new Date());
 	}
 
 	#queueFeedChanges(changes: FeedChange[]): void {

@@ -40,6 +40,7 @@ const SECRETS: SecretSpec[] = [
 	{ name: 'STREAM_WEBHOOK_SECRET', purpose: 'Cloudflare Stream: the secret of PUT /stream/webhook', required: (v) => v.VIDEO_HOST === 'stream' },
 	{ name: 'FAL_KEY', purpose: 'fal.ai video generation', required: (v) => v.GENERATION_PROVIDER === 'fal' },
 	{ name: 'REPLICATE_API_TOKEN', purpose: 'Replicate video generation', required: (v) => v.GENERATION_PROVIDER === 'replicate' },
+	{ name: 'LIKENESS_KEY', purpose: "people's likenesses: 32 random bytes in base64 (openssl rand -base64 32); without it none are kept" },
 	{ name: 'REPLICATE_WEBHOOK_SECRET', purpose: 'Replicate webhooks (whsec_…, from GET /v1/webhooks/default/secret); without it jobs only poll' },
 	{ name: 'MODERATION_REPORTER_PASSWORD', purpose: 'the app password of MODERATION_REPORTER_DID, which files reports', required: (v) => !!v.MODERATION_SERVICE_DID },
 	{ name: 'LABEL_SIGNING_KEY', purpose: 'a private multikey: this service signs its own ai-generated labels (README Moderation); without it it issues none' },

@@ -30,9 +30,11 @@ export interface Persona {
 	close(): Promise<void>;
 }
 
-export async function launchPersona(name: string): Promise<Persona> {
+/** `camera`: Chromium's fake camera (a moving test pattern), granted without asking. */
+export async function launchPersona(name: string, options: { camera?: boolean } = {}): Promise<Persona> {
 	const userDataDir = await mkdtemp(join(tmpdir(), `dreamreel-e2e-${name}-`));
-	const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: PHONE });
+	const args = options.camera ? [...ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] : ARGS;
+	const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args, headless: true, viewport: PHONE });
 	const page = context.pages()[0] ?? (await context.newPage());
 	const errors: string[] = [];
 	page.on('pageerror', (error) => errors.push(`${name}: ${error.message}`));

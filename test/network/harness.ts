@@ -15,6 +15,8 @@ export interface Stack {
 	network: StartedDevNetwork;
 	worker: WorkerProcess;
 	serviceDid: string;
+	/** The worker's local state (D1, R2, Durable Objects), as wrangler keeps it on disk. */
+	stateDir?: string;
 	/** Kills the worker (SIGKILL: a crash) and starts it again on the same local state. */
 	restartWorker(): Promise<void>;
 	close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startStack(ports: { pds: number; plc: number; worker: numb
 		network,
 		worker: await launch(),
 		serviceDid: `did:web:localhost%3A${ports.worker}`,
+		stateDir: persistTo,
 		async restartWorker() {
 			await stack.worker.stop('SIGKILL');
 			stack.worker = await launch();

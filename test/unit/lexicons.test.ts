@@ -36,9 +36,10 @@ describe('lexicon documents', () => {
 		const ids = ours.map((doc) => doc.id).sort();
 		expect(ids).toEqual(
 			[
-				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'dismissJob', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip', 'getClips', 'getComments',
-				'getConsent', 'getForYou', 'getJob', 'getLineage', 'getMutes', 'getPreferences', 'getRemixes', 'getTimeline', 'getUnreadCount', 'like', 'listJobs',
-				'listNotifications', 'muteActor', 'putMutedWords', 'putPreferences', 'remix', 'searchActors', 'searchClips', 'unmuteActor', 'updateSeen',
+				'cancelJob', 'clip', 'comment', 'consent', 'defs', 'deleteLikeness', 'dismissJob', 'exportLikeness', 'generate', 'getAuthorFeed', 'getCameoClips', 'getClip',
+				'getClips', 'getComments', 'getConsent', 'getForYou', 'getJob', 'getLikeness', 'getLineage', 'getMutes', 'getPreferences', 'getRemixes', 'getTimeline',
+				'getUnreadCount', 'like', 'listJobs', 'listNotifications', 'muteActor', 'putLikeness', 'putMutedWords', 'putPreferences', 'remix', 'searchActors',
+				'searchClips', 'unmuteActor', 'updateSeen',
 			].map((name) => `video.dreamreel.${name}`),
 		);
 	});

@@ -2,7 +2,7 @@ import type { AppConfig } from './config.ts';
 import { COMMENT, CONSENT, FOLLOW, LIKE, PROFILE, type StrongRef } from '../../worker/nsid.ts';
 import { ClientResponseError } from '@atcute/client';
 import { callXrpc, publicClient, type Params, type Session } from './session.ts';
-import type { ActorList, CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, NotificationPage } from './types.ts';
+import type { ActorList, CameoClipPage, ClipPage, ClipView, CommentPage, ConsentAnswer, ConsentRecord, GenerateInput, JobView, Lineage, LikenessState, LikenessView, NotificationPage } from './types.ts';
 import type { XRPCQueries } from '@atcute/lexicons/ambient';
 
 /**
@@ -200,6 +200,26 @@ export class Api {
 	async revokeConsent(): Promise<void> {
 		const session = this.#signedIn();
 		await session.call('POST', 'com.atproto.repo.deleteRecord', { input: { repo: session.did, collection: CONSENT, rkey: 'self' } });
+	}
+
+	/** The user's stored likeness (kept by the AppView, never in their repo) and the unfinished jobs using it. */
+	likeness(): Promise<LikenessState> {
+		return this.#signedIn().appview('GET', 'video.dreamreel.getLikeness');
+	}
+
+	/** Stores a photo as the user's likeness, replacing any earlier one. */
+	async putLikeness(photo: Blob): Promise<LikenessView> {
+		return (await this.#signedIn().appview<{ likeness: LikenessView }>('POST', 'video.dreamreel.putLikeness', { input: photo })).likeness;
+	}
+
+	/** The stored photo itself, the bytes its CID names. */
+	exportLikeness(): Promise<Blob> {
+		return this.#signedIn().appview('GET', 'video.dreamreel.exportLikeness', { as: 'blob' });
+	}
+
+	/** Deletes the stored photo; how many unfinished jobs using it were stopped. */
+	async deleteLikeness(): Promise<number> {
+		return (await this.#signedIn().appview<{ stoppedJobs: number }>('POST', 'video.dreamreel.deleteLikeness')).stoppedJobs;
 	}
 
 	/** The user's `app.bsky.actor.profile` (shared with Bluesky), from their repo; empty when they have none. */

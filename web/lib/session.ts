@@ -29,6 +29,8 @@ export interface CallOptions {
 	/** JSON for procedures; a Blob is sent as-is (uploadBlob). */
 	input?: Record<string, unknown> | Blob;
 	headers?: Record<string, string>;
+	/** How the answer is read: JSON (the default) or, for binary outputs, a Blob. */
+	as?: 'json' | 'blob';
 }
 
 /** Our NSIDs are not in @atcute/client's ambient registry, so calls are untyped and cast at the call site. */
@@ -36,7 +38,7 @@ type AnyClient = Client<Record<string, unknown>, Record<string, unknown>>;
 
 /** One XRPC call with @atcute/client: a failure throws its `ClientResponseError` (`error`, `status`). */
 export function callXrpc<T>(client: AnyClient, method: 'GET' | 'POST', nsid: Nsid, options: CallOptions = {}): Promise<T> {
-	const init = { params: options.params, headers: options.headers, as: 'json' as const };
+	const init = { params: options.params, headers: options.headers, as: options.as ?? 'json' };
 	const response = method === 'GET' ? client.get(nsid, init) : client.post(nsid, { ...init, input: options.input });
 	return ok(response) as Promise<T>;
 }

@@ -7,6 +7,7 @@ import type {
 	VideoDreamreelGetComments,
 	VideoDreamreelGetConsent,
 	VideoDreamreelGetForYou,
+	VideoDreamreelGetLikeness,
 	VideoDreamreelGetLineage,
 	VideoDreamreelGenerate,
 	VideoDreamreelListNotifications,
@@ -32,6 +33,8 @@ export type NotificationPage = VideoDreamreelListNotifications.$output;
 export type Notification = VideoDreamreelListNotifications.Notification;
 export type ActorList = VideoDreamreelSearchActors.$output;
 export type ConsentRecord = VideoDreamreelConsent.Main;
+export type LikenessState = VideoDreamreelGetLikeness.$output;
+export type LikenessView = VideoDreamreelGetLikeness.LikenessView;
 export type Audience = ConsentRecord['audience'];
 /** A clip or a remix record, as `clipScreen.record` carries it. */
 export type ClipRecord = Omit<VideoDreamreelClip.Main, '$type'> &

@@ -1,9 +1,10 @@
 import { isDid, normalizeHandle } from '../lib/names.ts';
-import type { Audience, CameoClip, ConsentAnswer, ConsentRecord } from '../lib/types.ts';
+import type { Audience, CameoClip, ConsentAnswer, ConsentRecord, LikenessView } from '../lib/types.ts';
 import { recordOf } from '../lib/types.ts';
 import type { ScreenContext, Screen } from './context.ts';
 import { errorText, h } from './dom.ts';
 import { hiddenText } from './consent-text.ts';
+import { likenessSection } from './likeness.ts';
 import { handleFor } from './names.ts';
 import { clipTile } from './tile.ts';
 
@@ -59,6 +60,13 @@ export function consentScreen(ctx: ScreenContext): Screen {
 	let current: ConsentRecord | undefined;
 	let destroyed = false;
 	const featuring = featuringSection(ctx, () => current);
+	// A stored likeness is named by the consent (its CID), so that generation may show it; a change rewrites the consent.
+	const likeness = likenessSection(ctx, async (stored) => {
+		if (!current) return;
+		const { $type: _type, createdAt: _createdAt, likeness: _previous, ...rest } = current;
+		await ctx.api.putConsent({ ...rest, ...(stored ? { likeness: commitment(stored) } : {}) });
+		await show(await ctx.api.myConsent());
+	});
 
 	function audience(): Audience {
 		return (form.querySelector<HTMLInputElement>('input[name=audience]:checked')?.value ?? 'self') as Audience;
@@ -97,6 +105,7 @@ export function consentScreen(ctx: ScreenContext): Screen {
 				...(allowed ? { allowed: allowed as ConsentRecord['allowed'] } : {}),
 				...(expires.value ? { expiresAt: new Date(`${expires.value}T23:59:59`).toISOString() as ConsentRecord['expiresAt'] } : {}),
 				...(restrictions.value.trim() ? { restrictions: restrictions.value.trim() } : {}),
+				...(likeness.stored() ? { likeness: commitment(likeness.stored()!) } : {}),
 			};
 			const cid = await ctx.api.putConsent(next);
 			status.textContent = 'Saved to your repo.';
@@ -114,7 +123,7 @@ export function consentScreen(ctx: ScreenContext): Screen {
 			'dialog',
 			{ class: 'confirm', 'aria-labelledby': 'revoke-title' },
 			h('h2', { id: 'revoke-title' }, 'Revoke your consent?'),
-			h('p', null, 'Clips that feature you stop being shown to anyone but you decide otherwise again. Nothing is deleted.'),
+			h('p', null, 'Clips that feature you stop being shown until you decide otherwise again, jobs featuring you stop, and your stored likeness is deleted. No clip is deleted.'),
 			h(
 				'form',
 				{ method: 'dialog', class: 'actions' },
@@ -166,6 +175,7 @@ export function consentScreen(ctx: ScreenContext): Screen {
 			h('p', { class: 'muted' }, `Who may feature @${session.handle} in their clips. This is a record in your own repo; any app on the network can read and honour it.`),
 			summary,
 			form,
+			likeness.el,
 			featuring.el,
 		),
 		title: 'Consent',
@@ -174,6 +184,10 @@ export function consentScreen(ctx: ScreenContext): Screen {
 			featuring.destroy();
 		},
 	};
+}
+
+function commitment(stored: LikenessView): NonNullable<ConsentRecord['likeness']> {
+	return { cid: stored.cid, createdAt: stored.createdAt };
 }
 
 async function resolveListed(ctx: ScreenContext, text: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { AspectRatio, GenerationRequest, ProviderJob } from '../providers/provider.ts';
 import type { StrongRef } from '../nsid.ts';
+import type { Reference } from './featured.ts';
 
 export type JobStatus = 'queued' | 'consent_checked' | 'submitted' | 'rendering' | 'stored' | 'ready' | 'failed' | 'cancelled';
 
@@ -24,6 +25,8 @@ export interface JobPlan {
 	request: GenerationRequest;
 	parent?: StrongRef;
 	root?: StrongRef;
+	/** The likenesses the request's reference URLs serve, each only while the job runs. */
+	references?: Reference[];
 }
 
 /** The finished video in R2 and what the MP4 itself says (absent when it could not be read). */

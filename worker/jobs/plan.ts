@@ -7,10 +7,11 @@ const MAX_PROMPT = generationRequestSchema.shape.prompt.maxLength ?? 4000;
 
 /**
  * What goes to the provider. A remix hands the parent's video to providers that can start from one;
- * the others get a prompt that carries the parent's, so the remix still follows from it.
+ * the others get a prompt that carries the parent's, so the remix still follows from it. Featured
+ * people's likenesses go as reference image URLs (checked against the provider by featured.ts).
  */
-export function planFor(spec: JobSpec, capabilities: Capabilities, parent?: ParentClip): JobPlan {
-	const base = { durationSeconds: spec.durationSeconds, aspectRatio: spec.aspectRatio };
+export function planFor(spec: JobSpec, capabilities: Capabilities, parent?: ParentClip, referenceUrls: string[] = []): JobPlan {
+	const base = { durationSeconds: spec.durationSeconds, aspectRatio: spec.aspectRatio, ...(referenceUrls.length > 0 ? { referenceImageUrls: referenceUrls } : {}) };
 	if (!parent) return { request: { ...base, prompt: clip(spec.prompt) } };
 	const lineage = { parent: { uri: parent.uri, cid: parent.cid }, root: parent.root };
 	if (capabilities.sourceVideo && parent.mp4) {

@@ -6,6 +6,7 @@ import { outboundFetch } from '../outbound-fetch.ts';
 import { ACCOUNT_OK_TTL_MS, ACCOUNT_REFUSED_TTL_MS, checkAccount, type AccountStatus } from './accounts.ts';
 import { providersFromConfig, type Providers } from '../providers/index.ts';
 import { readJobConfig, type JobConfig } from './config.ts';
+import { likenessKit, type LikenessKit } from '../likeness/kit.ts';
 
 /** What the generate handlers and the job objects work with; built from env, replaceable in tests. */
 export interface JobRuntime {
@@ -20,6 +21,8 @@ export interface JobRuntime {
 	quota: (key: string) => DurableObjectStub<GenerationQuota>;
 	/** Whether the requester has an active repo on a PDS, and which (cached in their quota object). */
 	account: (requester: string) => Promise<AccountStatus>;
+	/** Built on first use (its keys are derived asynchronously); undefined when the deployment keeps no likenesses. */
+	likeness: () => Promise<LikenessKit | undefined>;
 	now: () => number;
 }
 
@@ -50,6 +53,8 @@ export function createJobRuntime(env: Env): JobRuntime {
 		await quota(requester).rememberAccount({ status, until: now() + (status.ok ? ACCOUNT_OK_TTL_MS : ACCOUNT_REFUSED_TTL_MS) });
 		return status;
 	};
+	let kit: Promise<LikenessKit | undefined> | undefined;
+	const likeness = () => (kit ??= likenessKit(env));
 	return {
 		config: changes.config ?? readJobConfig(env),
 		providers: changes.providers ?? providersFromConfig(env),
@@ -59,6 +64,7 @@ export function createJobRuntime(env: Env): JobRuntime {
 		job: (id) => env.GENERATION_JOB.getByName(id),
 		quota,
 		account,
+		likeness,
 		now,
 		...changes,
 	};

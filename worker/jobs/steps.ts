@@ -5,7 +5,8 @@ import type { VideoProvider } from '../providers/provider.ts';
 import { outputKey, type Job } from './job.ts';
 import { PROGRESS, renderProgress, type StepOutcome } from './machine.ts';
 import { describeOutput, storeOutput } from './output.ts';
-import { checkPermissions } from './permissions.ts';
+import { referenceUrl } from '../likeness/reference-url.ts';
+import { checkFeatured, type Reference } from './featured.ts';
 import { planFor } from './plan.ts';
 import { JobError } from './retry.ts';
 import type { JobRuntime } from './runtime.ts';
@@ -32,10 +33,22 @@ export async function runStep(job: Job, runtime: JobRuntime): Promise<StepOutcom
 
 /** Checked again here, not only at submit: consent may be withdrawn while a job waits to be retried. */
 async function checkStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
-	const permission = await checkPermissions(runtime.db, job.requester, job.spec.cameos, job.spec.remixOf);
-	if (!permission.ok) return { fail: `${permission.error}: ${permission.message}` };
-	const plan = planFor(job.spec, providerOf(job, runtime).capabilities, permission.parent);
+	const provider = providerOf(job, runtime);
+	const featured = await checkFeatured(runtime.db, job.requester, job.spec.cameos, job.spec.remixOf, provider);
+	if (!featured.ok) return { fail: `${featured.error}: ${featured.message}` };
+	const urls = await referenceUrls(job, runtime, featured.references);
+	if (!urls) return { fail: 'LikenessUnavailable: this deployment keeps no likenesses (no LIKENESS_KEY)' };
+	const references = featured.references.length > 0 ? { references: featured.references } : {};
+	const plan = { ...planFor(job.spec, provider.capabilities, featured.parent, urls), ...references };
 	return { to: 'consent_checked', progress: PROGRESS.consent_checked, patch: { plan }, after: 0 };
+}
+
+/** One URL per reference, good until the job's deadline and, at the route, only while the job runs. */
+async function referenceUrls(job: Job, runtime: JobRuntime, references: Reference[]): Promise<string[] | undefined> {
+	if (references.length === 0) return [];
+	const kit = await runtime.likeness();
+	if (!kit) return undefined;
+	return Promise.all(references.map(({ did }) => referenceUrl(kit.keys.urls, runtime.publicUrl, job.id, did, job.deadlineAt)));
 }
 
 /**

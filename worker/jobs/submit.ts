@@ -5,7 +5,8 @@ import { aspectRatios, type AspectRatio, type VideoProvider } from '../providers
 import { own } from '../own.ts';
 import { hostQuotaKey } from './accounts.ts';
 import { jobIdFor, type JobSpec } from './job.ts';
-import { checkPermissions } from './permissions.ts';
+import { checkFeatured } from './featured.ts';
+import { mentionedPeople } from './mentions.ts';
 import type { JobRuntime } from './runtime.ts';
 import type { JobView } from './view.ts';
 
@@ -17,8 +18,8 @@ const STALE_SLOT_MARGIN_MS = 5 * 60_000;
 /**
  * `generate` for an authenticated requester. Order matters: the idempotent retry is answered
  * first (it must neither be refused by the limits nor counted again), then the requester's account
- * (an active repo on a PDS), consent and remix policy, then the budgets, and only then is the job
- * object started.
+ * (an active repo on a PDS), consent (of the cameos and of everyone the prompt names), likenesses and
+ * remix policy, then the budgets, and only then is the job object started.
  */
 export async function submitJob(runtime: JobRuntime, requester: string, input: Input): Promise<JobView> {
 	const id = await jobIdFor(requester, input.idempotencyKey);
@@ -31,8 +32,9 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 		: await runtime.account(requester);
 	if (!account.ok) throw new XRPCError({ status: 403, error: 'AccountNotActive', message: `generation needs an active account on a PDS: ${account.reason}` });
 	const provider = chooseProvider(runtime, input.provider);
-	const cameos = [...new Set(input.cameos ?? [])];
-	const permission = await checkPermissions(runtime.db, requester, cameos, input.remixOf);
+	// Named in the prompt counts as featured: consent is required, and the published clip lists them.
+	const cameos = [...new Set([...(input.cameos ?? []), ...(await mentionedPeople(runtime.db, input.prompt))])];
+	const permission = await checkFeatured(runtime.db, requester, cameos, input.remixOf, provider);
 	if (!permission.ok) throw new XRPCError({ status: permission.status, error: permission.error, message: permission.message });
 
 	const durationSeconds = input.durationSeconds ?? 5;
@@ -52,6 +54,7 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 	// Listed among the requester's drafts (listJobs) until dismissed or past retention; listed before
 	// it exists, so a crash in between cannot leave a job unlisted (an id with no job lists nothing).
 	await runtime.quota(requester).rememberJob(id, runtime.now(), runtime.config.retentionMs);
+	await listFeatured(runtime, id, requester, cameos);
 	let created;
 	try {
 		created = await job.create({ id, requester, spec });
@@ -62,6 +65,23 @@ export async function submitJob(runtime: JobRuntime, requester: string, input: I
 	}
 	if (!created.ok) throw new Error(`job ${id}: ${created.reason}`);
 	return created.job;
+}
+
+/**
+ * Where a revocation and the people featured (the requester too, with their own likeness) find the job
+ * (cameo_jobs). Before the job exists, so a crash cannot leave a running job unlisted; a listed id
+ * with no job shows nothing.
+ */
+async function listFeatured(runtime: JobRuntime, id: string, requester: string, cameos: string[]): Promise<void> {
+	if (cameos.length === 0) return;
+	const now = new Date(runtime.now());
+	const deadline = new Date(runtime.now() + runtime.config.timeoutMs).toISOString();
+	await runtime.db.batch([
+		runtime.db.prepare('DELETE FROM cameo_jobs WHERE deadline_at < ?1').bind(now.toISOString()),
+		runtime.db
+			.prepare('INSERT OR IGNORE INTO cameo_jobs (did, job_id, requester, created_at, deadline_at) SELECT value, ?2, ?3, ?4, ?5 FROM json_each(?1)')
+			.bind(JSON.stringify(cameos), id, requester, now.toISOString(), deadline),
+	]);
 }
 
 /**

@@ -23,38 +23,43 @@ export function falModel(modelId: string): FalModel {
 	if (modelId.startsWith('bytedance/seedance')) return seedance(root);
 	if (modelId.includes('/kling-video/')) return kling(root);
 	return {
-		capabilities: { sourceVideo: false, sourceImage: false },
+		capabilities: { sourceVideo: false, sourceImage: false, references: 0 },
 		route: (request) => ({ modelId, input: { ...common(request, request.durationSeconds), seed: request.seed } }),
 	};
 }
 
 /**
- * Seedance 2.0: text-to-video, or reference-to-video for a remix (reference videos and images).
+ * Seedance 2.0: text-to-video, or reference-to-video for a remix or cameos (reference videos and
+ * images: the source still first, then each featured person's likeness; at most 9 images).
  * `video_urls` is the likely name for reference videos (unconfirmed; `image_urls` is documented).
  * Duration 4–15 s, sent as a string as integrators do.
  */
 function seedance(root: string): FalModel {
 	return {
-		capabilities: { sourceVideo: true, sourceImage: true },
+		capabilities: { sourceVideo: true, sourceImage: true, references: 9 },
 		route(request) {
 			const input = { ...common(request, String(clamp(request.durationSeconds, 4, 15))), seed: request.seed };
-			if (!request.sourceVideoUrl && !request.sourceImageUrl) return { modelId: `${root}/text-to-video`, input };
+			const images = [...(request.sourceImageUrl ? [request.sourceImageUrl] : []), ...(request.referenceImageUrls ?? [])];
+			if (!request.sourceVideoUrl && images.length === 0) return { modelId: `${root}/text-to-video`, input };
 			return {
 				modelId: `${root}/reference-to-video`,
 				input: {
 					...input,
 					video_urls: request.sourceVideoUrl ? [request.sourceVideoUrl] : undefined,
-					image_urls: request.sourceImageUrl ? [request.sourceImageUrl] : undefined,
+					image_urls: images.length > 0 ? images : undefined,
 				},
 			};
 		},
 	};
 }
 
-/** Kling: text-to-video, or image-to-video from a first frame; it takes no video, so no remix of clips. */
+/**
+ * Kling: text-to-video, or image-to-video from a first frame; it takes no video, so no remix of clips.
+ * Its "elements" (reference subjects) are not in our contract notes, so no likenesses either.
+ */
 function kling(root: string): FalModel {
 	return {
-		capabilities: { sourceVideo: false, sourceImage: true },
+		capabilities: { sourceVideo: false, sourceImage: true, references: 0 },
 		route(request) {
 			const duration = String(clamp(request.durationSeconds, 3, 15));
 			if (!request.sourceImageUrl) return { modelId: `${root}/text-to-video`, input: common(request, duration) };

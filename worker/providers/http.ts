@@ -88,6 +88,9 @@ export function checkSources(http: Http, model: string, capabilities: Capabiliti
 	if (request.sourceImageUrl && !capabilities.sourceImage) {
 		throw new ProviderError(http.provider, `${model} cannot start from a source image`, false);
 	}
+	if ((request.referenceImageUrls?.length ?? 0) > capabilities.references) {
+		throw new ProviderError(http.provider, `${model} takes ${capabilities.references} reference images, not ${request.referenceImageUrls!.length}`, false);
+	}
 }
 
 /** `retry-after` is either delta-seconds or an HTTP date. */

@@ -13,6 +13,8 @@ export const generationRequestSchema = z.object({
 	/** Remix: a public URL of the clip to vary; only for providers with `capabilities.sourceVideo`. */
 	sourceVideoUrl: z.url().optional(),
 	sourceImageUrl: z.url().optional(),
+	/** Featured people's likenesses: short-lived URLs of reference images; only up to `capabilities.references`. */
+	referenceImageUrls: z.array(z.url()).max(10).optional(),
 	seed: z.number().int().min(0).optional(),
 });
 export type GenerationRequest = z.infer<typeof generationRequestSchema>;
@@ -46,6 +48,8 @@ export interface Capabilities {
 	sourceVideo: boolean;
 	/** Can start from a still (first frame or reference image). */
 	sourceImage: boolean;
+	/** How many reference images of people the model takes alongside the prompt (0: none; a cameo's likeness needs one each). */
+	references: number;
 }
 
 export interface CreateOptions {

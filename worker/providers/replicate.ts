@@ -113,7 +113,7 @@ function isSeedance(model: string): boolean {
 }
 
 function replicateCapabilities(model: string): Capabilities {
-	return isSeedance(model) ? { sourceVideo: true, sourceImage: true } : { sourceVideo: false, sourceImage: false };
+	return isSeedance(model) ? { sourceVideo: true, sourceImage: true, references: 9 } : { sourceVideo: false, sourceImage: false, references: 0 };
 }
 
 function replicateInput(model: string, request: GenerationRequest): Record<string, unknown> {
@@ -123,8 +123,14 @@ function replicateInput(model: string, request: GenerationRequest): Record<strin
 		...input,
 		duration: Math.min(15, Math.max(4, Math.round(request.durationSeconds))),
 		reference_videos: request.sourceVideoUrl ? [request.sourceVideoUrl] : undefined,
-		reference_images: request.sourceImageUrl ? [request.sourceImageUrl] : undefined,
+		reference_images: references(request),
 	};
+}
+
+/** The source still first, then each featured person's likeness; Seedance takes at most 9. */
+function references(request: GenerationRequest): string[] | undefined {
+	const images = [...(request.sourceImageUrl ? [request.sourceImageUrl] : []), ...(request.referenceImageUrls ?? [])];
+	return images.length > 0 ? images : undefined;
 }
 
 /** Models print progress bars (`45%|████▌ | 9/20`); the last percentage in the logs is the latest. */

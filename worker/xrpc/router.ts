@@ -5,6 +5,10 @@ import type { AppContext } from '../context.ts';
 import { errorResponse, XRPCError } from '../errors.ts';
 import {
 	VideoDreamreelCancelJob,
+	VideoDreamreelDeleteLikeness,
+	VideoDreamreelExportLikeness,
+	VideoDreamreelGetLikeness,
+	VideoDreamreelPutLikeness,
 	VideoDreamreelDismissJob,
 	VideoDreamreelGenerate,
 	VideoDreamreelGetCameoClips,
@@ -27,7 +31,11 @@ import { getFeedSkeleton } from './app/bsky/feed/getFeedSkeleton.ts';
 import { queryLabels } from './com/atproto/label/queryLabels.ts';
 import { createReport } from './com/atproto/moderation/createReport.ts';
 import { cancelJob } from './video/dreamreel/cancelJob.ts';
+import { deleteLikeness } from './video/dreamreel/deleteLikeness.ts';
 import { dismissJob } from './video/dreamreel/dismissJob.ts';
+import { exportLikeness } from './video/dreamreel/exportLikeness.ts';
+import { getLikeness } from './video/dreamreel/getLikeness.ts';
+import { putLikeness } from './video/dreamreel/putLikeness.ts';
 import { generate } from './video/dreamreel/generate.ts';
 import { getAuthorFeed } from './video/dreamreel/getAuthorFeed.ts';
 import { getCameoClips } from './video/dreamreel/getCameoClips.ts';
@@ -63,6 +71,7 @@ const signedInOnly = new Set<string>([
 	VideoDreamreelListNotifications, VideoDreamreelGetUnreadCount, VideoDreamreelUpdateSeen,
 	VideoDreamreelMuteActor, VideoDreamreelUnmuteActor, VideoDreamreelGetMutes, VideoDreamreelPutMutedWords,
 	VideoDreamreelGetPreferences, VideoDreamreelPutPreferences,
+	VideoDreamreelPutLikeness, VideoDreamreelGetLikeness, VideoDreamreelExportLikeness, VideoDreamreelDeleteLikeness,
 	ComAtprotoModerationCreateReport,
 ].map((method) => method.mainSchema.nsid));
 
@@ -73,6 +82,7 @@ const methods: Method[] = [
 	searchClips, searchActors, listNotifications, getUnreadCount, updateSeen,
 	generate, getJob, cancelJob, listJobs, dismissJob,
 	muteActor, unmuteActor, getMutes, putMutedWords, getPreferences, putPreferences,
+	putLikeness, getLikeness, exportLikeness, deleteLikeness,
 	createReport, queryLabels];
 
 /** Unknown methods answer 501, as the XRPC spec asks, rather than a bare 404. */

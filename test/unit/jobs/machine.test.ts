@@ -56,7 +56,7 @@ describe('transitions', () => {
 	});
 
 	it('on the provider’s own failure, do not cancel there', () => {
-		expect(advance(job, { fail: 'content policy' }, 1).job.cleanup).toEqual({ quota: true, provider: false, video: true });
+		expect(advance(job, { fail: 'content policy' }, 1).job.cleanup).toEqual({ quota: true, provider: false, video: true, notify: true });
 	});
 
 	it('spread the provider’s percentage over 10–90 and never go back', () => {
@@ -72,9 +72,9 @@ describe('plans and ids', () => {
 	const parent = { uri: 'at://did:plc:a/video.dreamreel.clip/1', cid: 'c1', root: { uri: 'at://did:plc:a/video.dreamreel.clip/0', cid: 'c0' }, prompt: 'a boat', mp4: 'https://pds.example/blob' };
 
 	it('remixes from the source video where the provider takes one, else from a derived prompt', () => {
-		const withVideo = planFor(job.spec, { sourceVideo: true, sourceImage: false }, parent);
+		const withVideo = planFor(job.spec, { sourceVideo: true, sourceImage: false, references: 0 }, parent);
 		expect(withVideo).toMatchObject({ request: { prompt: 'p', sourceVideoUrl: parent.mp4 }, parent: { uri: parent.uri, cid: 'c1' }, root: parent.root });
-		const withoutVideo = planFor(job.spec, { sourceVideo: false, sourceImage: false }, parent);
+		const withoutVideo = planFor(job.spec, { sourceVideo: false, sourceImage: false, references: 0 }, parent);
 		expect(withoutVideo.request).toEqual({ prompt: 'p\n\nA remix of an earlier clip, which showed: a boat', durationSeconds: 5, aspectRatio: '9:16' });
 	});
 

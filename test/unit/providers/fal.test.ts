@@ -62,7 +62,7 @@ describe('fal provider', () => {
 
 	it('sends a remix to Seedance reference-to-video with the source video', async () => {
 		const { fake, fal } = setup();
-		expect(fal.capabilities).toEqual({ sourceVideo: true, sourceImage: true });
+		expect(fal.capabilities).toEqual({ sourceVideo: true, sourceImage: true, references: 9 });
 		await fal.create({ ...request, sourceVideoUrl: 'https://cdn.example/clip.mp4' });
 		expect(fake.requests[0]?.url.pathname).toBe('/bytedance/seedance-2.0/reference-to-video');
 		expect(fake.requests[0]?.body).toMatchObject({ prompt: request.prompt, video_urls: ['https://cdn.example/clip.mp4'] });

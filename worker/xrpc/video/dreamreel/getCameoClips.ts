@@ -3,13 +3,15 @@ import { VideoDreamreelGetCameoClips } from '../../../lexicons/index.ts';
 import { clipsFeaturing } from '../../../views/clip-rows.ts';
 import { clipViews, withheldClipView } from '../../../views/clip-view.ts';
 import { decodeCursor, nextCursor } from '../../../views/cursor.ts';
+import { jobsInFlight } from '../../../likeness/jobs-view.ts';
 import type { Method } from '../../method.ts';
 
 type CameoClip = VideoDreamreelGetCameoClips.CameoClip;
 
 /**
  * The requester's own view of the clips that feature them: hidden ones too (nobody else sees those),
- * with the rule that hides each, so they can tell what their consent does.
+ * with the rule that hides each, so they can tell what their consent does; and, on the first page,
+ * the jobs featuring them still running, which revoking their consent would stop.
  */
 export const getCameoClips: Method = (router, app) =>
 	router.addQuery(VideoDreamreelGetCameoClips, {
@@ -24,6 +26,7 @@ export const getCameoClips: Method = (router, app) =>
 					? { clip: views[i]!, state: 'shown' }
 					: { clip: withheldClipView(views[i]!, reason === 'authorInactive'), state: 'hidden', reason };
 			});
-			return json({ clips, cursor: nextCursor(rows, limit) });
+			const jobs = params.cursor === undefined ? { jobs: await jobsInFlight(app.jobs(), viewer) } : {};
+			return json({ clips, cursor: nextCursor(rows, limit), ...jobs });
 		},
 	});
