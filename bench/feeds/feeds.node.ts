@@ -54,6 +54,8 @@ const SECONDS = envNumber('BENCH_SECONDS', 10);
 const WARMUP = envNumber('BENCH_WARMUP', 3);
 /** Connection counts for the read loads; `0` skips them. */
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS || '1,10').split(',').map(Number).filter((n) => n > 0);
+/** Which read runs to do, by name (a regular expression; `past` picks only the runs past the dev proxy). */
+const READS = new RegExp(process.env.BENCH_READS || '.');
 /** A third fan-out after this many idle seconds (objects evicted meanwhile); 0 skips it. */
 const IDLE_SECONDS = envNumber('BENCH_IDLE', 0);
 /** Everything stops by itself after this, whatever state it is in. */
@@ -184,8 +186,8 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 	for (const connections of CONNECTIONS) {
 		const specs = await readSpecs(data);
 		// The same requests straight to the user worker's workerd, past wrangler dev's proxy: what the proxy costs.
-		const past = direct ? specs.filter((spec) => /^(did\.json|getTimeline)/.test(spec.name)).map((spec) => ({ ...spec, name: `${spec.name.split(' (')[0]} — past the dev proxy`, origin: direct })) : [];
-		for (const spec of [...specs, ...past]) {
+		const past = direct ? specs.filter((spec) => !spec.name.startsWith('getClip')).map((spec) => ({ ...spec, name: `${spec.name} — past the dev proxy`, origin: direct })) : [];
+		for (const spec of [...specs, ...past].filter((spec) => READS.test(spec.name))) {
 			log(`load: ${spec.name}, ${connections} connection(s), ${SECONDS} s…`);
 			const result = await runLoad({ ...spec, url: `${spec.origin ?? base}${spec.path}`, connections, seconds: SECONDS, warmupSeconds: WARMUP });
 			assertClean(result);

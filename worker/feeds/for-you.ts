@@ -20,7 +20,7 @@ export async function forYouPage(
 	now = Date.now(),
 ): Promise<{ items: { row: ClipRow; reason: string }[]; nextOffset?: number }> {
 	const pool = await sharedPool(db, 'forYou', POOL, now);
-	const hydrate = async (window: { uri: string }[]) => new Map((await clipsByUri(db, window.map((item) => item.uri), viewer, true)).map((row) => [row.uri, row]));
+	const hydrate = async (window: { uri: string }[]) => new Map((await clipsByUri(db, window.map((item) => item.uri), viewer, true, true)).map((row) => [row.uri, row]));
 	if (!viewer) {
 		const { page, next } = await pageOf(anonymousOrder(pool, now), offset, limit, hydrate);
 		return { items: page.map(({ item, value }) => ({ row: value, reason: item.reason })), nextOffset: next };
