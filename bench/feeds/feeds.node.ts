@@ -29,9 +29,11 @@ import {
 	ms,
 	runLoad,
 	sleep,
+	summarize,
 	table,
 	until,
 	workerdStats,
+	type Summary,
 	type LoadResult,
 	type WorkerdStats,
 } from './load.node.ts';
@@ -282,6 +284,20 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 			]),
 		),
 	);
+	out.push(`\nReads beside the fan-out (one reader, one request at a time; idle = the 3 s before the post):\n`);
+	out.push(
+		table(
+			['run', 'getClip idle p50 / p99', 'getClip during p50 / p99', 'getTimeline idle p50 / p99', 'getTimeline during p50 / p99', 'p99 during / idle (clip, timeline)'],
+			fanouts.map(({ label, probe: { idle, during } }) => [
+				label,
+				`${cell(idle.getClip.p50)} / ${cell(idle.getClip.p99)}`,
+				`${cell(during.getClip.p50)} / ${cell(during.getClip.p99)}`,
+				`${cell(idle.getTimeline.p50)} / ${cell(idle.getTimeline.p99)}`,
+				`${cell(during.getTimeline.p50)} / ${cell(during.getTimeline.p99)}`,
+				`${(during.getClip.p99 / idle.getClip.p99).toFixed(1)}× / ${(during.getTimeline.p99 / idle.getTimeline.p99).toFixed(1)}×`,
+			]),
+		),
+	);
 	const fdLimit = (() => {
 		try {
 			return /Max open files\s+(\d+)/.exec(readFileSync(`/proc/${ourWorkerds()[0]}/limits`, 'utf8'))?.[1] ?? '?';
@@ -447,6 +463,8 @@ interface FanoutResult {
 	maxPending?: number;
 	/** The slowest single poll (getClip, _health, a sample's getTimeline) while this ran, ms. */
 	slowestReadMs: number;
+	/** A reader's latencies (one request at a time): idle just before the post, and during the fan-out. */
+	probe: { idle: ProbeLatencies; during: ProbeLatencies };
 	workerd: WorkerdStats | null;
 	/** The longest this process (client and PDS) could not run its event loop, ms. */
 	maxLoopStallMs: number;
@@ -458,6 +476,30 @@ interface FanoutResult {
 }
 
 type Sample = Awaited<ReturnType<typeof selfSignedIdentity>>;
+
+interface ProbeLatencies {
+	getClip: Summary;
+	getTimeline: Summary;
+}
+
+/**
+ * A reader beside the fan-out: getClip of an older clip and a sampled follower's getTimeline, one
+ * request at a time, until `stop` says so. What a fan-out does to everyone else's reads.
+ */
+async function probeReads(clipUri: string, authorization: () => Promise<string>, stop: () => boolean): Promise<ProbeLatencies> {
+	const clip: number[] = [];
+	const timeline: number[] = [];
+	const timedGet = async (into: number[], path: string, headers: Record<string, string> = {}) => {
+		const start = performance.now();
+		const { status } = await getJson(path, headers);
+		if (status === 200) into.push(performance.now() - start);
+	};
+	while (!stop()) {
+		await timedGet(clip, `/xrpc/video.dreamreel.getClip?uri=${encodeURIComponent(clipUri)}`).catch(() => {});
+		await timedGet(timeline, '/xrpc/video.dreamreel.getTimeline?limit=30', { authorization: `Bearer ${await authorization()}` }).catch(() => {});
+	}
+	return { getClip: summarize(clip), getTimeline: summarize(timeline) };
+}
 
 /** Frames of the PDS's firehose as a client of our own receives them, by the record paths they carry. */
 function watchFirehose(pdsUrl: string): { seen: Map<string, number>; close(): void } {
@@ -520,6 +562,10 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 	const { data: upload } = await star.uploadBlob(await paddedMp4('gradients', `star-${label}`), { encoding: 'video/mp4' });
 	const firehose = watchFirehose(pdsUrl);
 	await sleep(500); // subscribed before the clock starts
+	const probeClip = data.clips[0]!.uri;
+	const probeToken = () => token(samples.length - 1);
+	const idleUntil = performance.now() + 3000;
+	const idle = await probeReads(probeClip, probeToken, () => performance.now() > idleUntil);
 	slowestReadMs = 0;
 
 	const statsBefore = workerdStats();
@@ -579,6 +625,8 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 			await sleep(10);
 		}
 	})();
+	let probing = true;
+	const during = probeReads(probeClip, probeToken, () => !probing);
 	const seenAt: (number | undefined)[] = samples.map(() => undefined);
 	const sampled = (async () => {
 		while (seenAt.some((at) => at === undefined)) {
@@ -604,7 +652,9 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		log(`  ${died}`);
 	} finally {
 		clearInterval(resources);
+		probing = false;
 	}
+	const probe = { idle, during: await during };
 	const doneMs = died ? elapsed() : Math.max(drainedMs ?? 0, ...seenAt.map(Number));
 	const statsAfter = workerdStats();
 	loopDelay.disable();
@@ -621,6 +671,7 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		...(drainedMs !== undefined ? { drainedMs, maxPending } : {}),
 		doneMs,
 		slowestReadMs,
+		probe,
 		workerd:
 			!died && statsBefore && statsAfter
 				? {

@@ -28,15 +28,17 @@ export async function fanOutStep(deps: FanoutDeps, change: FeedChange, after?: s
 	switch (change.kind) {
 		case 'post':
 		case 'unpost': {
-			if (await isBigCreator(deps, change.author)) return { done: true };
+			const followers = await followerCount(deps.db, change.author);
+			// Most authors have nobody here to push to; big creators are merged in at read time (`timelinePage`).
+			if (followers === 0 || followers > deps.maxFollowers) return { done: true };
 			const pageSize = deps.pageSize ?? PAGE_SIZE;
-			const followers = await followersAfter(deps.db, change.author, after, pageSize);
+			const page = await followersAfter(deps.db, change.author, after, pageSize);
 			const item = change.kind === 'post' ? { uri: change.uri, author: change.author, sortAt: change.sortAt } : undefined;
-			await inParallel(followers, (viewer) => (item ? deps.timeline(viewer).add([item]) : deps.timeline(viewer).removeClips([change.uri])));
-			return followers.length < pageSize ? { done: true } : { done: false, after: followers.at(-1)! };
+			await inParallel(page, (viewer) => (item ? deps.timeline(viewer).add([item]) : deps.timeline(viewer).removeClips([change.uri])));
+			return page.length < pageSize ? { done: true } : { done: false, after: page.at(-1)! };
 		}
 		case 'follow': {
-			if (await isBigCreator(deps, change.subject)) return { done: true };
+			if ((await followerCount(deps.db, change.subject)) > deps.maxFollowers) return { done: true };
 			const { results } = await deps.db
 				.prepare('SELECT uri, did AS author, sort_at AS sortAt FROM clips WHERE did = ?1 ORDER BY sort_at DESC LIMIT ?2')
 				.bind(change.subject, FOLLOW_BACKFILL)
@@ -50,10 +52,10 @@ export async function fanOutStep(deps: FanoutDeps, change: FeedChange, after?: s
 	}
 }
 
-/** Big creators are never pushed; timelines merge their clips at read time (`timelinePage`). */
-async function isBigCreator(deps: FanoutDeps, author: string): Promise<boolean> {
-	const row = await deps.db.prepare('SELECT n FROM follower_counts WHERE subject = ?1').bind(author).first<{ n: number }>();
-	return (row?.n ?? 0) > deps.maxFollowers;
+/** Follow records naming `subject` (kept by triggers, see migration 0004). */
+async function followerCount(db: D1Database, subject: string): Promise<number> {
+	const row = await db.prepare('SELECT n FROM follower_counts WHERE subject = ?1').bind(subject).first<{ n: number }>();
+	return row?.n ?? 0;
 }
 
 async function followersAfter(db: D1Database, author: string, after: string | undefined, limit: number): Promise<string[]> {
