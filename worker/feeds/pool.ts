@@ -56,8 +56,9 @@ export async function pageOf<T extends { uri: string }, V>(
 	const page: { item: T; value: V }[] = [];
 	let at = offset;
 	while (page.length < limit && at < order.length) {
-		// Twice what is missing: one query usually fills the page even when a few are hidden.
-		const window = order.slice(at, at + 2 * (limit - page.length));
+		// What is missing and a tenth more: one query fills the page unless many are hidden (rare).
+		const missing = limit - page.length;
+		const window = order.slice(at, at + missing + Math.ceil(missing / 10));
 		const shown = await judge(window);
 		for (const item of window) {
 			at++;

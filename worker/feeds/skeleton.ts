@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
-import { viewerSees, VISIBLE, videoShown } from '../views/visibility.ts';
+import { viewerSees, videoShown } from '../views/visibility.ts';
 import type { FeedKey } from './catalog.ts';
 import { anonymousOrder, everyoneOrder, pageOf, sharedPool } from './pool.ts';
 
@@ -28,7 +28,8 @@ export const algorithms: Record<FeedKey, Algorithm> = {
  * and to every other clip in which the author published the same video (the post carries its bytes).
  */
 const SHARED = `FROM crossposts x JOIN clips c ON c.did = x.did AND c.video_cid = x.video_cid JOIN actors a ON a.did = c.did`;
-const SHOWN = `${VISIBLE} AND ${videoShown('x.video_cid', 'x.did')}`;
+/** VISIBLE needs no second evaluation: the clip itself is among the author's clips of that video `videoShown` judges. */
+const SHOWN = videoShown('c.video_cid', 'c.did');
 
 /** Signed in: the people the requester follows. Anonymous: everyone (the public version). */
 async function following(db: D1Database, viewer: string | undefined, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
