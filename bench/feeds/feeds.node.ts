@@ -15,6 +15,7 @@ import { selfSignedIdentity, type Stack } from '../../test/network/harness.ts';
 import { paddedMp4 } from '../playback/video-bytes.node.ts';
 import { seedDataset, type Dataset } from './dataset.node.ts';
 import { syntheticDid, writeFollowers } from './followers.node.ts';
+import { profiled } from './profile.node.ts';
 import { snapshotWorker } from './snapshot.node.ts';
 import { decodeFirst } from '@atcute/cbor';
 import {
@@ -58,6 +59,8 @@ const WARMUP = envNumber('BENCH_WARMUP', 3);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS || '1,10').split(',').map(Number).filter((n) => n > 0);
 /** Which read runs to do, by name (a regular expression; `past` picks only the runs past the dev proxy). */
 const READS = new RegExp(process.env.BENCH_READS || '.');
+/** Read runs (by name, a regular expression) to run with the worker's CPU profiler on. */
+const PROFILE = process.env.BENCH_PROFILE ? new RegExp(process.env.BENCH_PROFILE) : undefined;
 /** A third fan-out after this many idle seconds (objects evicted meanwhile); 0 skips it. */
 const IDLE_SECONDS = envNumber('BENCH_IDLE', 0);
 /** Everything stops by itself after this, whatever state it is in. */
@@ -191,7 +194,8 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 		const past = direct ? specs.filter((spec) => !spec.name.startsWith('getClip')).map((spec) => ({ ...spec, name: `${spec.name} — past the dev proxy`, origin: direct })) : [];
 		for (const spec of [...specs, ...past].filter((spec) => READS.test(spec.name))) {
 			log(`load: ${spec.name}, ${connections} connection(s), ${SECONDS} s…`);
-			const result = await runLoad({ ...spec, url: `${spec.origin ?? base}${spec.path}`, connections, seconds: SECONDS, warmupSeconds: WARMUP });
+			const load = () => runLoad({ ...spec, url: `${spec.origin ?? base}${spec.path}`, connections, seconds: SECONDS, warmupSeconds: WARMUP });
+			const result = PROFILE?.test(spec.name) ? await withProfile(`${spec.name}, ${connections} connection(s)`, load) : await load();
 			assertClean(result);
 			reads.push(result);
 		}
@@ -686,6 +690,15 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		...(died ? { died } : {}),
 	};
 	log(`  done in ${ms(doneMs)} ms (${followers} followers)`);
+	return result;
+}
+
+/** `load` under the worker's CPU profiler; its hotspots go to stdout with the tables. */
+async function withProfile(name: string, load: () => Promise<LoadResult>): Promise<LoadResult> {
+	const { result, hotspots } = await profiled(load);
+	const perRequest = (msTotal: number) => (msTotal / (result.requests || 1)).toFixed(3);
+	console.log(`\n#### CPU profile of the user worker: ${name} (JavaScript self time, warm-up included)\n`);
+	console.log(table(['function', 'self ms', 'share', 'ms per measured request'], hotspots.map((h) => [h.what, h.selfMs.toFixed(0), `${(h.share * 100).toFixed(1)} %`, perRequest(h.selfMs)])));
 	return result;
 }
 

@@ -4,8 +4,13 @@ import { WorkQueue, type QueuePolicy, type WorkItem } from '../work-queue.ts';
 
 /** A change that keeps failing is set aside after this many attempts, so it blocks nothing else. */
 export const MAX_FANOUT_ATTEMPTS = 10;
-/** The pause after every PAGE_SIZE or so timelines written. */
-const PAUSE_MS = 10;
+/**
+ * After every PAGE_SIZE or so timelines written, the queue rests as long as writing them took
+ * (within these bounds): a fan-out to thousands of followers takes at most about half of the
+ * worker's time, and reads keep their latency (bench/feeds, "Reads beside the fan-out").
+ */
+const MIN_REST_MS = 5;
+const MAX_REST_MS = 1000;
 const POLICY: QueuePolicy = { maxAttempts: MAX_FANOUT_ATTEMPTS, baseMs: 1000, maxMs: 600_000, slowRetryMs: 6 * 3_600_000 };
 
 /**
@@ -42,12 +47,15 @@ export class FanoutQueue {
 		this.#draining = true;
 		try {
 			let written = 0;
+			let busyMs = 0;
 			for (let [item] = this.#work.due(1); item; [item] = this.#work.due(1)) {
+				const started = Date.now();
 				written += await this.#step(item);
+				busyMs += Date.now() - started;
 				if (written < PAGE_SIZE) continue;
-				// Idle for a moment: requests waiting for the thread get it (see fanout.ts).
-				written = 0;
-				await scheduler.wait(PAUSE_MS);
+				// Rest as long as the writing took: reads waiting for the thread get at least half of it.
+				await scheduler.wait(Math.min(MAX_REST_MS, Math.max(MIN_REST_MS, busyMs)));
+				[written, busyMs] = [0, 0];
 			}
 		} finally {
 			this.#draining = false;

@@ -18,14 +18,13 @@ export interface FanoutDeps {
 export type FanoutProgress = ({ done: true } | { done: false; after: string }) & { written: number };
 
 /**
- * Timelines written at once, and followers per step (progress is saved after each; the queue pauses
- * after every PAGE_SIZE or so timelines written). Measured locally (bench/feeds, 4 000 followers):
- * 64 calls at once in pages of 500 kept the worker's one thread so busy that no other request was
- * answered until the fan-out ended (50–60 s); a few calls at once, in short steps with a pause
- * between, leave room for reads.
+ * Timelines written at once, and followers per step (progress is saved after each; the queue rests
+ * between steps, see fanout-queue.ts). Measured locally (bench/feeds, 4 000 followers): 64 calls at
+ * once in pages of 500 kept the worker's one thread so busy that no other request was answered until
+ * the fan-out ended (40–60 s).
  */
 const CONCURRENCY = 8;
-export const PAGE_SIZE = 50;
+export const PAGE_SIZE = 32;
 /** How much of a newly followed creator's history lands in the follower's timeline. */
 const FOLLOW_BACKFILL = 50;
 
