@@ -20,7 +20,9 @@ export interface Hotspot {
 
 /** Runs `load` with the profiler on; the functions with the most self time, heaviest first. */
 export async function profiled<T>(load: () => Promise<T>, inspector = 'ws://127.0.0.1:9229/ws', top = 15): Promise<{ result: T; hotspots: Hotspot[] }> {
-	const socket = new WebSocket(inspector);
+	// wrangler's inspector proxy refuses a connection without an Origin (Node's WebSocket, undici, takes headers).
+	const WithHeaders = WebSocket as unknown as new (url: string, init: { headers: Record<string, string> }) => WebSocket;
+	const socket = new WithHeaders(inspector, { headers: { origin: new URL(inspector).origin.replace(/^ws/, 'http') } });
 	await new Promise((resolve, reject) => {
 		socket.addEventListener('open', resolve, { once: true });
 		socket.addEventListener('error', () => reject(new Error(`no inspector at ${inspector}`)), { once: true });
