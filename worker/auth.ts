@@ -1,4 +1,4 @@
-import { getAtprotoVerificationMaterial } from '@atcute/identity';
+import { getAtprotoVerificationMaterial, type DidDocument } from '@atcute/identity';
 import type { DidDocumentResolver } from '@atcute/identity-resolver';
 import type { Did, Nsid } from '@atcute/lexicons';
 import type { AtprotoAudience } from '@atcute/lexicons/syntax';
@@ -23,7 +23,7 @@ const REUSE_MS = 60_000;
  * remembered for the token's lifetime (`nonces`).
  */
 export class ServiceAuth {
-	readonly #queries: ServiceJwtVerifier;
+	readonly #audiences: (Did | AtprotoAudience)[];
 	readonly #procedures: ServiceJwtVerifier;
 	/** The router checks auth before input, the handler asks again: one verification per request. */
 	readonly #verified = new WeakMap<Request, Promise<Did>>();
@@ -34,9 +34,8 @@ export class ServiceAuth {
 	constructor(config: Config, dids: DidDocumentResolver, nonces: ReplayStore) {
 		this.#dids = dids;
 		const did = config.serviceDid;
-		const acceptAudiences: (Did | AtprotoAudience)[] = [did, `${did}#dreamreel`, `${did}#bsky_fg`];
-		this.#queries = new ServiceJwtVerifier({ acceptAudiences, resolver: dids });
-		this.#procedures = new ServiceJwtVerifier({ acceptAudiences, resolver: dids, replayStore: nonces });
+		this.#audiences = [did, `${did}#dreamreel`, `${did}#bsky_fg`];
+		this.#procedures = new ServiceJwtVerifier({ acceptAudiences: this.#audiences, resolver: dids, replayStore: nonces });
 	}
 
 	/** The caller's DID; 401 with a named error and `WWW-Authenticate` otherwise. */
@@ -68,27 +67,30 @@ export class ServiceAuth {
 		const reusable = request.method === 'GET' && claims?.exp !== undefined;
 		const key = `${lxm} ${authorization}`;
 		const known = reusable ? this.#reused.get(key) : undefined;
-		if (known && known.exp > Date.now() / 1000 && (await this.#signingKey(known.issuer)) === known.signingKey) return known.issuer;
-		const verifier = request.method === 'POST' ? this.#procedures : this.#queries;
-		try {
-			const { issuer } = await verifier.verifyRequest(request, { lxm });
-			const signingKey = reusable ? await this.#signingKey(issuer) : undefined;
-			if (signingKey) this.#reused.set(key, { issuer, exp: claims!.exp!, signingKey });
-			return issuer;
-		} catch (error) {
-			throw error instanceof AuthRequiredError ? named(error) : error;
+		if (known && known.exp > Date.now() / 1000 && signingKey(await this.#dids.resolve(known.issuer).catch(() => undefined)) === known.signingKey) {
+			return known.issuer;
 		}
-	}
-
-	/** The issuer's `#atproto` key as their (cached) document has it now; undefined when it cannot be told. */
-	async #signingKey(did: Did): Promise<string | undefined> {
-		try {
-			return getAtprotoVerificationMaterial(await this.#dids.resolve(did))?.publicKeyMultibase;
-		} catch {
-			return undefined;
-		}
+		if (request.method === 'POST') return checked(this.#procedures, request, lxm);
+		// The document the signature is checked against (the verifier may fetch it afresh) is kept with the token.
+		let document: DidDocument | undefined;
+		const resolver: DidDocumentResolver = { resolve: async (did, options) => (document = await this.#dids.resolve(did, options)) };
+		const issuer = await checked(new ServiceJwtVerifier({ acceptAudiences: this.#audiences, resolver }), request, lxm);
+		const used = signingKey(document);
+		if (reusable && used) this.#reused.set(key, { issuer, exp: claims!.exp!, signingKey: used });
+		return issuer;
 	}
 }
+
+async function checked(verifier: ServiceJwtVerifier, request: Request, lxm: Nsid): Promise<Did> {
+	try {
+		return (await verifier.verifyRequest(request, { lxm })).issuer;
+	} catch (error) {
+		throw error instanceof AuthRequiredError ? named(error) : error;
+	}
+}
+
+/** A document's `#atproto` key; undefined when there is none to tell. */
+const signingKey = (document: DidDocument | undefined) => (document ? getAtprotoVerificationMaterial(document)?.publicKeyMultibase : undefined);
 
 /** The token's `iat` and `exp` as it claims them, unverified (numbers only). */
 function unsignedClaims(authorization: string): { iat?: number; exp?: number } | undefined {
