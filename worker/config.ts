@@ -14,7 +14,7 @@ const configSchema = z.object({
 	HANDLE_RESOLVER_URL: z.union([z.url(), z.literal('')]).default(''),
 	// The account whose repo holds the app.bsky.feed.generator records (see scripts/publish-feeds.ts).
 	FEED_PUBLISHER_DID: did.optional(),
-	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(1000),
+	FANOUT_MAX_FOLLOWERS: z.coerce.number().int().positive().default(250),
 	// Client addresses the per-address rate limit does not count (a trusted monitor; a local load test).
 	RATE_LIMIT_EXEMPT: z.string().default(''),
 	// Where reports go (an Ozone or any labeler's DID), and the account that files them there (see README Moderation).

@@ -15,6 +15,7 @@ import { selfSignedIdentity, type Stack } from '../../test/network/harness.ts';
 import { paddedMp4 } from '../playback/video-bytes.node.ts';
 import { seedDataset, type Dataset } from './dataset.node.ts';
 import { syntheticDid, writeFollowers } from './followers.node.ts';
+import { profiled } from './profile.node.ts';
 import { snapshotWorker } from './snapshot.node.ts';
 import { decodeFirst } from '@atcute/cbor';
 import {
@@ -29,9 +30,11 @@ import {
 	ms,
 	runLoad,
 	sleep,
+	summarize,
 	table,
 	until,
 	workerdStats,
+	type Summary,
 	type LoadResult,
 	type WorkerdStats,
 } from './load.node.ts';
@@ -54,6 +57,10 @@ const SECONDS = envNumber('BENCH_SECONDS', 10);
 const WARMUP = envNumber('BENCH_WARMUP', 3);
 /** Connection counts for the read loads; `0` skips them. */
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS || '1,10').split(',').map(Number).filter((n) => n > 0);
+/** Which read runs to do, by name (a regular expression; `past` picks only the runs past the dev proxy). */
+const READS = new RegExp(process.env.BENCH_READS || '.');
+/** Read runs (by name, a regular expression) to run with the worker's CPU profiler on. */
+const PROFILE = process.env.BENCH_PROFILE ? new RegExp(process.env.BENCH_PROFILE) : undefined;
 /** A third fan-out after this many idle seconds (objects evicted meanwhile); 0 skips it. */
 const IDLE_SECONDS = envNumber('BENCH_IDLE', 0);
 /** Everything stops by itself after this, whatever state it is in. */
@@ -184,10 +191,11 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 	for (const connections of CONNECTIONS) {
 		const specs = await readSpecs(data);
 		// The same requests straight to the user worker's workerd, past wrangler dev's proxy: what the proxy costs.
-		const past = direct ? specs.filter((spec) => /^(did\.json|getTimeline)/.test(spec.name)).map((spec) => ({ ...spec, name: `${spec.name.split(' (')[0]} — past the dev proxy`, origin: direct })) : [];
-		for (const spec of [...specs, ...past]) {
+		const past = direct ? specs.filter((spec) => !spec.name.startsWith('getClip')).map((spec) => ({ ...spec, name: `${spec.name} — past the dev proxy`, origin: direct })) : [];
+		for (const spec of [...specs, ...past].filter((spec) => READS.test(spec.name))) {
 			log(`load: ${spec.name}, ${connections} connection(s), ${SECONDS} s…`);
-			const result = await runLoad({ ...spec, url: `${spec.origin ?? base}${spec.path}`, connections, seconds: SECONDS, warmupSeconds: WARMUP });
+			const load = () => runLoad({ ...spec, url: `${spec.origin ?? base}${spec.path}`, connections, seconds: SECONDS, warmupSeconds: WARMUP });
+			const result = PROFILE?.test(spec.name) ? await withProfile(`${spec.name}, ${connections} connection(s)`, load) : await load();
 			assertClean(result);
 			reads.push(result);
 		}
@@ -277,6 +285,20 @@ async function run(stack: Stack, persistTo: string, launch: (extra?: Record<stri
 				f.died ? `not done (${cell(f.doneMs)})` : cell(f.doneMs),
 				f.died ? '–' : cell(f.doneMs - (f.frameMs ?? NaN)),
 				cell(f.slowestReadMs),
+			]),
+		),
+	);
+	out.push(`\nReads beside the fan-out (one reader, one request at a time; idle = the 3 s before the post):\n`);
+	out.push(
+		table(
+			['run', 'getClip idle p50 / p99', 'getClip during p50 / p99', 'getTimeline idle p50 / p99', 'getTimeline during p50 / p99', 'p99 during / idle (clip, timeline)'],
+			fanouts.map(({ label, probe: { idle, during } }) => [
+				label,
+				`${cell(idle.getClip.p50)} / ${cell(idle.getClip.p99)}`,
+				`${cell(during.getClip.p50)} / ${cell(during.getClip.p99)}`,
+				`${cell(idle.getTimeline.p50)} / ${cell(idle.getTimeline.p99)}`,
+				`${cell(during.getTimeline.p50)} / ${cell(during.getTimeline.p99)}`,
+				`${(during.getClip.p99 / idle.getClip.p99).toFixed(1)}× / ${(during.getTimeline.p99 / idle.getTimeline.p99).toFixed(1)}×`,
 			]),
 		),
 	);
@@ -445,6 +467,8 @@ interface FanoutResult {
 	maxPending?: number;
 	/** The slowest single poll (getClip, _health, a sample's getTimeline) while this ran, ms. */
 	slowestReadMs: number;
+	/** A reader's latencies (one request at a time): idle just before the post, and during the fan-out. */
+	probe: { idle: ProbeLatencies; during: ProbeLatencies };
 	workerd: WorkerdStats | null;
 	/** The longest this process (client and PDS) could not run its event loop, ms. */
 	maxLoopStallMs: number;
@@ -456,6 +480,30 @@ interface FanoutResult {
 }
 
 type Sample = Awaited<ReturnType<typeof selfSignedIdentity>>;
+
+interface ProbeLatencies {
+	getClip: Summary;
+	getTimeline: Summary;
+}
+
+/**
+ * A reader beside the fan-out: getClip of an older clip and a sampled follower's getTimeline, one
+ * request at a time, until `stop` says so. What a fan-out does to everyone else's reads.
+ */
+async function probeReads(clipUri: string, authorization: () => Promise<string>, stop: () => boolean): Promise<ProbeLatencies> {
+	const clip: number[] = [];
+	const timeline: number[] = [];
+	const timedGet = async (into: number[], path: string, headers: Record<string, string> = {}) => {
+		const start = performance.now();
+		const { status } = await getJson(path, headers);
+		if (status === 200) into.push(performance.now() - start);
+	};
+	while (!stop()) {
+		await timedGet(clip, `/xrpc/video.dreamreel.getClip?uri=${encodeURIComponent(clipUri)}`).catch(() => {});
+		await timedGet(timeline, '/xrpc/video.dreamreel.getTimeline?limit=30', { authorization: `Bearer ${await authorization()}` }).catch(() => {});
+	}
+	return { getClip: summarize(clip), getTimeline: summarize(timeline) };
+}
 
 /** Frames of the PDS's firehose as a client of our own receives them, by the record paths they carry. */
 function watchFirehose(pdsUrl: string): { seen: Map<string, number>; close(): void } {
@@ -518,6 +566,10 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 	const { data: upload } = await star.uploadBlob(await paddedMp4('gradients', `star-${label}`), { encoding: 'video/mp4' });
 	const firehose = watchFirehose(pdsUrl);
 	await sleep(500); // subscribed before the clock starts
+	const probeClip = data.clips[0]!.uri;
+	const probeToken = () => token(samples.length - 1);
+	const idleUntil = performance.now() + 3000;
+	const idle = await probeReads(probeClip, probeToken, () => performance.now() > idleUntil);
 	slowestReadMs = 0;
 
 	const statsBefore = workerdStats();
@@ -577,6 +629,8 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 			await sleep(10);
 		}
 	})();
+	let probing = true;
+	const during = probeReads(probeClip, probeToken, () => !probing);
 	const seenAt: (number | undefined)[] = samples.map(() => undefined);
 	const sampled = (async () => {
 		while (seenAt.some((at) => at === undefined)) {
@@ -602,7 +656,9 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		log(`  ${died}`);
 	} finally {
 		clearInterval(resources);
+		probing = false;
 	}
+	const probe = { idle, during: await during };
 	const doneMs = died ? elapsed() : Math.max(drainedMs ?? 0, ...seenAt.map(Number));
 	const statsAfter = workerdStats();
 	loopDelay.disable();
@@ -619,6 +675,7 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		...(drainedMs !== undefined ? { drainedMs, maxPending } : {}),
 		doneMs,
 		slowestReadMs,
+		probe,
 		workerd:
 			!died && statsBefore && statsAfter
 				? {
@@ -633,6 +690,15 @@ async function fanout(label: string, data: Dataset, samples: Sample[], followers
 		...(died ? { died } : {}),
 	};
 	log(`  done in ${ms(doneMs)} ms (${followers} followers)`);
+	return result;
+}
+
+/** `load` under the worker's CPU profiler; its hotspots go to stdout with the tables. */
+async function withProfile(name: string, load: () => Promise<LoadResult>): Promise<LoadResult> {
+	const { result, hotspots } = await profiled(load);
+	const perRequest = (msTotal: number) => (msTotal / (result.requests || 1)).toFixed(3);
+	console.log(`\n#### CPU profile of the user worker: ${name} (JavaScript self time, warm-up included)\n`);
+	console.log(table(['function', 'self ms', 'share', 'ms per measured request'], hotspots.map((h) => [h.what, h.selfMs.toFixed(0), `${(h.share * 100).toFixed(1)} %`, perRequest(h.selfMs)])));
 	return result;
 }
 

@@ -110,6 +110,32 @@ describe('service auth with self-held keys', () => {
 	});
 });
 
+describe('a query token presented again (verified once, then remembered)', () => {
+	it('is refused for another method, and once its issuer’s key has rotated', async () => {
+		const oldKey = await Secp256k1Keypair.create();
+		const identity = await selfSignedIdentity(stack, oldKey);
+		const token = await identity.sign(LXM);
+		expect((await timeline(token)).status).toBe(200);
+		expect((await timeline(token)).status).toBe(200);
+		const forYou = await xrpc<{ error?: string }>(stack.worker.url, 'video.dreamreel.getForYou', {}, { authorization: `Bearer ${token}` });
+		expect([forYou.status, forYou.body.error]).toEqual([401, 'BadJwtLexiconMethod']);
+		const newKey = await Secp256k1Keypair.create();
+		await identity.rotateTo(newKey);
+		// The first token signed by the new key makes the worker read the rotated document.
+		expect((await timeline(await identity.sign(LXM, newKey))).status).toBe(200);
+		expectRefused(await timeline(token), 'BadJwtSignature');
+	});
+
+	it('is refused once it has expired', { timeout: 15_000 }, async () => {
+		const identity = await selfSignedIdentity(stack, await Secp256k1Keypair.create());
+		const token = await identity.sign(LXM, undefined, { iat: now(), exp: now() + 1 });
+		expect((await timeline(token)).status).toBe(200);
+		// Past `exp` and the verifier's 5 s of clock leeway.
+		await new Promise((resolve) => setTimeout(resolve, 7000));
+		expectRefused(await timeline(token), 'JwtExpired');
+	});
+});
+
 describe('an account’s key rotated on its PDS', () => {
 	it('the old key is refused from the first request after the PDS announces it (#identity), before the new key is ever used', async () => {
 		const bob = await createAccount(stack.network.pdsUrl, 'bob-rotates');

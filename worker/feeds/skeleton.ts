@@ -1,8 +1,7 @@
 import { InvalidRequestError } from '@atcute/xrpc-server';
-import { viewerSees, VISIBLE, videoShown } from '../views/visibility.ts';
-import { candidatesQuery, toCandidate, type CandidateRow } from './candidates.ts';
+import { viewerSees, videoShown } from '../views/visibility.ts';
 import type { FeedKey } from './catalog.ts';
-import { rank } from './ranking.ts';
+import { anonymousOrder, everyoneOrder, pageOf, sharedPool } from './pool.ts';
 
 export interface SkeletonItem {
 	post: string;
@@ -19,9 +18,9 @@ type Algorithm = (db: D1Database, viewer: string | undefined, limit: number, cur
 /** How each feed of the catalog is computed. Items are the Bluesky posts that share Dreamreel clips. */
 export const algorithms: Record<FeedKey, Algorithm> = {
 	following,
-	trending: (db, viewer, limit, cursor) => ranked(db, viewer, '', limit, cursor),
+	trending: (db, viewer, limit, cursor) => ranked(db, 'trending', '', viewer, limit, cursor),
 	remixes: (db, viewer, limit, cursor) =>
-		ranked(db, viewer, `AND c.is_remix = 1 AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')`, limit, cursor),
+		ranked(db, 'remixes', `AND c.is_remix = 1 AND c.sort_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')`, viewer, limit, cursor),
 };
 
 /**
@@ -29,7 +28,8 @@ export const algorithms: Record<FeedKey, Algorithm> = {
  * and to every other clip in which the author published the same video (the post carries its bytes).
  */
 const SHARED = `FROM crossposts x JOIN clips c ON c.did = x.did AND c.video_cid = x.video_cid JOIN actors a ON a.did = c.did`;
-const SHOWN = `${VISIBLE} AND ${videoShown('x.video_cid', 'x.did')}`;
+/** VISIBLE needs no second evaluation: the clip itself is among the author's clips of that video `videoShown` judges. */
+const SHOWN = videoShown('c.video_cid', 'c.did');
 
 /** Signed in: the people the requester follows. Anonymous: everyone (the public version). */
 async function following(db: D1Database, viewer: string | undefined, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
@@ -51,19 +51,27 @@ async function following(db: D1Database, viewer: string | undefined, limit: numb
 	};
 }
 
-async function ranked(db: D1Database, viewer: string | undefined, where: string, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
+async function ranked(db: D1Database, key: string, where: string, viewer: string | undefined, limit: number, cursor: string | undefined): Promise<SkeletonPage> {
 	const offset = cursor === undefined ? 0 : Number(cursor);
 	if (!Number.isInteger(offset) || offset < 0) throw new InvalidRequestError({ message: 'invalid cursor' });
-	// One candidate per clip, served as its newest cross-post.
-	const { results } = await db
-		.prepare(candidatesQuery({ from: SHARED, where: `AND ${videoShown('x.video_cid', 'x.did')} AND ${viewerSees('c', '?1', true)} ${where}`, keep: 'MAX(x.uri) AS post' }))
-		.bind(viewer ?? null)
-		.all<CandidateRow & { post: string }>();
-	const posts = new Map(results.map((row) => [row.uri, row.post]));
-	const order = rank(results.map(toCandidate), Date.now());
-	const page = order.slice(offset, offset + limit);
+	const pool = await sharedPool(db, key, { from: SHARED, where: `AND ${videoShown('x.video_cid', 'x.did')} ${where}` });
+	const order = viewer ? everyoneOrder(pool) : anonymousOrder(pool);
+	const { page, next } = await pageOf(order, offset, limit, (window) => sharedPosts(db, window, viewer));
 	return {
-		items: page.map((item) => ({ post: posts.get(item.uri)!, feedContext: item.reason })),
-		...(offset + limit < order.length ? { cursor: String(offset + limit) } : {}),
+		items: page.map(({ item, value: post }) => ({ post, feedContext: item.reason })),
+		...(next !== undefined ? { cursor: String(next) } : {}),
 	};
+}
+
+/** Of these clips, those the viewer is shown now, each with its newest cross-post (the item served). */
+async function sharedPosts(db: D1Database, clips: { uri: string }[], viewer: string | undefined): Promise<Map<string, string>> {
+	const { results } = await db
+		.prepare(
+			`SELECT c.uri, MAX(x.uri) AS post ${SHARED}
+			 WHERE c.uri IN (SELECT value FROM json_each(?2)) AND ${SHOWN} AND ${viewerSees('c', '?1', true)}
+			 GROUP BY c.uri`,
+		)
+		.bind(viewer ?? null, JSON.stringify(clips.map((clip) => clip.uri)))
+		.all<{ uri: string; post: string }>();
+	return new Map(results.map((row) => [row.uri, row.post]));
 }

@@ -25,7 +25,7 @@ export async function timelinePage(
 		bigCreatorsClips(app.db, viewer, app.config.fanoutMaxFollowers, limit, after),
 	]);
 	const merged = dedupe([...pushed, ...pulled].sort(newestFirst)).slice(0, limit);
-	const rows = await clipsByUri(app.db, merged.map((item) => item.uri), viewer, true);
+	const rows = await clipsByUri(app.db, merged.map((item) => item.uri), viewer, true, true);
 	return { rows, last: merged.length === limit ? merged.at(-1) : undefined };
 }
 

@@ -1,9 +1,8 @@
 import type { $type } from '@atcute/lexicons';
 import type { VideoDreamreelDefs } from '../lexicons/index.ts';
-import type { ClipRow } from './clip-rows.ts';
+import { viewerState, type ClipRow } from './clip-rows.ts';
 import { labelViews } from './labels-view.ts';
 import { blobUrl, profileView } from './profile-view.ts';
-import { remixRefusal } from './visibility.ts';
 import { storedRecord, type IndexedRecord } from '../ingest/records.ts';
 import { CLIP, REMIX } from '../nsid.ts';
 
@@ -12,36 +11,30 @@ type ViewerState = VideoDreamreelDefs.ViewerState;
 
 /**
  * Clip views with what the viewer (when known) has done and may do to each: their like, and whether
- * they may remix it (the rules `generate` checks before accepting a remix). One query per page.
+ * they may remix it (the rules `generate` checks before accepting a remix). One query per page, none
+ * when the rows were read with the viewer's state.
  */
 export async function clipViews(db: D1Database, rows: ClipRow[], viewer?: string): Promise<$type.enforce<ClipView>[]> {
 	if (!viewer) return rows.map(clipView);
-	const states = new Map<string, ViewerRow>();
-	if (rows.length > 0) {
+	// Read with the rows (clipsByUri's withViewerState), or here.
+	const states = new Map<string, ViewerRow>(rows.every((row) => row.viewer_refusal !== undefined) ? rows.map((row) => [row.uri, row as ViewerRow]) : []);
+	if (states.size === 0 && rows.length > 0) {
 		const { results } = await db
-			.prepare(
-				`SELECT c.uri, (SELECT l.uri FROM likes l WHERE l.did = ?1 AND l.subject_uri = c.uri LIMIT 1) AS like_uri,
-				   ${remixRefusal('c', '?1')} AS refusal
-				 FROM clips c WHERE c.uri IN (SELECT value FROM json_each(?2))`,
-			)
+			.prepare(`SELECT c.uri, ${viewerState('?1')} FROM clips c WHERE c.uri IN (SELECT value FROM json_each(?2))`)
 			.bind(viewer, JSON.stringify(rows.map((row) => row.uri)))
 			.all<ViewerRow>();
 		for (const state of results) states.set(state.uri, state);
 	}
 	return rows.map((row) => {
 		const state = states.get(row.uri);
-		const like = state?.like_uri as ViewerState['like'] | null | undefined;
-		const refusal = state?.refusal;
+		const like = state?.viewer_like as ViewerState['like'] | null | undefined;
+		const refusal = state?.viewer_refusal;
 		// A clip whose state is missing (it vanished between the queries) is not remixable.
 		return { ...clipView(row), viewer: { ...(like ? { like } : {}), canRemix: state !== undefined && refusal === null, ...(refusal ? { remixRefusal: refusal } : {}) } };
 	});
 }
 
-interface ViewerRow {
-	uri: string;
-	like_uri: string | null;
-	refusal: 'block' | 'policy' | 'consent' | null;
-}
+type ViewerRow = Required<Pick<ClipRow, 'uri' | 'viewer_like' | 'viewer_refusal'>>;
 
 /**
  * A hidden clip as someone it features sees it: what it is, never where to play it (its hosted copy

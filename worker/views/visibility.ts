@@ -134,10 +134,13 @@ export const viewerSees = (c: string, viewer: string, muted = false) => `(${adul
 /** The labels that need a viewer's consent to adult content, from a followed labeler or the author's own record. */
 const ADULT = `('porn', 'sexual', 'nudity')`;
 
+/** Whether clip `c` carries an adult label, from a followed labeler or the author's own record. */
+export const adultLabelled = (c: string) => `(EXISTS (SELECT 1 FROM labels al WHERE al.uri IN (${c}.uri, ${c}.did) AND al.val IN ${ADULT} AND al.neg = 0 AND (al.exp IS NULL OR al.exp > ${NOW}))
+       OR EXISTS (SELECT 1 FROM json_each(${c}.record, '$.labels.values') sl WHERE json_extract(sl.value, '$.val') IN ${ADULT}))`;
+
 /** Whether clip `c` carries no adult label, or `viewer` has turned adult content on (never anonymous viewers). */
 const adultAllowed = (c: string, viewer: string) => `(
-  NOT (EXISTS (SELECT 1 FROM labels al WHERE al.uri IN (${c}.uri, ${c}.did) AND al.val IN ${ADULT} AND al.neg = 0 AND (al.exp IS NULL OR al.exp > ${NOW}))
-       OR EXISTS (SELECT 1 FROM json_each(${c}.record, '$.labels.values') sl WHERE json_extract(sl.value, '$.val') IN ${ADULT}))
+  NOT ${adultLabelled(c)}
   OR EXISTS (SELECT 1 FROM preferences pf WHERE pf.did = ${viewer} AND pf.adult_content = 1))`;
 
 export const mutedBy = (author: string, viewer: string) => `EXISTS (SELECT 1 FROM mutes mu WHERE mu.did = ${viewer} AND mu.subject = ${author})`;

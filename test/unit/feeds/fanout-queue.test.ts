@@ -78,6 +78,20 @@ describe('the fan-out queue', () => {
 		});
 	});
 
+	it('finishes a post by an author nobody here follows with one lookup, pushing nothing', async () => {
+		await withQueue('nobody', async (queue, { pushes }) => {
+			const prepared: string[] = [];
+			const prepare = env.DB.prepare.bind(env.DB);
+			const spy = vi.spyOn(env.DB, 'prepare').mockImplementation((sql: string) => (prepared.push(sql), prepare(sql)));
+			queue.push([post('3klonely')]);
+			await queue.drain();
+			spy.mockRestore();
+			expect(queue.counts()).toEqual({ pending: 0, failed: 0 });
+			expect(pushes.size).toBe(0);
+			expect(prepared).toEqual(['SELECT n FROM follower_counts WHERE subject = ?1']);
+		});
+	});
+
 	it('resumes after a failure from the page it stopped in, not from the first follower', async () => {
 		await follow(author, 25);
 		await withQueue('resume', async (queue, { pushes, failing, clock }) => {
