@@ -211,10 +211,12 @@ export class Api {
 	async putLikeness(photos: Blob[]): Promise<LikenessView> {
 		const form = new FormData();
 		for (const photo of photos) form.append('image', photo);
-		// The client sends a Blob as-is, typed by its type: here the multipart body with its boundary.
+		// Encoded here, as the client sends only a Blob as-is; its type is set as a header, since a
+		// Blob's type is lowercased and the boundary is case-sensitive.
 		const encoded = new Response(form);
-		const input = new Blob([await encoded.arrayBuffer()], { type: encoded.headers.get('content-type')! });
-		return (await this.#signedIn().appview<{ likeness: LikenessView }>('POST', 'video.dreamreel.putLikeness', { input })).likeness;
+		const input = new Blob([await encoded.arrayBuffer()]);
+		const headers = { 'content-type': encoded.headers.get('content-type')! };
+		return (await this.#signedIn().appview<{ likeness: LikenessView }>('POST', 'video.dreamreel.putLikeness', { input, headers })).likeness;
 	}
 
 	/** Stored photo `index` itself, the bytes its CID names. */
