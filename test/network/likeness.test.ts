@@ -77,8 +77,8 @@ async function consent(agent: AtpAgent, fields: Record<string, unknown> = {}) {
 }
 
 /** Stores the photos and consents with a commitment to the set, then waits until the index has the commitment. */
-async function consentWithLikeness(agent: AtpAgent): Promise<string> {
-	const { body } = await putLikeness(agent);
+async function consentWithLikeness(agent: AtpAgent, images = photos): Promise<string> {
+	const { body } = await putLikeness(agent, form(images));
 	await consent(agent, { likeness: { cid: body.likeness.cid, createdAt: new Date().toISOString() } });
 	await eventually(async () => expect((await getLikeness(agent)).body.likeness?.committed).toBe(true), 15_000);
 	return body.likeness.cid;
@@ -225,6 +225,18 @@ describe('generation features the person with their likeness', () => {
 		expect([refused.status, refused.body.error]).toEqual([403, 'ConsentRequired']);
 		expect(fal.submits.length).toBe(before);
 		expect(fal.fetched.some((fetched) => fetched.url.includes(encodeURIComponent(cyd.assertDid)))).toBe(false);
+	});
+
+	it('counts every image of everyone featured against what the provider takes: 12 photos are more than Seedance’s 9', async () => {
+		const four = [...photos, withNoise(poster)];
+		for (const agent of [ana, bob, eve]) await consentWithLikeness(agent, four);
+		const before = fal.submits.length;
+		const refused = await generate({ prompt: 'three friends on a bench', cameos: [ana.assertDid, bob.assertDid, eve.assertDid], provider: 'fal' });
+		expect([refused.status, refused.body.error]).toEqual([400, 'ProviderCannotFeature']);
+		expect(refused.body.message).toContain('at most 9 reference images');
+		expect(fal.submits.length).toBe(before);
+		await ana.com.atproto.repo.deleteRecord({ repo: ana.assertDid, collection: 'video.dreamreel.consent', rkey: 'self' });
+		await eventually(async () => expect((await getLikeness(ana)).body.likeness).toBeUndefined());
 	});
 });
 
