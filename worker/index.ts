@@ -110,8 +110,8 @@ routes.on(['GET', 'HEAD'], '/video/:cid/poster', (c) => servePoster(c.req.raw, c
 routes.post('/webhooks/stream', (c) => streamWebhook(c.req.raw, c.env, isolate(c.env).app));
 routes.post('/webhooks/:provider', (c) => providerWebhook(c.req.raw, isolate(c.env).app.jobs(), c.req.param('provider')));
 routes.get('/jobs/:id/events', (c) => jobEvents(c.req.raw, isolate(c.env).app, c.req.param('id')));
-// A featured person's likeness, for the provider running a job that features them (signed, short-lived).
-routes.get('/likeness/:job/:did', (c) => serveReference(c.req.raw, isolate(c.env).app.jobs(), c.req.param('job'), c.req.param('did')));
+// One image of a featured person's likeness, for the provider running a job that features them (signed, short-lived).
+routes.get('/likeness/:job/:did/:n', (c) => serveReference(c.req.raw, isolate(c.env).app.jobs(), c.req.param('job'), c.req.param('did'), c.req.param('n')));
 routes.on(['GET', 'HEAD'], '/jobs/:id/video/:file', (c) => jobVideo(c.req.raw, c.env.VIDEOS, c.req.param('id'), c.req.param('file')));
 
 export default {

@@ -1,9 +1,12 @@
-// A likeness in a real Chromium with its fake camera (a moving test pattern): bob records himself
-// after the movement the page asks for, his consent names the photo by its CID, and the demo clip he
-// generates featuring himself carries that CID — the photo went into it. Then he deletes it.
-import { access } from 'node:fs/promises';
+// A likeness in a real Chromium with its fake camera (a moving test pattern): bob records three
+// frames, each after the movement the page asks for, his consent names the set by its CID, and the
+// demo clip he generates featuring himself carries the CID of every frame — they went into it. Then he
+// exports and deletes them.
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Download } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawCid, setCid } from '../../worker/likeness/cid.ts';
 import { likenessMarkOf } from '../../worker/providers/likeness-mark.ts';
 import { signIn, watchProgress } from './app.ts';
 import { launchPersona, screenshots, type Persona } from './browser.ts';
@@ -33,24 +36,36 @@ async function committedCid(): Promise<string | undefined> {
 }
 
 describe('a likeness recorded with the camera', () => {
-	it('is stored after the asked-for movement, and the consent in his repo names it', async () => {
+	it('is stored after the asked-for movements, three frames, and the consent in his repo names the set', async () => {
 		const { page } = bob;
 		await signIn(page, stack.appUrl, 'bob.test', { hostingProvider: stack.network.pdsUrl });
 		await page.goto(url('#/consent'));
 		await page.getByText('No likeness stored').waitFor();
 		await page.getByRole('button', { name: 'Record with camera' }).click();
-		await page.getByText(/then take the picture/).waitFor();
-		// The fake camera's pattern moves on its own; a person would turn their head.
-		await page.waitForTimeout(1000);
-		await screenshots(page, 'likeness-camera');
-		await page.getByRole('button', { name: 'Take the picture' }).click();
+		for (const [n, pose] of ['Look straight at the camera', 'Turn your head slowly to the left', 'Turn your head slowly to the right'].entries()) {
+			await page.getByText(`${pose}, then take the picture (${n + 1} of 3)`).waitFor();
+			if (n === 1) await screenshots(page, 'likeness-camera');
+			// The fake camera's pattern moves on its own, but not always enough between two clicks: like a
+			// person told "Nothing moved", try again until the frame is taken.
+			await expect
+				.poll(
+					async () => {
+						await page.waitForTimeout(700);
+						await page.getByRole('button', { name: 'Take the picture' }).click();
+						return page.getByText('Nothing moved').isVisible();
+					},
+					{ timeout: 15_000, interval: 0 },
+				)
+				.toBe(false);
+		}
 		await page.getByText('Stored with Dreamreel, encrypted').waitFor({ timeout: 15_000 });
-		await expect.poll(committedCid, { timeout: 10_000 }).toMatch(/^bafkrei/);
+		// A set's CID: DAG-CBOR, not the raw CID of one image.
+		await expect.poll(committedCid, { timeout: 10_000 }).toMatch(/^bafyrei/);
 		await page.getByText(/named by your consent/).waitFor({ timeout: 15_000 });
 		expect(bob.errors).toEqual([]);
 	});
 
-	it('the demo clip he generates featuring himself carries the CID of the photo', async () => {
+	it('the demo clip he generates featuring himself carries the CID of every frame: exactly the set his consent names', async () => {
 		const { page } = bob;
 		const cid = await committedCid();
 		await page.goto(url('#/generate'));
@@ -60,16 +75,23 @@ describe('a likeness recorded with the camera', () => {
 		await watchProgress(page);
 		const src = await page.locator('video.preview').getAttribute('src');
 		const video = new Uint8Array(await (await fetch(new URL(src!, stack.appUrl))).arrayBuffer());
-		expect(likenessMarkOf(video)).toEqual([cid]);
+		const frames = likenessMarkOf(video);
+		expect(frames).toHaveLength(3);
+		expect(await setCid(frames)).toBe(cid);
 	});
 
-	it('exports the photo and deletes it; the consent stops naming it', async () => {
+	it('exports every photo and deletes them; the consent stops naming them', async () => {
 		const { page } = bob;
+		const cid = await committedCid();
 		await page.goto(url('#/consent'));
-		await page.getByText(/Stored: a photo/).waitFor();
-		const download = page.waitForEvent('download');
+		await page.getByText(/Stored: 3 photos/).waitFor();
+		const downloads: Download[] = [];
+		page.on('download', (download) => downloads.push(download));
 		await page.getByRole('button', { name: 'Export' }).click();
-		expect((await download).suggestedFilename()).toBe('likeness.jpeg');
+		await expect.poll(() => downloads.length).toBe(3);
+		expect(downloads.map((download) => download.suggestedFilename())).toEqual(['likeness-1.jpeg', 'likeness-2.jpeg', 'likeness-3.jpeg']);
+		const exported = await Promise.all(downloads.map(async (download) => rawCid(new Uint8Array(await readFile((await download.path())!)))));
+		expect(await setCid(exported)).toBe(cid);
 		await page.getByRole('button', { name: 'Delete likeness' }).click();
 		await page.getByText(/^Deleted/).waitFor();
 		await expect.poll(committedCid, { timeout: 10_000 }).toBeUndefined();

@@ -6,14 +6,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawCid } from '../../worker/likeness/cid.ts';
+import { rawCid, setCid } from '../../worker/likeness/cid.ts';
 import { likenessMarkOf } from '../../worker/providers/likeness-mark.ts';
 import { fetchReference, startFakeFal, type FakeFal } from './fake-fal-server.ts';
 import { createAccount, eventually, postClip, serviceToken, startStack, xrpc, type Stack } from './harness.ts';
 
 type Job = { id: string; status: string; cameos?: string[]; error?: string; result?: { url: string } };
 type Reply<T = Record<string, unknown>> = { status: number; body: T & { error?: string; message?: string } };
-type LikenessState = { likeness?: { cid: string; committed: boolean; mimeType: string; size: number }; jobs: { id: string; requester: string }[] };
+type LikenessState = { likeness?: { cid: string; committed: boolean; images: { cid: string; mimeType: string; size: number }[] }; jobs: { id: string; requester: string }[] };
 
 let stack: Stack;
 let fal: FakeFal;
@@ -22,7 +22,11 @@ let bob: AtpAgent; // consents, with his likeness
 let cyd: AtpAgent; // keeps a likeness, consents to nothing
 let dan: AtpAgent; // named in prompts
 let eve: AtpAgent; // deletes her likeness mid-job
-const photo = withNoise(new Uint8Array(await readFile(join(import.meta.dirname, '../fixtures/poster.jpg'))));
+const poster = new Uint8Array(await readFile(join(import.meta.dirname, '../fixtures/poster.jpg')));
+// Three frames, as the web client captures them (straight, left, right): each its own bytes.
+const photos = [withNoise(poster), withNoise(poster), withNoise(poster)];
+const photoCids = await Promise.all(photos.map((photo) => rawCid(photo)));
+const setOfPhotos = await setCid(photoCids);
 let keys = 0;
 const key = () => `likeness-${Date.now()}-${++keys}`;
 
@@ -35,8 +39,18 @@ async function call<T = Record<string, unknown>>(agent: AtpAgent | undefined, ns
 	return { status: response.status, body: (text ? JSON.parse(text) : {}) as Reply<T>['body'] };
 }
 
-const putLikeness = (agent: AtpAgent, bytes = photo, type = 'image/jpeg') =>
-	call<{ likeness: { cid: string } }>(agent, 'video.dreamreel.putLikeness', { body: bytes, type });
+/** A multipart body of `image` parts, as the web client sends. */
+function form(images: Uint8Array<ArrayBuffer>[], type = 'image/jpeg'): FormData {
+	const body = new FormData();
+	for (const image of images) body.append('image', new Blob([image], { type }));
+	return body;
+}
+const putLikeness = (agent: AtpAgent | undefined, body: BodyInit = form(photos)) =>
+	call<{ likeness: NonNullable<LikenessState['likeness']> }>(agent, 'video.dreamreel.putLikeness', { body });
+const exportLikeness = async (agent: AtpAgent | undefined, index: number) =>
+	fetch(`${stack.worker.url}/xrpc/video.dreamreel.exportLikeness?index=${index}`, {
+		headers: agent ? await serviceToken(agent, stack.serviceDid, 'video.dreamreel.exportLikeness') : {},
+	});
 const getLikeness = (agent: AtpAgent) => call<LikenessState>(agent, 'video.dreamreel.getLikeness', { query: true });
 const generate = (input: Record<string, unknown>) =>
 	call<{ job: Job }>(ana, 'video.dreamreel.generate', { body: JSON.stringify({ idempotencyKey: key(), ...input }), type: 'application/json' });
@@ -62,9 +76,9 @@ async function consent(agent: AtpAgent, fields: Record<string, unknown> = {}) {
 	});
 }
 
-/** Stores the photo and consents with a commitment to it, then waits until the index has the commitment. */
-async function consentWithLikeness(agent: AtpAgent): Promise<string> {
-	const { body } = await putLikeness(agent);
+/** Stores the photos and consents with a commitment to the set, then waits until the index has the commitment. */
+async function consentWithLikeness(agent: AtpAgent, images = photos): Promise<string> {
+	const { body } = await putLikeness(agent, form(images));
 	await consent(agent, { likeness: { cid: body.likeness.cid, createdAt: new Date().toISOString() } });
 	await eventually(async () => expect((await getLikeness(agent)).body.likeness?.committed).toBe(true), 15_000);
 	return body.likeness.cid;
@@ -108,75 +122,93 @@ afterAll(async () => {
 });
 
 describe('a likeness is private', () => {
-	it('refuses an unsigned upload, a body that is not the image it claims, and one over 2 MB', async () => {
-		expect((await call(undefined, 'video.dreamreel.putLikeness', { body: photo, type: 'image/jpeg' })).status).toBe(401);
-		const html = await putLikeness(bob, new TextEncoder().encode('<html>not a photo</html>'));
-		expect([html.status, html.body.error]).toEqual([400, 'InvalidRequest']);
-		const png = await putLikeness(bob, photo, 'image/png');
-		expect([png.status, png.body.error]).toEqual([400, 'InvalidRequest']);
-		const wrongType = await putLikeness(bob, photo, 'text/plain');
-		expect([wrongType.status, wrongType.body.error]).toEqual([400, 'InvalidRequest']);
+	it('refuses an unsigned upload, a part that is not the image it claims, one over 2 MB, and a set of none or over 4', async () => {
+		expect((await putLikeness(undefined)).status).toBe(401);
+		const refusals: [BodyInit, number, string][] = [
+			[form([photos[0]!, new TextEncoder().encode('<html>not a photo</html>')]), 400, 'InvalidRequest'],
+			[form(photos, 'image/png'), 400, 'InvalidRequest'],
+			[form(photos, 'text/plain'), 400, 'InvalidRequest'],
+			[form([]), 400, 'InvalidRequest'],
+			[form([...photos, ...photos]), 400, 'InvalidRequest'],
+			[new Blob([photos[0]!], { type: 'image/jpeg' }), 400, 'InvalidRequest'],
+		];
+		const notAnImage = new FormData();
+		notAnImage.append('image', 'a string, not a file');
+		refusals.push([notAnImage, 400, 'InvalidRequest']);
 		const huge = new Uint8Array(2_000_001);
-		huge.set(photo);
-		const tooLarge = await putLikeness(bob, huge);
-		expect([tooLarge.status, tooLarge.body.error]).toEqual([413, 'LikenessTooLarge']);
+		huge.set(photos[0]!);
+		refusals.push([form([photos[0]!, huge]), 413, 'LikenessTooLarge']);
+		for (const [body, status, error] of refusals) {
+			const reply = await putLikeness(bob, body);
+			expect([reply.status, reply.body.error], reply.body.message).toEqual([status, error]);
+		}
 		expect((await getLikeness(bob)).body.likeness).toBeUndefined();
 	});
 
 	it('is kept encrypted, read back only by its owner, and served at no public URL', async () => {
 		const stored = await putLikeness(bob);
 		expect(stored.status).toBe(200);
-		expect(stored.body.likeness).toMatchObject({ cid: await rawCid(photo), mimeType: 'image/jpeg', size: photo.byteLength, committed: false });
+		expect(stored.body.likeness).toMatchObject({ cid: setOfPhotos, committed: false });
+		expect(stored.body.likeness.images).toEqual(photos.map((photo, n) => ({ $type: 'video.dreamreel.getLikeness#likenessImage', cid: photoCids[n], mimeType: 'image/jpeg', size: photo.byteLength })));
 
-		const exported = await fetch(`${stack.worker.url}/xrpc/video.dreamreel.exportLikeness`, { headers: await serviceToken(bob, stack.serviceDid, 'video.dreamreel.exportLikeness') });
-		expect(exported.headers.get('content-type')).toBe('image/jpeg');
-		expect(new Uint8Array(await exported.arrayBuffer())).toEqual(photo);
-		const foreign = await call(ana, 'video.dreamreel.exportLikeness', { query: true });
-		expect([foreign.status, foreign.body.error]).toEqual([404, 'LikenessNotFound']);
-		expect((await call(undefined, 'video.dreamreel.exportLikeness', { query: true })).status).toBe(401);
+		for (const [n, photo] of photos.entries()) {
+			const exported = await exportLikeness(bob, n);
+			expect(exported.headers.get('content-type')).toBe('image/jpeg');
+			expect(new Uint8Array(await exported.arrayBuffer())).toEqual(photo);
+		}
+		expect((await exportLikeness(bob, 3)).status).toBe(404);
+		const foreign = await exportLikeness(ana, 0);
+		expect([foreign.status, ((await foreign.json()) as { error: string }).error]).toEqual([404, 'LikenessNotFound']);
+		expect((await exportLikeness(undefined, 0)).status).toBe(401);
 
 		// No route reaches it without a URL signed for a running job.
 		const cid = stored.body.likeness.cid;
 		const bobPath = encodeURIComponent(bob.assertDid);
 		const exp = Math.floor(Date.now() / 1000) + 600;
-		for (const path of [`/video/${cid}`, `/likeness/${'0'.repeat(32)}/${bobPath}`, `/likeness/${'0'.repeat(32)}/${bobPath}?exp=${exp}&sig=${'ab'.repeat(32)}`, `/likeness/${bobPath}`]) {
+		const paths = [`/video/${cid}`, `/likeness/${'0'.repeat(32)}/${bobPath}/0`, `/likeness/${'0'.repeat(32)}/${bobPath}/1?exp=${exp}&sig=${'ab'.repeat(32)}`, `/likeness/${bobPath}`];
+		for (const path of paths) {
 			expect((await fetch(`${stack.worker.url}${path}`)).status, path).toBe(404);
 		}
-		// On disk, where wrangler keeps the worker's R2 and D1, the photo's bytes appear nowhere.
-		const needle = Buffer.from(photo.subarray(100, 164));
+		// On disk, where wrangler keeps the worker's R2 and D1, no photo's bytes appear.
+		const needles = photos.map((photo) => Buffer.from(photo.subarray(100, 164)));
 		const files = await filesUnder(stack.stateDir!);
 		expect(files.some((file) => file.includes('likeness'))).toBe(true);
-		for (const file of files) expect((await readFile(file)).includes(needle), file).toBe(false);
+		for (const file of files) {
+			const contents = await readFile(file);
+			for (const needle of needles) expect(contents.includes(needle), file).toBe(false);
+		}
 	});
 
-	it('the consent record commits to it: its CID, checked against the stored bytes', async () => {
+	it('the consent record commits to the whole set: one CID over the images’ CIDs, checked against the stored bytes', async () => {
 		const cid = await consentWithLikeness(bob);
-		expect(cid).toBe(await rawCid(photo));
+		expect(cid).toBe(setOfPhotos);
 		const { data } = await bob.com.atproto.repo.getRecord({ repo: bob.assertDid, collection: 'video.dreamreel.consent', rkey: 'self' });
 		expect((data.value as { likeness: { cid: string } }).likeness.cid).toBe(cid);
 	});
 });
 
 describe('generation features the person with their likeness', () => {
-	it('hands the reference to the provider through a URL that works during the job and fails after it', async () => {
+	it('hands every image to the provider through URLs that work during the job and fail after it', async () => {
 		const cid = await consentWithLikeness(bob);
 		const { status, body } = await generate({ prompt: 'bob juggles oranges', cameos: [bob.assertDid], provider: 'fal' });
 		expect(status).toBe(200);
 		await until(body.job.id, 'ready');
 		const submit = fal.submits.at(-1)!;
 		expect(submit.modelId).toBe('bytedance/seedance-2.0/reference-to-video');
-		const [url] = submit.input.image_urls as string[];
-		expect(fal.fetched.find((fetched) => fetched.url === url)).toEqual({ url, status: 200, cid });
-		// The job has ended: the same URL, still within its expiry time, serves nothing.
-		expect((await fetchReference(url!)).status).toBe(404);
+		const urls = submit.input.image_urls as string[];
+		expect(urls).toHaveLength(photos.length);
+		expect(urls.map((url) => fal.fetched.find((fetched) => fetched.url === url))).toEqual(urls.map((url, n) => ({ url, status: 200, cid: photoCids[n] })));
+		expect(cid).toBe(setOfPhotos);
+		// The job has ended: the same URLs, still within their expiry time, serve nothing.
+		for (const url of urls) expect((await fetchReference(url)).status, url).toBe(404);
 	});
 
-	it('the demo provider shows whom it was given: its clip carries the CID of the reference', async () => {
-		const cid = await consentWithLikeness(bob);
+	it('the demo provider shows whom it was given: its clip carries the CID of every image', async () => {
+		await consentWithLikeness(bob);
 		const { body } = await generate({ prompt: 'bob on a unicycle', cameos: [bob.assertDid] });
 		const job = await until(body.job.id, 'ready');
 		const video = new Uint8Array(await (await fetch(job.result!.url)).arrayBuffer());
-		expect(likenessMarkOf(video)).toEqual([cid]);
+		expect(likenessMarkOf(video)).toEqual(photoCids);
 	});
 
 	it('refuses a provider that cannot take references (400 ProviderCannotFeature), never leaving the person out', async () => {
@@ -193,6 +225,18 @@ describe('generation features the person with their likeness', () => {
 		expect([refused.status, refused.body.error]).toEqual([403, 'ConsentRequired']);
 		expect(fal.submits.length).toBe(before);
 		expect(fal.fetched.some((fetched) => fetched.url.includes(encodeURIComponent(cyd.assertDid)))).toBe(false);
+	});
+
+	it('counts every image of everyone featured against what the provider takes: 12 photos are more than Seedance’s 9', async () => {
+		const four = [...photos, withNoise(poster)];
+		for (const agent of [ana, bob, eve]) await consentWithLikeness(agent, four);
+		const before = fal.submits.length;
+		const refused = await generate({ prompt: 'three friends on a bench', cameos: [ana.assertDid, bob.assertDid, eve.assertDid], provider: 'fal' });
+		expect([refused.status, refused.body.error]).toEqual([400, 'ProviderCannotFeature']);
+		expect(refused.body.message).toContain('at most 9 reference images');
+		expect(fal.submits.length).toBe(before);
+		await ana.com.atproto.repo.deleteRecord({ repo: ana.assertDid, collection: 'video.dreamreel.consent', rkey: 'self' });
+		await eventually(async () => expect((await getLikeness(ana)).body.likeness).toBeUndefined());
 	});
 });
 
@@ -224,7 +268,7 @@ describe('people named in the prompt are featured', () => {
 });
 
 describe('the subject stays in control', () => {
-	it('deleting the consent mid-job fails the job, and the stored reference is deleted', async () => {
+	it('deleting the consent mid-job fails the job, and every stored image is deleted', async () => {
 		await consentWithLikeness(bob);
 		const { body } = await generate({ prompt: 'bob rows a boat', cameos: [bob.assertDid] });
 		await until(body.job.id, 'rendering');
@@ -238,7 +282,7 @@ describe('the subject stays in control', () => {
 		const failed = await until(body.job.id, 'failed');
 		expect(failed.error).toMatch(/^stopped while running: ConsentRequired/);
 		await eventually(async () => expect((await getLikeness(bob)).body.likeness).toBeUndefined());
-		expect((await call(bob, 'video.dreamreel.exportLikeness', { query: true })).status).toBe(404);
+		for (const n of photos.keys()) expect((await exportLikeness(bob, n)).status).toBe(404);
 		expect((await getLikeness(bob)).body.jobs).toEqual([]);
 	});
 
@@ -248,6 +292,7 @@ describe('the subject stays in control', () => {
 		await until(body.job.id, 'rendering');
 		const deleted = await call<{ stoppedJobs: number }>(eve, 'video.dreamreel.deleteLikeness');
 		expect([deleted.status, deleted.body.stoppedJobs]).toEqual([200, 1]);
+		for (const n of photos.keys()) expect((await exportLikeness(eve, n)).status).toBe(404);
 		const job = await getJob(body.job.id);
 		expect(job.status).toBe('failed');
 		expect(job.error).toMatch(/^stopped while running: LikenessUnavailable/);

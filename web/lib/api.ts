@@ -207,14 +207,21 @@ export class Api {
 		return this.#signedIn().appview('GET', 'video.dreamreel.getLikeness');
 	}
 
-	/** Stores a photo as the user's likeness, replacing any earlier one. */
-	async putLikeness(photo: Blob): Promise<LikenessView> {
-		return (await this.#signedIn().appview<{ likeness: LikenessView }>('POST', 'video.dreamreel.putLikeness', { input: photo })).likeness;
+	/** Stores 1 to 4 photos, in order, as the user's likeness, replacing any earlier set. */
+	async putLikeness(photos: Blob[]): Promise<LikenessView> {
+		const form = new FormData();
+		for (const photo of photos) form.append('image', photo);
+		// Encoded here, as the client sends only a Blob as-is; its type is set as a header, since a
+		// Blob's type is lowercased and the boundary is case-sensitive.
+		const encoded = new Response(form);
+		const input = new Blob([await encoded.arrayBuffer()]);
+		const headers = { 'content-type': encoded.headers.get('content-type')! };
+		return (await this.#signedIn().appview<{ likeness: LikenessView }>('POST', 'video.dreamreel.putLikeness', { input, headers })).likeness;
 	}
 
-	/** The stored photo itself, the bytes its CID names. */
-	exportLikeness(): Promise<Blob> {
-		return this.#signedIn().appview('GET', 'video.dreamreel.exportLikeness', { as: 'blob' });
+	/** Stored photo `index` itself, the bytes its CID names. */
+	exportLikeness(index: number): Promise<Blob> {
+		return this.#signedIn().appview('GET', 'video.dreamreel.exportLikeness', { params: { index }, as: 'blob' });
 	}
 
 	/** Deletes the stored photo; how many unfinished jobs using it were stopped. */

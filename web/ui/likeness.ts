@@ -2,9 +2,11 @@ import type { LikenessView } from '../lib/types.ts';
 import type { ScreenContext } from './context.ts';
 import { errorText, h } from './dom.ts';
 
-/** What the person is asked to do on camera before the picture is taken: a stored photo cannot do it. */
-const CHALLENGES = ['Turn your head slowly to the left', 'Turn your head slowly to the right', 'Tilt your head, then look back at the camera', 'Raise your eyebrows, then smile'];
-/** Mean change of a 32×32 grey thumbnail (0–255) below which the two frames count as the same picture. */
+/** The frames taken with the camera, in order: after the first, each needs a movement a held-up photo cannot make. */
+const POSES = ['Look straight at the camera', 'Turn your head slowly to the left', 'Turn your head slowly to the right'];
+/** What the AppView keeps per person. */
+const MAX_PHOTOS = 4;
+/** Mean change of a 32×32 grey thumbnail (0–255) below which two frames count as the same picture. */
 const MIN_CHANGE = 2;
 const SIDE = 32;
 /** The index takes in the consent naming a new likeness within a second or two: ask this often, this long. */
@@ -18,9 +20,9 @@ export interface LikenessSection {
 }
 
 /**
- * My likeness: a photo taken with the camera (after a movement it asks for, so that a held-up photo
- * does not do) or uploaded, stored by the AppView and not in the repo, which is public. `changed` is
- * told of every store and delete, for the consent record to name (or stop naming) it.
+ * My likeness: a few photos taken with the camera (one per pose it asks for, each after a movement,
+ * so that a held-up photo does not do) or uploaded, stored by the AppView and not in the repo, which
+ * is public. `changed` is told of every store and delete, for the consent record to name (or stop naming) the set.
  */
 export function likenessSection(ctx: ScreenContext, changed: (likeness: LikenessView | undefined) => Promise<void>): LikenessSection {
 	const api = ctx.api;
@@ -31,11 +33,20 @@ export function likenessSection(ctx: ScreenContext, changed: (likeness: Likeness
 	const challenge = h('p', { class: 'likeness-challenge', hidden: true });
 	const capture = h('button', { type: 'button', class: 'primary', hidden: true, onclick: () => void take() }, 'Take the picture');
 	const record = h('button', { type: 'button', onclick: () => void openCamera() }, 'Record with camera');
-	const file = h('input', { type: 'file', id: 'likeness-file', accept: 'image/jpeg,image/png,image/webp', class: 'visually-hidden', onchange: () => void upload(file.files?.[0]) });
+	const file = h('input', {
+		type: 'file',
+		id: 'likeness-file',
+		accept: 'image/jpeg,image/png,image/webp',
+		multiple: true,
+		class: 'visually-hidden',
+		onchange: () => void uploadFiles([...(file.files ?? [])]),
+	});
 	const exportButton = h('button', { type: 'button', onclick: () => void download() }, 'Export');
 	const remove = h('button', { type: 'button', class: 'danger', onclick: () => void removeLikeness() }, 'Delete likeness');
 	let current: LikenessView | undefined;
 	let stream: MediaStream | undefined;
+	/** The frames taken so far, and a thumbnail of the last one to measure the next movement against. */
+	let taken: Blob[] = [];
 	let before: Uint8Array | undefined;
 
 	async function load() {
@@ -52,7 +63,7 @@ export function likenessSection(ctx: ScreenContext, changed: (likeness: Likeness
 		current = likeness;
 		exportButton.disabled = remove.disabled = !likeness;
 		summary.textContent = likeness
-			? `Stored: a photo of ${new Date(likeness.createdAt).toLocaleString()} (${Math.ceil(likeness.size / 1024)} KB)${likeness.committed ? ', named by your consent' : ''}.`
+			? `Stored: ${photos(likeness.images.length)} of ${new Date(likeness.createdAt).toLocaleString()} (${Math.ceil(likeness.images.reduce((sum, image) => sum + image.size, 0) / 1024)} KB)${likeness.committed ? ', named by your consent' : ''}.`
 			: 'No likeness stored: people you allow can name you in clips, but not show you.';
 	}
 
@@ -67,21 +78,28 @@ export function likenessSection(ctx: ScreenContext, changed: (likeness: Likeness
 		preview.srcObject = stream;
 		preview.hidden = challenge.hidden = capture.hidden = false;
 		await preview.play().catch(() => undefined);
-		await new Promise((resolve) => setTimeout(resolve, 300));
-		before = thumbnail(preview);
-		challenge.textContent = `${CHALLENGES[Math.floor(Math.random() * CHALLENGES.length)]}, then take the picture.`;
+		taken = [];
+		before = undefined;
+		ask();
 	}
 
-	/** The frame after the movement is the likeness, if anything moved since the challenge was shown. */
+	function ask() {
+		challenge.textContent = `${POSES[taken.length]}, then take the picture (${taken.length + 1} of ${POSES.length}).`;
+	}
+
+	/** Each frame after the first counts only if something moved since the one before; the last stores the set. */
 	async function take() {
-		const after = thumbnail(preview);
-		if (!before || change(before, after) < MIN_CHANGE) {
+		const now = thumbnail(preview);
+		if (before && change(before, now) < MIN_CHANGE) {
 			status.textContent = 'Nothing moved: follow the instruction, then take the picture.';
 			return;
 		}
-		const photo = await frame(preview);
+		status.textContent = '';
+		taken.push(await frame(preview));
+		before = now;
+		if (taken.length < POSES.length) return ask();
 		closeCamera();
-		await upload(photo);
+		await upload(taken);
 	}
 
 	function closeCamera() {
@@ -91,11 +109,19 @@ export function likenessSection(ctx: ScreenContext, changed: (likeness: Likeness
 		preview.hidden = challenge.hidden = capture.hidden = true;
 	}
 
-	async function upload(photo: Blob | undefined) {
-		if (!photo) return;
+	async function uploadFiles(files: File[]) {
+		file.value = '';
+		if (files.length > MAX_PHOTOS) {
+			status.textContent = `Choose at most ${MAX_PHOTOS} photos.`;
+			return;
+		}
+		if (files.length > 0) await upload(files);
+	}
+
+	async function upload(photos: Blob[]) {
 		status.textContent = 'Storing your likeness…';
 		try {
-			const stored = await api.putLikeness(photo);
+			const stored = await api.putLikeness(photos);
 			show(stored);
 			await changed(stored);
 			status.textContent = 'Stored with Dreamreel, encrypted; it is not in your repo.';
@@ -114,11 +140,14 @@ export function likenessSection(ctx: ScreenContext, changed: (likeness: Likeness
 		}
 	}
 
+	/** Every stored photo, one file each. */
 	async function download() {
-		const blob = await api.exportLikeness();
-		const link = h('a', { href: URL.createObjectURL(blob), download: `likeness.${blob.type.split('/')[1] ?? 'img'}` });
-		link.click();
-		URL.revokeObjectURL(link.href);
+		for (const index of current?.images.keys() ?? []) {
+			const blob = await api.exportLikeness(index);
+			const link = h('a', { href: URL.createObjectURL(blob), download: `likeness-${index + 1}.${blob.type.split('/')[1] ?? 'img'}` });
+			link.click();
+			URL.revokeObjectURL(link.href);
+		}
 	}
 
 	async function removeLikeness() {
@@ -139,18 +168,22 @@ export function likenessSection(ctx: ScreenContext, changed: (likeness: Likeness
 		el: h(
 			'section',
 			{ class: 'card likeness', 'aria-labelledby': 'likeness-title' },
-			h('h2', { id: 'likeness-title' }, 'Your reference photo'),
-			h('p', { class: 'muted' }, 'A photo of you that generation shows to the video model when someone you allow features you. Dreamreel keeps it encrypted and never publishes it; your consent names it by its hash.'),
+			h('h2', { id: 'likeness-title' }, 'Your reference photos'),
+			h('p', { class: 'muted' }, `Up to ${MAX_PHOTOS} photos of you that generation shows to the video model when someone you allow features you. Dreamreel keeps them encrypted and never publishes them; your consent names them by one hash.`),
 			summary,
 			preview,
 			challenge,
-			h('div', { class: 'actions' }, record, capture, h('label', { for: 'likeness-file', class: 'button' }, 'Upload a photo'), exportButton, remove),
+			h('div', { class: 'actions' }, record, capture, h('label', { for: 'likeness-file', class: 'button' }, 'Upload photos'), exportButton, remove),
 			file,
 			status,
 			jobs,
 		),
 		stored: () => current,
 	};
+}
+
+function photos(count: number): string {
+	return count === 1 ? 'a photo' : `${count} photos`;
 }
 
 /** A small grey copy of the current frame, to tell whether the picture changed. */

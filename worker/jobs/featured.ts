@@ -4,7 +4,10 @@ import { checkPermissions, type ParentClip, type Refusal } from './permissions.t
 /** A featured person's stored reference that their consent commits to: what the job may hand a provider. */
 export interface Reference {
 	did: string;
+	/** The set's CID. */
 	cid: string;
+	/** How many images the set holds: one URL each. */
+	images: number;
 }
 
 export type FeaturedRefusal = Refusal | { error: 'ProviderCannotFeature'; status: 400; message: string } | { error: 'LikenessUnavailable'; status: 409; message: string };
@@ -15,6 +18,7 @@ interface LikenessRow {
 	handle: string | null;
 	committed: string | null;
 	stored: string | null;
+	images: number | null;
 }
 
 /**
@@ -39,8 +43,9 @@ export async function checkFeatured(
 	if (missing.length > 0) {
 		return { ok: false, error: 'LikenessUnavailable', status: 409, message: `the consent of ${missing.map(name).join(', ')} names a likeness this service does not hold` };
 	}
-	const references = likenesses.flatMap((row) => (row.committed && row.committed === row.stored ? [{ did: row.did, cid: row.committed }] : []));
-	if (references.length > provider.capabilities.references) {
+	const references = likenesses.flatMap((row) => (row.committed && row.committed === row.stored ? [{ did: row.did, cid: row.committed, images: row.images ?? 0 }] : []));
+	// Every image of every person goes, or the job is refused: never a partial likeness.
+	if (references.reduce((sum, reference) => sum + reference.images, 0) > provider.capabilities.references) {
 		const most = provider.capabilities.references === 0 ? 'takes no reference images' : `takes at most ${provider.capabilities.references} reference images`;
 		return { ok: false, error: 'ProviderCannotFeature', status: 400, message: `provider ${provider.name} ${most}; featuring ${likenesses.filter((row) => row.committed).map(name).join(', ')} needs one that takes their likeness` };
 	}
@@ -61,7 +66,8 @@ async function likenessesOf(db: D1Database, cameos: string[]): Promise<LikenessR
 		.prepare(
 			`SELECT j.value AS did, (SELECT handle FROM actors WHERE did = j.value) AS handle,
 			   (SELECT record ->> '$.likeness.cid' FROM consents WHERE did = j.value) AS committed,
-			   (SELECT cid FROM likenesses WHERE did = j.value) AS stored
+			   (SELECT cid FROM likenesses WHERE did = j.value) AS stored,
+			   (SELECT json_array_length(images) FROM likenesses WHERE did = j.value) AS images
 			 FROM json_each(?1) AS j`,
 		)
 		.bind(JSON.stringify([...new Set(cameos)]))

@@ -43,12 +43,13 @@ async function checkStep(job: Job, runtime: JobRuntime): Promise<StepOutcome> {
 	return { to: 'consent_checked', progress: PROGRESS.consent_checked, patch: { plan }, after: 0 };
 }
 
-/** One URL per reference, good until the job's deadline and, at the route, only while the job runs. */
+/** One URL per image of each reference, good until the job's deadline and, at the route, only while the job runs. */
 async function referenceUrls(job: Job, runtime: JobRuntime, references: Reference[]): Promise<string[] | undefined> {
 	if (references.length === 0) return [];
 	const kit = await runtime.likeness();
 	if (!kit) return undefined;
-	return Promise.all(references.map(({ did }) => referenceUrl(kit.keys.urls, runtime.publicUrl, job.id, did, job.deadlineAt)));
+	const images = references.flatMap(({ did, images: count }) => Array.from({ length: count }, (_, n) => ({ did, n })));
+	return Promise.all(images.map(({ did, n }) => referenceUrl(kit.keys.urls, runtime.publicUrl, job.id, did, n, job.deadlineAt)));
 }
 
 /**

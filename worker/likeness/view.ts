@@ -17,8 +17,7 @@ export function likenessView(likeness: Likeness): LikenessView {
 	return {
 		$type: 'video.dreamreel.getLikeness#likenessView',
 		cid: likeness.cid,
-		mimeType: likeness.mimeType,
-		size: likeness.size,
+		images: likeness.images.map((image) => ({ $type: 'video.dreamreel.getLikeness#likenessImage', ...image })),
 		createdAt: likeness.createdAt as LikenessView['createdAt'],
 		committed: likeness.committed,
 	};

@@ -2,7 +2,7 @@
 // ciphertext bound to its owner, and a URL is good only for the job, person and time it was signed for.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { rawCid } from '../../../worker/likeness/cid.ts';
+import { rawCid, setCid } from '../../../worker/likeness/cid.ts';
 import { likenessKeys } from '../../../worker/likeness/keys.ts';
 import { referenceUrl, verifyReferenceUrl } from '../../../worker/likeness/reference-url.ts';
 import { likenessObjectKey, LikenessStore } from '../../../worker/likeness/store.ts';
@@ -17,30 +17,52 @@ let dids = 0;
 const newDid = () => `did:plc:likeness${String(++dids).padStart(16, '0')}`;
 
 describe('the likeness store', () => {
-	it('keeps ciphertext at rest and reads back the exact bytes its CID names', async () => {
+	it('keeps each image as ciphertext at rest, reads back the exact bytes, and names the set by one CID', async () => {
 		const did = newDid();
+		const photos = [jpeg(), jpeg(), jpeg()];
+		const stored = await store.put(did, photos.map((bytes) => ({ bytes, mimeType: 'image/jpeg' })), new Date());
+		const cids = await Promise.all(photos.map((photo) => rawCid(photo)));
+		expect(stored).toMatchObject({ cid: await setCid(cids), committed: false });
+		expect(stored.images).toEqual(photos.map((photo, n) => ({ cid: cids[n], mimeType: 'image/jpeg', size: photo.byteLength })));
+		for (const [n, photo] of photos.entries()) {
+			const atRest = new Uint8Array(await (await env.LIKENESSES.get(likenessObjectKey(did, n)))!.arrayBuffer());
+			expect(contains(atRest, photo.subarray(4, 68))).toBe(false);
+			expect((await store.read(did, n))?.bytes).toEqual(photo);
+		}
+		expect(await store.read(did, 3)).toBeUndefined();
+		// The set's CID depends on the order of its images.
+		expect(await setCid([cids[1]!, cids[0]!, cids[2]!])).not.toBe(stored.cid);
+	});
+
+	it('replaces the whole set: images of a larger earlier one do not outlive it', async () => {
+		const did = newDid();
+		await store.put(did, [jpeg(), jpeg(), jpeg()].map((bytes) => ({ bytes, mimeType: 'image/jpeg' })), new Date());
 		const photo = jpeg();
-		const stored = await store.put(did, photo, 'image/jpeg', new Date());
-		expect(stored).toMatchObject({ cid: await rawCid(photo), size: photo.byteLength, committed: false });
-		const atRest = new Uint8Array(await (await env.LIKENESSES.get(likenessObjectKey(did)))!.arrayBuffer());
-		expect(contains(atRest, photo.subarray(4, 68))).toBe(false);
-		expect((await store.read(did))?.bytes).toEqual(photo);
+		const stored = await store.put(did, [{ bytes: photo, mimeType: 'image/jpeg' }], new Date());
+		expect(stored.cid).toBe(await setCid([await rawCid(photo)]));
+		expect(await env.LIKENESSES.head(likenessObjectKey(did, 1))).toBeNull();
+		expect(await env.LIKENESSES.head(likenessObjectKey(did, 2))).toBeNull();
 	});
 
-	it('refuses one person’s object moved under another’s name (the DID is bound into the ciphertext)', async () => {
+	it('refuses an object moved under another person’s name or another place in the set (both bound into the ciphertext)', async () => {
 		const [bob, eve] = [newDid(), newDid()];
-		await store.put(bob, jpeg(), 'image/jpeg', new Date());
-		await store.put(eve, jpeg(), 'image/jpeg', new Date());
-		const bobs = await env.LIKENESSES.get(likenessObjectKey(bob));
-		await env.LIKENESSES.put(likenessObjectKey(eve), await bobs!.arrayBuffer());
-		expect(await store.read(eve)).toBeUndefined();
+		const photo = jpeg();
+		await store.put(bob, [{ bytes: photo, mimeType: 'image/jpeg' }, { bytes: photo, mimeType: 'image/jpeg' }], new Date());
+		await store.put(eve, [{ bytes: jpeg(), mimeType: 'image/jpeg' }], new Date());
+		const bobs = await (await env.LIKENESSES.get(likenessObjectKey(bob, 0)))!.arrayBuffer();
+		await env.LIKENESSES.put(likenessObjectKey(eve, 0), bobs);
+		expect(await store.read(eve, 0)).toBeUndefined();
+		// Same bytes, same CID, but sealed for place 0: not accepted at place 1.
+		await env.LIKENESSES.put(likenessObjectKey(bob, 1), bobs);
+		expect(await store.read(bob, 1)).toBeUndefined();
+		expect((await store.read(bob, 0))?.bytes).toEqual(photo);
 	});
 
-	it('deletes the bytes and the row', async () => {
+	it('deletes every image and the row', async () => {
 		const did = newDid();
-		await store.put(did, jpeg(), 'image/jpeg', new Date());
+		await store.put(did, [jpeg(), jpeg()].map((bytes) => ({ bytes, mimeType: 'image/jpeg' })), new Date());
 		await store.delete(did);
-		expect(await env.LIKENESSES.head(likenessObjectKey(did))).toBeNull();
+		for (const n of [0, 1]) expect(await env.LIKENESSES.head(likenessObjectKey(did, n))).toBeNull();
 		expect(await store.describe(did)).toBeUndefined();
 	});
 });
@@ -50,16 +72,17 @@ describe('reference URLs', () => {
 	const did = 'did:plc:bobbobbobbobbobbobbobbobb';
 	const now = Date.parse('2026-12-06T10:00:00Z');
 
-	it('verify for the job, person and time they were signed for, and for nothing else', async () => {
-		const url = new URL(await referenceUrl(keys.urls, 'https://dreamreel.example', job, did, now + 60_000));
-		expect(url.pathname).toBe(`/likeness/${job}/${encodeURIComponent(did)}`);
-		expect(await verifyReferenceUrl(keys.urls, job, did, url, now)).toBe(true);
-		expect(await verifyReferenceUrl(keys.urls, 'b'.repeat(32), did, url, now)).toBe(false);
-		expect(await verifyReferenceUrl(keys.urls, job, 'did:plc:eveeveeveeveeveeveeveeve', url, now)).toBe(false);
-		expect(await verifyReferenceUrl(keys.urls, job, did, url, now + 61_000)).toBe(false);
+	it('verify for the job, person, image and time they were signed for, and for nothing else', async () => {
+		const url = new URL(await referenceUrl(keys.urls, 'https://dreamreel.example', job, did, 1, now + 60_000));
+		expect(url.pathname).toBe(`/likeness/${job}/${encodeURIComponent(did)}/1`);
+		expect(await verifyReferenceUrl(keys.urls, job, did, 1, url, now)).toBe(true);
+		expect(await verifyReferenceUrl(keys.urls, job, did, 0, url, now)).toBe(false);
+		expect(await verifyReferenceUrl(keys.urls, 'b'.repeat(32), did, 1, url, now)).toBe(false);
+		expect(await verifyReferenceUrl(keys.urls, job, 'did:plc:eveeveeveeveeveeveeveeve', 1, url, now)).toBe(false);
+		expect(await verifyReferenceUrl(keys.urls, job, did, 1, url, now + 61_000)).toBe(false);
 		const later = new URL(url);
 		later.searchParams.set('exp', String(Number(url.searchParams.get('exp')) + 3600));
-		expect(await verifyReferenceUrl(keys.urls, job, did, later, now)).toBe(false);
+		expect(await verifyReferenceUrl(keys.urls, job, did, 1, later, now)).toBe(false);
 	});
 });
 
