@@ -24,6 +24,8 @@ const configSchema = z.object({
 	REPORTS_PER_HOUR: z.coerce.number().int().positive().default(20),
 	// This service's own label signing key (a private multikey; a secret): without it, it issues no labels.
 	LABEL_SIGNING_KEY: z.string().optional(),
+	// The key people's likenesses are encrypted under (a secret; read by worker/likeness/kit.ts), checked here only.
+	LIKENESS_KEY: z.string().optional(),
 	// Labelers whose labels this deployment honours (comma-separated DIDs).
 	LABELERS: z.string().default('').transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean)).pipe(z.array(did).max(20)),
 });
@@ -103,6 +105,9 @@ export function readConfig(env: Partial<Record<keyof z.input<typeof configSchema
 	};
 }
 
+/** wrangler.toml's [env.dev.vars] LIKENESS_KEY: public, so it must never guard real likenesses. */
+export const DEV_LIKENESS_KEY = 'rgykeRaGLAtcjIWXa/92gFWTl+Ik5GK9vRT6/7qR0LY=';
+
 function productionProblems(vars: z.output<typeof configSchema>): string[] {
 	const problems: string[] = [];
 	const local = (url: string) => {
@@ -113,6 +118,7 @@ function productionProblems(vars: z.output<typeof configSchema>): string[] {
 	if (publicUrl.protocol !== 'https:') problems.push(`PUBLIC_URL ${vars.PUBLIC_URL} must be https (did:web and OAuth need it)`);
 	if (local(vars.PUBLIC_URL)) problems.push(`PUBLIC_URL ${vars.PUBLIC_URL} is a local address`);
 	if (vars.ALLOW_LOOPBACK_FETCH) problems.push('ALLOW_LOOPBACK_FETCH is "true"; it must be "false"');
+	if (vars.LIKENESS_KEY === DEV_LIKENESS_KEY) problems.push('LIKENESS_KEY is the development key published in wrangler.toml; set a secret of your own');
 	for (const name of ['FIREHOSE_URL', 'PLC_URL', 'HANDLE_RESOLVER_URL'] as const) {
 		if (vars[name] && local(vars[name])) problems.push(`${name} ${vars[name]} is a local address`);
 	}

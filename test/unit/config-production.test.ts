@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../worker/index.ts';
-import { ConfigError, readConfig } from '../../worker/config.ts';
+import { ConfigError, DEV_LIKENESS_KEY, readConfig } from '../../worker/config.ts';
 
 // What a self-hoster would ship: wrangler.toml's production defaults with a real origin.
 const production = {
@@ -35,6 +35,7 @@ describe('production config', () => {
 		[{ PLC_URL: 'http://10.0.0.2:2582' }, /PLC_URL .* is a local address/],
 		[{ HANDLE_RESOLVER_URL: 'http://localhost:2583' }, /HANDLE_RESOLVER_URL .* is a local address/],
 		[{ PUBLIC_URL: '' }, /PUBLIC_URL: must be the public origin of this deployment/],
+		[{ LIKENESS_KEY: DEV_LIKENESS_KEY }, /LIKENESS_KEY is the development key/],
 	])('refuses local settings: %o', (change, message) => {
 		expect(() => readConfig({ ...production, ...change })).toThrow(message);
 	});
