@@ -106,6 +106,8 @@ export class Ingester extends DurableObject<Env> {
 	#failures = 0;
 	#reconnectAt = 0;
 	#consentSweepAt = 0;
+	/** Set when the socket was closed for falling behind (see #fallBehind). */
+	#resumeWhenDrained = false;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -206,8 +208,23 @@ export class Ingester extends DurableObject<Env> {
 		} else {
 			this.#queue.push(...decoded.events);
 		}
-		if (this.#queue.length > MAX_QUEUE && this.#socket) this.#disconnected(this.#socket, 'falling behind; will resume from cursor');
+		if (this.#queue.length > MAX_QUEUE && this.#socket) this.#fallBehind(this.#socket);
 		void this.#drain();
+	}
+
+	/**
+	 * Too far behind to hold more: stop reading, and read on from the cursor as soon as the queue is
+	 * written, so a catch-up runs at the speed of writing rather than of the heartbeat. Not a failure.
+	 */
+	#fallBehind(socket: WebSocket): void {
+		this.#socket = undefined;
+		this.#resumeWhenDrained = true;
+		this.#set('lastError', `${new Date().toISOString()} falling behind; resuming from the cursor once written`);
+		try {
+			socket.close();
+		} catch {
+			// already closed
+		}
 	}
 
 	/** Where the stream stands: the newest event waiting, else the saved cursor. */
@@ -226,10 +243,13 @@ export class Ingester extends DurableObject<Env> {
 				this.#record(result, batch.at(-1)!.cursor, batch);
 				this.#queue.splice(0, batch.length);
 			}
+			if (this.#resumeWhenDrained && !this.#socket) this.#connect();
+			this.#resumeWhenDrained = false;
 		} catch (error) {
 			// D1 unavailable or a bug in every event: drop the socket, keep the cursor, retry from it.
 			console.error('applying a batch failed', error);
 			this.#queue = [];
+			this.#resumeWhenDrained = false;
 			if (this.#socket) this.#disconnected(this.#socket, `apply failed: ${String(error)}`);
 		} finally {
 			this.#draining = false;
