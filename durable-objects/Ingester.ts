@@ -184,11 +184,16 @@ export class Ingester extends DurableObject<Env> {
 		this.#socket = socket;
 	}
 
+	/** A failure: the heartbeat reconnects once the backoff has passed. */
 	#disconnected(socket: WebSocket, reason: string): void {
 		if (this.#socket !== socket) return;
-		this.#socket = undefined;
 		this.#failures++;
 		this.#reconnectAt = Date.now() + backoffMs(this.#failures, RECONNECT_BACKOFF);
+		this.#drop(socket, reason);
+	}
+
+	#drop(socket: WebSocket, reason: string): void {
+		this.#socket = undefined;
 		this.#set('lastError', `${new Date().toISOString()} ${reason}`);
 		try {
 			socket.close();
@@ -217,14 +222,8 @@ export class Ingester extends DurableObject<Env> {
 	 * written, so a catch-up runs at the speed of writing rather than of the heartbeat. Not a failure.
 	 */
 	#fallBehind(socket: WebSocket): void {
-		this.#socket = undefined;
 		this.#resumeWhenDrained = true;
-		this.#set('lastError', `${new Date().toISOString()} falling behind; resuming from the cursor once written`);
-		try {
-			socket.close();
-		} catch {
-			// already closed
-		}
+		this.#drop(socket, 'falling behind; resuming from the cursor once written');
 	}
 
 	/** Where the stream stands: the newest event waiting, else the saved cursor. */
@@ -292,8 +291,8 @@ export class Ingester extends DurableObject<Env> {
 	 * transaction of this object the accounts, proofs and timeline changes, with the row marked settled.
 	 */
 	async #settle(outbox: number, work: DerivedWork): Promise<void> {
-		await this.#handOffVideos(work);
-		await this.#likenesses(work.people);
+		// Independent of each other; both must succeed before the row counts as settled.
+		await Promise.all([this.#handOffVideos(work), this.#likenesses(work.people)]);
 		this.ctx.storage.transactionSync(() => {
 			for (const did of work.discovered) this.#queueAccount(did, true);
 			for (const did of work.refresh) this.#queueAccount(did, false);
