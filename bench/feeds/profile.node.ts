@@ -4,6 +4,7 @@
 interface ProfileNode {
 	id: number;
 	callFrame: { functionName: string; url: string; lineNumber: number };
+	children?: number[];
 }
 
 interface Profile {
@@ -15,6 +16,8 @@ interface Profile {
 export interface Hotspot {
 	what: string;
 	selfMs: number;
+	/** Time with this function anywhere on the stack (its callees included), counted once per sample. */
+	totalMs: number;
 	share: number;
 }
 
@@ -53,18 +56,27 @@ export async function profiled<T>(load: () => Promise<T>, inspector = 'ws://127.
 
 function hotspots(profile: Profile, top: number): Hotspot[] {
 	const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+	const parent = new Map(profile.nodes.flatMap((node) => (node.children ?? []).map((child) => [child, node.id] as const)));
 	const self = new Map<string, number>();
-	let total = 0;
+	const total = new Map<string, number>();
+	let all = 0;
 	profile.samples.forEach((id, i) => {
-		const frame = byNode.get(id)!.callFrame;
-		const file = frame.url.split('/').slice(-2).join('/');
-		const what = `${frame.functionName || '(anonymous)'} ${file ? `${file}:${frame.lineNumber + 1}` : ''}`.trim();
 		const us = profile.timeDeltas[i] ?? 0;
-		self.set(what, (self.get(what) ?? 0) + us);
-		total += us;
+		const name = nameOf(byNode.get(id)!);
+		self.set(name, (self.get(name) ?? 0) + us);
+		const onStack = new Set<string>();
+		for (let node: number | undefined = id; node !== undefined; node = parent.get(node)) onStack.add(nameOf(byNode.get(node)!));
+		for (const what of onStack) total.set(what, (total.get(what) ?? 0) + us);
+		all += us;
 	});
-	return [...self]
-		.sort((a, b) => b[1] - a[1])
-		.slice(0, top)
-		.map(([what, us]) => ({ what, selfMs: us / 1000, share: us / total }));
+	const row = (what: string) => ({ what, selfMs: (self.get(what) ?? 0) / 1000, totalMs: (total.get(what) ?? 0) / 1000, share: (self.get(what) ?? 0) / all });
+	const bySelf = [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([what]) => what);
+	// Our own functions (the bundle, index.js) by inclusive time: which call a request's time sits under.
+	const ours = [...total].filter(([what]) => what.includes('index.js:') && !bySelf.includes(what)).sort((a, b) => b[1] - a[1]).slice(0, top).map(([what]) => what);
+	return [...bySelf, ...ours].map(row);
+}
+
+function nameOf({ callFrame: frame }: ProfileNode): string {
+	const file = frame.url.split('/').slice(-2).join('/');
+	return `${frame.functionName || '(anonymous)'} ${file ? `${file}:${frame.lineNumber + 1}` : ''}`.trim();
 }
