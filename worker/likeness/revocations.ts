@@ -6,16 +6,20 @@ type JobStub = (id: string) => DurableObjectStub<GenerationJob>;
 /** Unfinished jobs featuring any of `dids` (by the cameo_jobs listing; ended ones answer as such). */
 export async function jobsFeaturing(db: D1Database, dids: string[], now: Date): Promise<string[]> {
 	if (dids.length === 0) return [];
-	const { results } = await db
-		.prepare('SELECT DISTINCT job_id FROM cameo_jobs WHERE did IN (SELECT value FROM json_each(?1)) AND deadline_at > ?2')
-		.bind(JSON.stringify(dids), now.toISOString())
-		.all<{ job_id: string }>();
-	return results.map((row) => row.job_id);
+	return jobIds(await jobsFeaturingQuery(db, JSON.stringify(dids), now).all<{ job_id: string }>());
 }
+
+const jobsFeaturingQuery = (db: D1Database, dids: string, now: Date) =>
+	db.prepare('SELECT DISTINCT job_id FROM cameo_jobs WHERE did IN (SELECT value FROM json_each(?1)) AND deadline_at > ?2').bind(dids, now.toISOString());
+
+const jobIds = ({ results }: D1Result<{ job_id: string }>) => results.map((row) => row.job_id);
 
 /** Has every unfinished job featuring `dids` check again whether it may go on; how many stopped. */
 export async function recheckJobsFeaturing(db: D1Database, job: JobStub, dids: string[], now: Date): Promise<number> {
-	const ids = await jobsFeaturing(db, dids, now);
+	return recheck(job, await jobsFeaturing(db, dids, now));
+}
+
+async function recheck(job: JobStub, ids: string[]): Promise<number> {
 	const stopped = await Promise.all(
 		ids.map((id) =>
 			job(id)
@@ -32,30 +36,32 @@ export async function recheckJobsFeaturing(db: D1Database, job: JobStub, dids: s
  * reference their consent named and no longer names — the consent deleted, or changed to name none or
  * another — or whose owner's account is deleted, is deleted, and their unfinished jobs check again
  * whether they may go on. A consent only held back for its proof (Jetstream) is not a deletion: its
- * last revision is not marked deleted.
+ * last revision is not marked deleted. One D1 round trip: the Ingester calls this after every batch.
  */
 export async function consentsChanged(db: D1Database, store: LikenessStore | undefined, job: JobStub, people: string[], now: Date): Promise<void> {
 	if (people.length === 0) return;
 	const list = JSON.stringify([...new Set(people)]);
-	await db
-		.prepare(
-			`UPDATE likenesses SET committed = 1 WHERE committed = 0 AND did IN (SELECT value FROM json_each(?1))
-			   AND cid = (SELECT record ->> '$.likeness.cid' FROM consents WHERE consents.did = likenesses.did)`,
-		)
-		.bind(list)
-		.run();
-	const { results } = await db
-		.prepare(
-			`SELECT l.did FROM likenesses l WHERE l.did IN (SELECT value FROM json_each(?1)) AND (
-			   EXISTS (SELECT 1 FROM actors a WHERE a.did = l.did AND a.status = 'deleted')
-			   OR (l.committed = 1 AND (
-			     EXISTS (SELECT 1 FROM consents c WHERE c.did = l.did AND (c.record ->> '$.likeness.cid') IS NOT l.cid)
-			     OR EXISTS (SELECT 1 FROM record_revs r WHERE r.uri = 'at://' || l.did || '/video.dreamreel.consent/self' AND r.deleted = 1))))`,
-		)
-		.bind(list)
-		.all<{ did: string }>();
+	const [, gone, jobs] = await db.batch<{ did: string } & { job_id: string }>([
+		db
+			.prepare(
+				`UPDATE likenesses SET committed = 1 WHERE committed = 0 AND did IN (SELECT value FROM json_each(?1))
+				   AND cid = (SELECT record ->> '$.likeness.cid' FROM consents WHERE consents.did = likenesses.did)`,
+			)
+			.bind(list),
+		db
+			.prepare(
+				`SELECT l.did FROM likenesses l WHERE l.did IN (SELECT value FROM json_each(?1)) AND (
+				   EXISTS (SELECT 1 FROM actors a WHERE a.did = l.did AND a.status = 'deleted')
+				   OR (l.committed = 1 AND (
+				     EXISTS (SELECT 1 FROM consents c WHERE c.did = l.did AND (c.record ->> '$.likeness.cid') IS NOT l.cid)
+				     OR EXISTS (SELECT 1 FROM record_revs r WHERE r.uri = 'at://' || l.did || '/video.dreamreel.consent/self' AND r.deleted = 1))))`,
+			)
+			.bind(list),
+		jobsFeaturingQuery(db, list, now),
+	]);
+	const deletions = gone!.results;
 	// Without the key (removed after likenesses were stored) nothing can be read or served; the index must not stall on it.
-	if (results.length > 0 && !store) console.error('likenesses to delete, but LIKENESS_KEY is gone:', results.length);
-	for (const { did } of results) await store?.delete(did);
-	await recheckJobsFeaturing(db, job, people, now);
+	if (deletions.length > 0 && !store) console.error('likenesses to delete, but LIKENESS_KEY is gone:', deletions.length);
+	for (const { did } of deletions) await store?.delete(did);
+	await recheck(job, jobIds(jobs!));
 }
