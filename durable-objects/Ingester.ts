@@ -15,6 +15,7 @@ import { sourceFor, type Source } from '../worker/ingest/source.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 import { likenessKit, type LikenessKit } from '../worker/likeness/kit.ts';
 import { consentsChanged } from '../worker/likeness/revocations.ts';
+import { peopleWhoMatter } from '../worker/ingest/people-who-matter.ts';
 
 /** Re-armed this often: an object holding only an outbound socket is otherwise evicted. */
 const HEARTBEAT_MS = 10_000;
@@ -291,8 +292,9 @@ export class Ingester extends DurableObject<Env> {
 	 * transaction of this object the accounts, proofs and timeline changes, with the row marked settled.
 	 */
 	async #settle(outbox: number, work: DerivedWork): Promise<void> {
+		const people = await peopleWhoMatter(this.env.DB, work.people);
 		// Independent of each other; both must succeed before the row counts as settled.
-		await Promise.all([this.#handOffVideos(work), this.#likenesses(work.people)]);
+		await Promise.all([this.#handOffVideos({ ...work, people }), this.#likenesses(people)]);
 		this.ctx.storage.transactionSync(() => {
 			for (const did of work.discovered) this.#queueAccount(did, true);
 			for (const did of work.refresh) this.#queueAccount(did, false);
