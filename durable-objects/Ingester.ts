@@ -292,14 +292,14 @@ export class Ingester extends DurableObject<Env> {
 	 * transaction of this object the accounts, proofs and timeline changes, with the row marked settled.
 	 */
 	async #settle(outbox: number, work: DerivedWork): Promise<void> {
-		const people = await peopleWhoMatter(this.env.DB, work.people);
+		const [people, feed] = await Promise.all([peopleWhoMatter(this.env.DB, work.people), this.#fanout.worthPushing(work.feed)]);
 		// Independent of each other; both must succeed before the row counts as settled.
 		await Promise.all([this.#handOffVideos({ ...work, people }), this.#likenesses(people)]);
 		this.ctx.storage.transactionSync(() => {
 			for (const did of work.discovered) this.#queueAccount(did, true);
 			for (const did of work.refresh) this.#queueAccount(did, false);
 			for (const request of work.proofs) this.#proofs.add(request.kind === 'record' ? request.uri : request.did, request, { coalesce: () => request });
-			this.#queueFeedChanges(work.feed);
+			this.#queueFeedChanges(feed);
 			this.ctx.storage.sql.exec('INSERT OR IGNORE INTO settled (id) VALUES (?)', outbox);
 		});
 		if (work.discovered.length + work.refresh.length + work.proofs.length > 0) void this.#work();

@@ -1,5 +1,5 @@
 import type { FeedChange } from '../ingest/apply.ts';
-import { fanOutStep, PAGE_SIZE, type FanoutDeps } from './fanout.ts';
+import { changesThatWrite, fanOutStep, PAGE_SIZE, type FanoutDeps } from './fanout.ts';
 import { WorkQueue, type QueuePolicy, type WorkItem } from '../work-queue.ts';
 
 /** A change that keeps failing is set aside after this many attempts, so it blocks nothing else. */
@@ -30,6 +30,11 @@ export class FanoutQueue {
 		now: () => number = Date.now,
 	) {
 		this.#work = new WorkQueue(sql, 'fanout', POLICY, now);
+	}
+
+	/** Of `changes`, those worth queueing (see changesThatWrite): the rest would write nothing. */
+	worthPushing(changes: FeedChange[]): Promise<FeedChange[]> {
+		return changesThatWrite(this.deps, changes);
 	}
 
 	push(changes: FeedChange[]): void {

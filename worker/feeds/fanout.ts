@@ -60,6 +60,33 @@ export async function fanOutStep(deps: FanoutDeps, change: FeedChange, after?: s
 	}
 }
 
+/**
+ * Of a batch's changes, those whose fan-out can write something, judged for the whole batch in one
+ * query by the tests fanOutStep makes itself: a post or delete by someone with followers here, not
+ * so many that readers merge them in; a follow of someone with clips, not merged in; an unfollow of
+ * someone who ever had a clip. A relay's stream is mostly follows among people without clips and
+ * posts nobody here follows, and each would cost the queue a round trip to find that out.
+ */
+export async function changesThatWrite(deps: Pick<FanoutDeps, 'db' | 'maxFollowers'>, changes: FeedChange[]): Promise<FeedChange[]> {
+	if (changes.length === 0) return [];
+	const whom = (change: FeedChange) => (change.kind === 'post' || change.kind === 'unpost' ? change.author : change.subject);
+	const { results } = await deps.db
+		.prepare(
+			`SELECT value AS did, COALESCE((SELECT n FROM follower_counts WHERE subject = value), 0) AS followers,
+			   EXISTS (SELECT 1 FROM clips WHERE did = value) AS clips, EXISTS (SELECT 1 FROM clip_index WHERE did = value) AS everClips
+			 FROM json_each(?1)`,
+		)
+		.bind(JSON.stringify([...new Set(changes.map(whom))]))
+		.all<{ did: string; followers: number; clips: number; everClips: number }>();
+	const facts = new Map(results.map((row) => [row.did, row]));
+	return changes.filter((change) => {
+		const { followers, clips, everClips } = facts.get(whom(change))!;
+		if (change.kind === 'unfollow') return everClips === 1;
+		if (followers > deps.maxFollowers) return false;
+		return change.kind === 'follow' ? clips === 1 : followers > 0;
+	});
+}
+
 /** Follow records naming `subject` (kept by triggers, see migration 0004). */
 async function followerCount(db: D1Database, subject: string): Promise<number> {
 	const row = await db.prepare('SELECT n FROM follower_counts WHERE subject = ?1').bind(subject).first<{ n: number }>();

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Timeline } from '../../../durable-objects/Timeline.ts';
 import type { FeedChange } from '../../../worker/ingest/apply.ts';
 import { FanoutQueue, MAX_FANOUT_ATTEMPTS } from '../../../worker/feeds/fanout-queue.ts';
+import { seedClip } from '../index-fixtures.ts';
 
 const author = 'did:plc:fanoutauthorfanoutauthor';
 const follower = (i: number) => `did:plc:follower${String(i).padStart(4, '0')}xxxxxxxxxxxx`;
@@ -152,6 +153,37 @@ describe('the fan-out queue', () => {
 			expect(pushes.size).toBe(0);
 		});
 	});
+
+	it('queues only what can write something, judged for the whole batch in one query', async () => {
+		const [bigCreator, withClips, neverClipped, tombstoned] = ['did:plc:bigcreatorxxxxxxxxxxxxxx', 'did:plc:withclipsxxxxxxxxxxxxxxx', 'did:plc:neverclippedxxxxxxxxxxxx', 'did:plc:tombstonedxxxxxxxxxxxxxx'];
+		await follow(author, 3);
+		await follow(bigCreator, 101);
+		await seedClip(withClips);
+		const gone = await seedClip(tombstoned);
+		await env.DB.prepare('UPDATE clip_index SET deleted = 1 WHERE uri = ?1').bind(gone.uri).run();
+		const follower0 = follower(0);
+		const kept = [
+			post('3kworth1'), // followed
+			unpost('3kworth2'),
+			{ kind: 'follow', follower: follower0, subject: withClips }, // something to copy in
+			{ kind: 'unfollow', follower: follower0, subject: tombstoned }, // had clips: items may remain
+		] satisfies FeedChange[];
+		const dropped = [
+			post('3kworth3', withClips), // nobody follows them
+			post('3kworth4', bigCreator), // merged in at read time
+			{ kind: 'follow', follower: follower0, subject: neverClipped },
+			{ kind: 'follow', follower: follower0, subject: tombstoned }, // nothing live to copy in
+			{ kind: 'follow', follower: follower0, subject: bigCreator },
+			{ kind: 'unfollow', follower: follower0, subject: neverClipped },
+		] satisfies FeedChange[];
+		await withQueue('worth', async (queue) => {
+			const prepared: string[] = [];
+			const prepare = env.DB.prepare.bind(env.DB);
+			const spy = vi.spyOn(env.DB, 'prepare').mockImplementation((sql: string) => (prepared.push(sql), prepare(sql)));
+			expect(await queue.worthPushing([...dropped, ...kept])).toEqual(kept);
+			spy.mockRestore();
+			expect(prepared).toHaveLength(1);
+		});
 });
 
 describe('follower counts', () => {
@@ -165,5 +197,6 @@ describe('follower counts', () => {
 			{ subject: author, n: 3 },
 			{ subject: 'did:plc:someoneelse', n: 1 },
 		]);
+	});
 	});
 });
