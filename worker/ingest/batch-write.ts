@@ -127,10 +127,30 @@ export class BatchWrite {
 
 	statements(db: D1Database): D1PreparedStatement[] {
 		return this.#segments.flatMap((segment) =>
-			(Object.keys(SQL) as Kind[]).flatMap((kind) => {
-				const rows = segment.get(kind);
-				return rows ? [db.prepare(SQL[kind]).bind(JSON.stringify(rows))] : [];
-			}),
+			(Object.keys(SQL) as Kind[]).flatMap((kind) => chunked(segment.get(kind) ?? []).map((rows) => db.prepare(SQL[kind]).bind(rows))),
 		);
 	}
+}
+
+/**
+ * D1 refuses a bound value over 2 MB (its string and row limit) and records reach 64 K characters, so a
+ * statement's rows go in JSON arrays of at most this many characters (≤ 1.5 MB as UTF-8), in order.
+ */
+export const MAX_ROWS_CHARS = 500_000;
+
+function chunked(rows: unknown[][]): string[] {
+	const chunks: string[] = [];
+	let part: string[] = [];
+	let size = 0;
+	for (const row of rows) {
+		const json = JSON.stringify(row);
+		if (part.length > 0 && size + json.length > MAX_ROWS_CHARS) {
+			chunks.push(`[${part.join(',')}]`);
+			[part, size] = [[], 0];
+		}
+		part.push(json);
+		size += json.length + 1;
+	}
+	if (part.length > 0) chunks.push(`[${part.join(',')}]`);
+	return chunks;
 }

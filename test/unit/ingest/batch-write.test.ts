@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyEvents } from '../../../worker/ingest/apply.ts';
+import { MAX_ROWS_CHARS } from '../../../worker/ingest/batch-write.ts';
 import type { NetworkEvent } from '../../../worker/ingest/events.ts';
 
 // A batch's records are written set-wise, table by table (worker/ingest/batch-write.ts). These
@@ -23,6 +24,15 @@ const clip = (caption: string, rkey = '3kbatchclip22') => commit(creator, 'video
 const like = (rkey: string) => commit(fan, 'video.dreamreel.like', rkey, { subject: { uri: clipUri, cid: CID }, createdAt });
 const remix = (rkey: string, parent: string) =>
 	commit(fan, 'video.dreamreel.remix', rkey, { video, parent: { uri: parent, cid: CID }, root: { uri: clipUri, cid: CID }, createdAt });
+
+/** The index, telling `onBatch` of every batch it writes. */
+const spied = (onBatch: (statements: D1PreparedStatement[]) => unknown) =>
+	new Proxy(env.DB, {
+		get: (target, key) =>
+			key === 'batch'
+				? (list: D1PreparedStatement[]) => (onBatch(list), target.batch(list))
+				: (Reflect.get(target, key) as (...args: unknown[]) => unknown).bind(target),
+	});
 
 const notified = async () =>
 	(await env.DB.prepare('SELECT recipient, reason, author FROM notifications ORDER BY id').all()).results;
@@ -69,14 +79,29 @@ describe('a batch written set-wise stores what writing its records in turn would
 		]);
 	});
 
+	it('clips at their largest go in statements of at most MAX_ROWS_CHARS of rows each, all of them, in order', async () => {
+		// A 25-byte grapheme fills each field to its byte limit: ~12 K characters a clip, so 100 are ~1.2 M.
+		const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
+		const tags = Array.from({ length: 8 }, (_, i) => `${i}${family.repeat(24)}`);
+		const big = { caption: family.repeat(120), prompt: family.repeat(800), tags, video, createdAt };
+		const clips = Array.from({ length: 100 }, (_, i) => commit(creator, 'video.dreamreel.clip', `3kbigclip${String(i).padStart(3, '0')}2`, big));
+		const bound: { sql: string; chars: number }[] = [];
+		const db = spied((statements) => {
+			for (const s of statements as unknown as { statement: string; params: unknown[] }[]) bound.push({ sql: s.statement, chars: JSON.stringify(s.params).length });
+		});
+		const result = await applyEvents(db, clips);
+		expect([result.applied, result.rejected]).toEqual([100, 0]);
+		expect(Math.max(...bound.map((s) => s.chars))).toBeLessThan(MAX_ROWS_CHARS * 1.1);
+		expect(bound.filter((s) => s.sql.startsWith('INSERT INTO clip_index')).length).toBeGreaterThanOrEqual(3);
+		expect(await env.DB.prepare('SELECT count(*) AS n FROM clips').first('n')).toBe(100);
+		// Search documents are numbered in stream order (search pages newest first by them).
+		const docs = await env.DB.prepare(`SELECT key FROM search_docs WHERE key LIKE 'at://%' ORDER BY id`).all<{ key: string }>();
+		expect(docs.results.map((row) => row.key)).toEqual(clips.map((event) => (event.kind === 'commit' ? event.ops[0]!.uri : '')));
+	});
+
 	it('a batch of many records is a handful of statements, not a few per record', async () => {
 		let statements = 0;
-		const db = new Proxy(env.DB, {
-			get: (target, key) =>
-				key === 'batch'
-					? (list: D1PreparedStatement[]) => ((statements += list.length), target.batch(list))
-					: (Reflect.get(target, key) as (...args: unknown[]) => unknown).bind(target),
-		});
+		const db = spied((list) => (statements += list.length));
 		const likes = Array.from({ length: 100 }, (_, i) => like(`3kbatchl${String(i).padStart(3, '0')}22`));
 		await applyEvents(db, [clip('first'), ...likes]);
 		expect(await env.DB.prepare('SELECT count(*) AS n FROM notifications').first('n')).toBe(100);
