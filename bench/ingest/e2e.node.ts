@@ -12,7 +12,7 @@
  *
  * `npm run bench:ingest:e2e`; environment: BENCH_EVENTS (20000, the maximum-rate phase),
  * BENCH_RATES ("2000" events/s; comma-separated, e.g. "2000,5000"), BENCH_STEADY_SECONDS (60 per rate; the
- * target is read at 300). Generating the stream takes about 1 ms per event (signed commits, real trees).
+ * target is read at 300), BENCH_PROFILE (1: profile the maximum-rate phase). Generating the stream takes about 1 ms per event (signed commits, real trees).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -22,6 +22,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { startWorker } from '../../scripts/worker-process.ts';
 import { fixtureDidDocument } from '../../test/fixtures/frames.ts';
 import { sleep, summarize, workerdCpuSeconds, workerdResources } from '../feeds/load.node.ts';
+import { profiled, type Hotspot } from '../feeds/profile.node.ts';
 import { snapshotWorker } from '../feeds/snapshot.node.ts';
 import { generateStream } from './stream.worker.ts';
 
@@ -30,6 +31,9 @@ const option = (name: string, fallback: number) => Number(process.env[name] ?? f
 const maxEvents = option('BENCH_EVENTS', 20_000);
 const rates = (process.env.BENCH_RATES ?? '2000').split(',').map(Number);
 const steadySeconds = option('BENCH_STEADY_SECONDS', 60);
+/** BENCH_PROFILE=1: the maximum-rate phase runs under the user worker's CPU profiler (slower), hotspots printed. */
+const profile = Boolean(process.env.BENCH_PROFILE);
+const hotspots: Hotspot[] = [];
 const RELAY = `http://localhost:${PORTS.relay}`;
 /** Frames queued in the socket beyond which the maximum-rate phase waits (flow control). */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
@@ -49,8 +53,10 @@ const subscribers = new Set<WebSocket>();
 const server = createServer((request, response) => {
 	const url = new URL(request.url ?? '/', RELAY);
 	const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-	if (url.pathname.startsWith('/did:')) {
-		void fixtureDidDocument(decodeURIComponent(url.pathname.slice(1)), RELAY).then((document) => json(200, document));
+	// The PLC resolver asks for /did%3Aplc%3A…: the path is read decoded.
+	const path = decodeURIComponent(url.pathname);
+	if (path.startsWith('/did:')) {
+		void fixtureDidDocument(path.slice(1), RELAY).then((document) => json(200, document));
 	} else if (url.pathname === '/xrpc/com.atproto.sync.getLatestCommit') {
 		json(200, { cid: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm', rev: '3m2222222222a' });
 	} else if (url.pathname === '/xrpc/com.atproto.repo.describeRepo') {
@@ -111,22 +117,26 @@ try {
 	await sleep(1000);
 
 	// Maximum rate: frames go out as fast as the socket drains; done when the cursor reaches the last.
-	const start = await sample();
-	const startedAt = performance.now();
-	const target = maxEvents;
-	while (released < target) {
-		release(Math.min(500, target - released));
-		while (buffered() > HIGH_WATER_BYTES) await sleep(1);
-	}
-	let now = start;
-	const deadline = Date.now() + 15 * 60_000;
-	while (now.cursor < target) {
-		if (Date.now() > deadline) throw new Error(`the cursor is at ${now.cursor} of ${target} after 15 minutes`);
-		await sleep(250);
-		now = await sample();
-	}
-	const seconds = (performance.now() - startedAt) / 1000;
-	rows.push(['maximum rate', fmt(target), fmt(seconds, 1), fmt(target / seconds), fmt(target / (now.cpuSeconds - start.cpuSeconds)), '–', '–', '–']);
+	const maximumRate = async () => {
+		const start = await sample();
+		const startedAt = performance.now();
+		const target = maxEvents;
+		while (released < target) {
+			release(Math.min(500, target - released));
+			while (buffered() > HIGH_WATER_BYTES) await sleep(1);
+		}
+		let now = start;
+		const deadline = Date.now() + 15 * 60_000;
+		while (now.cursor < target) {
+			if (Date.now() > deadline) throw new Error(`the cursor is at ${now.cursor} of ${target} after 15 minutes`);
+			await sleep(250);
+			now = await sample();
+		}
+		const seconds = (performance.now() - startedAt) / 1000;
+		rows.push([`maximum rate${profile ? ' (profiled)' : ''}`, fmt(target), fmt(seconds, 1), fmt(target / seconds), fmt(target / (now.cpuSeconds - start.cpuSeconds)), '–', '–', '–']);
+	};
+	if (profile) hotspots.push(...(await profiled(maximumRate, undefined, 30)).hotspots);
+	else await maximumRate();
 
 	// Fixed rates: released every 10 ms; lag = released − cursor, sampled every 250 ms.
 	for (const rate of rates) {
@@ -162,6 +172,7 @@ try {
 			`machine load average before: ${loadBefore.map((n) => n.toFixed(2)).join(' ')}`,
 			...rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')),
 			`largest workerd process: peak RSS ${fmt(peaks.rssMb)} MB, peak open files ${fmt(peaks.openFiles)}`,
+			...(hotspots.length > 0 ? ['\nCPU profile of the user worker during the maximum-rate phase (JavaScript self time):', ...hotspots.map((h) => `${fmt(h.selfMs).padStart(7)} ms  ${fmt(h.share * 100, 1).padStart(5)} %  ${h.what}`)] : []),
 		].join('\n'),
 	);
 	await worker.stop('SIGTERM');

@@ -2,8 +2,9 @@ import type { ActorResolver } from '@atcute/identity-resolver';
 import { isDid } from '@atcute/lexicons/syntax';
 import { trustedSource, type Authenticator, type Verdict } from './authenticity.ts';
 import type { CommitEvent, NetworkEvent, RecordOp } from './events.ts';
-import { indexStatements, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
-import { notificationStatements } from './notify.ts';
+import { BatchWrite, CLIP_CHAIN, type Row } from './batch-write.ts';
+import { indexRows, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
+import { notificationRows } from './notify.ts';
 import { isIndexed, validateRecord, type IndexedCollection } from './records.ts';
 import { canonicalReferences, referencedAuthors, referencedHandles, resolveHandles } from './references.ts';
 import { BLOCK, CLIP, CONSENT, EMBED_RECORD_WITH_MEDIA, EMBED_VIDEO, FOLLOW, LISTBLOCK, LISTITEM, POST, REMIX } from '../nsid.ts';
@@ -92,7 +93,7 @@ export async function applyEvents(
 	const acted = changes.filter(({ op, write, irrelevant }) => !irrelevant && isNew(op) && (revs.has(op.uri) || involvesDreamreel(op, write, known)));
 	const verdicts = await judged(acted, authenticate);
 	const indexedAt = now.toISOString();
-	const statements: D1PreparedStatement[] = [];
+	const records = new BatchWrite();
 	const written = new Map<string, [uri: string, rev: string, deleted: 0 | 1]>();
 	const discover = (did: string) => {
 		if (known.has(did)) return;
@@ -130,7 +131,7 @@ export async function applyEvents(
 		if (irrelevant || (stored === undefined && !involvesDreamreel(op, write, known))) continue;
 		if (held) {
 			// Its revision is not recorded, so the proven record still counts as new when it comes.
-			statements.push(...indexStatements(db, write, indexedAt));
+			records.add({ uri: op.uri, rows: indexRows(write, indexedAt), writes: chainWrites(write) });
 			noteVisibility(result, write);
 			result.proofs.push({ kind: 'record', uri: op.uri, cid: op.cid });
 			continue;
@@ -138,59 +139,59 @@ export async function applyEvents(
 		revs.set(op.uri, op.rev);
 		written.set(op.uri, [op.uri, op.rev, op.action === 'delete' ? 1 : 0]);
 		// A rejected record drops what the index had: the repo no longer holds a valid version.
-		statements.push(...indexStatements(db, write, indexedAt), ...notificationStatements(db, write, indexedAt));
+		const notices = notificationRows(write, indexedAt);
+		const refusal: Row[] = rejected ? [['rejectedRecord', [op.uri, write.cid ?? null, rejected, indexedAt]]] : [];
+		records.add({ uri: op.uri, rows: [...indexRows(write, indexedAt), ...notices.rows, ...refusal], reads: notices.reads, writes: chainWrites(write) });
 		if (rejected) {
 			console.warn(`rejected ${op.uri}: ${rejected}`);
 			result.rejected++;
 			noteVisibility(result, write, followed.get(op.uri));
-			statements.push(
-				db.prepare('INSERT INTO rejected_records (uri, cid, reason, seen_at) VALUES (?1, ?2, ?3, ?4)').bind(op.uri, write.cid, rejected, indexedAt),
-			);
 			continue;
 		}
 		derive(op, write);
 		result.applied++;
 	}
 
-	// Set-wise statements keep a batch to a few dozen D1 statements. New accounts go first (profile
-	// updates need their rows); account status goes last, as it may concern an account first seen here.
-	const rows = (values: unknown[]) => JSON.stringify(values);
-	if (result.discovered.length > 0) {
-		statements.unshift(
-			db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) SELECT value, ?2 FROM json_each(?1)').bind(rows(result.discovered), indexedAt),
-		);
-	}
-	if (written.size > 0) {
-		statements.push(
-			db
-				.prepare('INSERT OR REPLACE INTO record_revs (uri, rev, deleted) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1)')
-				.bind(rows([...written.values()])),
-		);
-	}
 	const refused = [...verdicts].flatMap(([event, verdict]): NetworkEvent[] =>
 		'failure' in verdict ? [{ kind: 'rejected', cursor: event.cursor, did: event.did, reason: `not authentic: ${verdict.failure}` }] : [],
 	);
+	const rejectedEvents: unknown[][] = [];
+	// The last status each account reports is the one it keeps.
+	const statuses = new Map<string, [did: string, active: 0 | 1, status: string | null]>();
+	const forgotten: string[] = [];
 	for (const event of [...events, ...refused]) {
 		if (event.kind === 'rejected') {
 			console.warn(`rejected event at ${event.cursor}: ${event.reason}`);
 			result.rejected++;
-			statements.push(
-				db
-					.prepare('INSERT INTO rejected_events (source_cursor, did, reason, seen_at) VALUES (?1, ?2, ?3, ?4)')
-					.bind(event.cursor, event.did ?? null, event.reason.slice(0, 1000), indexedAt),
-			);
+			rejectedEvents.push([event.cursor, event.did ?? null, event.reason.slice(0, 1000), indexedAt]);
 		} else if (event.kind === 'account') {
 			result.people.push(event.did);
 			// A stream's word suffices to hide an account, not to bring one back: its PDS is asked first.
 			if (event.active && !statusFromPds) result.proofs.push({ kind: 'account', did: event.did });
-			else statements.push(db.prepare('UPDATE actors SET active = ?2, status = ?3 WHERE did = ?1').bind(event.did, event.active ? 1 : 0, event.status ?? null));
+			else statuses.set(event.did, [event.did, event.active ? 1 : 0, event.status ?? null]);
 		} else if (event.kind === 'identity' || event.kind === 'sync') {
 			// A changed identity may be a rotated key: the shared DID cache forgets the old document at once
 			// (and the Ingester its own memory of it, see CachedDidResolver).
-			if (event.kind === 'identity') statements.push(db.prepare('DELETE FROM did_cache WHERE did = ?1').bind(event.did));
+			if (event.kind === 'identity') forgotten.push(event.did);
 			if (known.has(event.did)) result.refresh.push(event.did);
 		}
 	}
+
+	// Set-wise statements keep a batch to a few dozen D1 statements. New accounts go first (profile
+	// updates need their rows); account status goes last, as it may concern an account first seen here.
+	const statements: D1PreparedStatement[] = [];
+	const set = (sql: string, rows: unknown[]) => {
+		if (rows.length > 0) statements.push(db.prepare(sql).bind(JSON.stringify(rows)));
+	};
+	set(
+		'INSERT OR IGNORE INTO actors (did, indexed_at) SELECT value ->> 0, value ->> 1 FROM json_each(?1)',
+		result.discovered.map((did) => [did, indexedAt]),
+	);
+	statements.push(...records.statements(db));
+	set('INSERT OR REPLACE INTO record_revs (uri, rev, deleted) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1)', [...written.values()]);
+	set('INSERT INTO rejected_events (source_cursor, did, reason, seen_at) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?1)', rejectedEvents);
+	set('UPDATE actors SET active = s.value ->> 1, status = s.value ->> 2 FROM json_each(?1) s WHERE actors.did = s.value ->> 0', [...statuses.values()]);
+	set('DELETE FROM did_cache WHERE did IN (SELECT value FROM json_each(?1))', forgotten);
 	const work: DerivedWork = pickWork(result);
 	const outbox = Object.values(work).some((items) => items.length > 0);
 	if (outbox) statements.push(db.prepare('INSERT INTO outbox (work, created_at) VALUES (?1, ?2) RETURNING id').bind(JSON.stringify(work), indexedAt));
@@ -370,6 +371,11 @@ function graphSubject(write: IndexWrite): string | undefined {
 	const owner = write.collection === LISTBLOCK ? write.record.subject.split('/')[2] : undefined;
 	if (owner && isDid(owner)) return owner;
 	return undefined;
+}
+
+/** A clip written (not a tombstone, which keeps its lineage) may change a remix chain that notifications walk. */
+function chainWrites(write: IndexWrite): string[] {
+	return (write.collection === CLIP || write.collection === REMIX) && write.record ? [CLIP_CHAIN] : [];
 }
 
 /** What the video mirror must (re)consider after this write. */

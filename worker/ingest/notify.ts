@@ -1,72 +1,60 @@
 import { facetsOf } from '../facets.ts';
 import { CLIP, COMMENT, CONSENT, FOLLOW, LIKE, REMIX } from '../nsid.ts';
-import { MAX_CHAIN } from '../views/visibility.ts';
+import { CLIP_CHAIN, type Row } from './batch-write.ts';
 import type { IndexWrite } from './index-record.ts';
 
 /**
- * The notifications a write implies, as statements for the same batch as the write itself: written
- * exactly when the index changes, replays and stale revisions (which change nothing) add nothing.
- * Each selects its recipients from the index and skips the author; `UNIQUE (uri, recipient)` with
- * INSERT OR IGNORE makes the first reason listed win and an edit notify only people it newly names.
- * A deleted (or no longer valid) record takes its notifications with it.
+ * The notifications a write implies, as rows for the same batch as the write itself: written exactly
+ * when the index changes, replays and stale revisions (which change nothing) add nothing. Each
+ * names where its recipients are found in the index (see `notify` in batch-write.ts), and `reads` the
+ * records it looks them up in; the author is skipped. `UNIQUE (uri, recipient)` with INSERT OR
+ * IGNORE makes the first reason listed win and an edit notify only people it newly names. A deleted
+ * (or no longer valid) record takes its notifications with it.
  */
-export function notificationStatements(db: D1Database, write: IndexWrite, indexedAt: string): D1PreparedStatement[] {
-	if (!write.record) return [db.prepare('DELETE FROM notifications WHERE uri = ?1').bind(write.uri)];
-	const notify = (reason: string, subject: string | null, recipients: string, ...bindings: unknown[]) =>
-		db
-			.prepare(
-				`INSERT OR IGNORE INTO notifications (recipient, reason, author, uri, subject, indexed_at)
-				 SELECT recipient, '${reason}', ?1, ?2, ?3, ?4 FROM (${recipients}) WHERE recipient IS NOT NULL AND recipient != ?1`,
-			)
-			.bind(write.did, write.uri, subject, indexedAt, ...bindings);
-	const mentioned = (text: string | undefined, subject: string) =>
-		notify('mention', subject, 'SELECT a.did AS recipient FROM actors a WHERE a.handle IN (SELECT value FROM json_each(?5))', JSON.stringify(facetsOf(text).mentions));
+export function notificationRows(write: IndexWrite, indexedAt: string): { rows: Row[]; reads: string[] } {
+	if (!write.record) return { rows: [['notificationDrop', [write.uri]]], reads: [] };
+	const notify = (reason: string, subject: string | null, via: string, arg: unknown): Row => [
+		'notify',
+		[reason, write.did, write.uri, subject, indexedAt, via, typeof arg === 'string' ? arg : JSON.stringify(arg), null],
+	];
+	const mentioned = (text: string | undefined, subject: string) => notify('mention', subject, 'handles', facetsOf(text).mentions);
 
 	switch (write.collection) {
 		case LIKE: {
 			const subject = write.record.subject.uri;
-			return [notify('like', subject, 'SELECT did AS recipient FROM clips WHERE uri = ?3')];
+			return { rows: [notify('like', subject, 'clip', subject)], reads: [subject] };
 		}
 		case COMMENT: {
 			const { subject, reply, text } = write.record;
-			return [
-				...(reply ? [notify('reply', subject.uri, 'SELECT did AS recipient FROM comments WHERE uri = ?5', reply.parent.uri)] : []),
-				notify('comment', subject.uri, 'SELECT did AS recipient FROM clips WHERE uri = ?3'),
+			const rows = [
+				...(reply ? [notify('reply', subject.uri, 'comment', reply.parent.uri)] : []),
+				notify('comment', subject.uri, 'clip', subject.uri),
 				mentioned(text, subject.uri),
 			];
+			return { rows, reads: [subject.uri, ...(reply ? [reply.parent.uri] : [])] };
 		}
-		case CONSENT:
+		case CONSENT: {
 			// A renewed or changed grant starts the countdown again.
-			return [
-				db.prepare(`DELETE FROM notifications WHERE uri = ?1 AND reason = 'consentExpiring'`).bind(write.uri),
-				expiringConsentNotices(db, indexedAt, write.uri),
-			];
+			const until = new Date(Date.parse(indexedAt) + CONSENT_NOTICE_MS).toISOString();
+			return {
+				rows: [['consentNoticeDrop', [write.uri]], ['notify', ['consentExpiring', write.did, write.uri, null, indexedAt, 'consent', write.uri, until]]],
+				reads: [],
+			};
+		}
 		case FOLLOW:
 			// Only people the index knows: following any Bluesky account does not make them Dreamreel users.
-			return [notify('follow', null, 'SELECT did AS recipient FROM actors WHERE did = ?5', write.record.subject)];
+			return { rows: [notify('follow', null, 'actor', write.record.subject)], reads: [] };
 		case CLIP:
 		case REMIX: {
 			const record = write.record;
-			const statements = [notify('featured', write.uri, 'SELECT value AS recipient FROM json_each(?5)', JSON.stringify(record.cameos ?? []))];
-			if (record.$type === REMIX) {
-				// Everyone up the chain: a remix of a remix of my clip is still made from mine.
-				statements.push(
-					notify(
-						'remix',
-						write.uri,
-						`WITH RECURSIVE up(did, parent, depth) AS (
-						   SELECT did, parent_uri, 1 FROM clip_index WHERE uri = ?5
-						   UNION ALL SELECT k.did, k.parent_uri, up.depth + 1 FROM clip_index k JOIN up ON k.uri = up.parent WHERE up.depth < ${MAX_CHAIN})
-						 SELECT DISTINCT did AS recipient FROM up`,
-						record.parent.uri,
-					),
-				);
-			}
-			statements.push(mentioned(record.caption, write.uri));
-			return statements;
+			const rows = [notify('featured', write.uri, 'dids', record.cameos ?? [])];
+			// Everyone up the chain: a remix of a remix of my clip is still made from mine.
+			if (record.$type === REMIX) rows.push(notify('remix', write.uri, 'chain', record.parent.uri));
+			rows.push(mentioned(record.caption, write.uri));
+			return { rows, reads: record.$type === REMIX ? [CLIP_CHAIN] : [] };
 		}
 		default:
-			return [];
+			return { rows: [], reads: [] };
 	}
 }
 
