@@ -40,6 +40,11 @@ export class Timeline extends DurableObject<Env> {
 		this.ctx.storage.sql.exec('DELETE FROM items WHERE uri IN (SELECT value FROM json_each(?))', JSON.stringify(uris));
 	}
 
+	/** When a reader's timeline is first filled: what was pushed before, of creators since unfollowed, goes. */
+	keepAuthors(authors: string[]): void {
+		this.ctx.storage.sql.exec('DELETE FROM items WHERE author NOT IN (SELECT value FROM json_each(?))', JSON.stringify(authors));
+	}
+
 	/** After an unfollow. */
 	removeAuthor(author: string): void {
 		this.ctx.storage.sql.exec('DELETE FROM items WHERE author = ?', author);

@@ -4,6 +4,8 @@
 // very rows (`follows`, `record_revs`) that applying those 10 000 `app.bsky.graph.follow` commits from
 // the firehose would leave (`worker/ingest/apply.ts`). The fan-out path under test reads followers from
 // `follows` and pushes to each follower's Timeline DO, so it cannot tell these rows from ingested ones.
+// Every follower is also a reader (`timeline_readers`, as their first timeline read leaves it): fan-out
+// pushes to readers only, and the benchmark measures a push to all of them.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -64,14 +66,17 @@ export async function writeFollowers(persistTo: string, subject: string, plan: F
 	for (let from = 0; from < plan.followers.length; from += ROWS_PER_STATEMENT) {
 		const follows: string[] = [];
 		const revs: string[] = [];
+		const readers: string[] = [];
 		plan.followers.slice(from, from + ROWS_PER_STATEMENT).forEach((did, i) => {
 			const at = start + (from + i) * 1_000_000;
 			const uri = `at://${did}/app.bsky.graph.follow/${tid(at, from + i)}`;
 			follows.push(`(${quote(uri)}, ${quote(did)}, ${quote(subject)}, ${quote(new Date(at / 1000).toISOString())})`);
 			revs.push(`(${quote(uri)}, ${quote(tid(at + 1, from + i))}, 0)`);
+			readers.push(`(${quote(did)}, ${quote(new Date(at / 1000).toISOString())}, 1)`);
 		});
 		statements.push(`INSERT INTO follows (uri, did, subject, created_at) VALUES ${follows.join(', ')};`);
 		statements.push(`INSERT INTO record_revs (uri, rev, deleted) VALUES ${revs.join(', ')};`);
+		statements.push(`INSERT OR IGNORE INTO timeline_readers (did, since, built) VALUES ${readers.join(', ')};`);
 	}
 	const now = new Date().toISOString();
 	for (const did of plan.known) statements.push(`INSERT OR IGNORE INTO actors (did, indexed_at) VALUES (${quote(did)}, ${quote(now)});`);

@@ -62,28 +62,34 @@ export async function fanOutStep(deps: FanoutDeps, change: FeedChange, after?: s
 
 /**
  * Of a batch's changes, those whose fan-out can write something, judged for the whole batch in one
- * query by the tests fanOutStep makes itself: a post or delete by someone with followers here, not
- * so many that readers merge them in; a follow of someone with clips, not merged in; an unfollow of
- * someone who ever had a clip. A relay's stream is mostly follows among people without clips and
- * posts nobody here follows, and each would cost the queue a round trip to find that out.
+ * query by the tests fanOutStep makes itself: a post or delete by someone followed here by a reader
+ * (feeds/readers.ts), and not by so many people that readers merge them in; a reader's follow of
+ * someone with clips, not merged in; a reader's unfollow of someone who ever had a clip. A relay's
+ * stream is mostly follows among people who read nothing here and posts by people no reader follows,
+ * and each would cost the queue a round trip to find that out.
  */
 export async function changesThatWrite(deps: Pick<FanoutDeps, 'db' | 'maxFollowers'>, changes: FeedChange[]): Promise<FeedChange[]> {
 	if (changes.length === 0) return [];
-	const whom = (change: FeedChange) => (change.kind === 'post' || change.kind === 'unpost' ? change.author : change.subject);
+	const people = new Set(changes.flatMap((change) => (change.kind === 'post' || change.kind === 'unpost' ? [change.author] : [change.follower, change.subject])));
+	// A reader among the followers is looked for only below the threshold, which bounds the walk.
 	const { results } = await deps.db
 		.prepare(
-			`SELECT value AS did, COALESCE((SELECT n FROM follower_counts WHERE subject = value), 0) AS followers,
-			   EXISTS (SELECT 1 FROM clips WHERE did = value) AS clips, EXISTS (SELECT 1 FROM clip_index WHERE did = value) AS everClips
-			 FROM json_each(?1)`,
+			`SELECT did, followers, clips, everClips, reader,
+			   followers BETWEEN 1 AND ?2 AND EXISTS (SELECT 1 FROM follows f JOIN timeline_readers r ON r.did = f.did WHERE f.subject = p.did) AS readerFollowers
+			 FROM (SELECT value AS did, COALESCE((SELECT n FROM follower_counts WHERE subject = value), 0) AS followers,
+			         EXISTS (SELECT 1 FROM clips WHERE did = value) AS clips, EXISTS (SELECT 1 FROM clip_index WHERE did = value) AS everClips,
+			         EXISTS (SELECT 1 FROM timeline_readers WHERE did = value) AS reader
+			       FROM json_each(?1)) p`,
 		)
-		.bind(JSON.stringify([...new Set(changes.map(whom))]))
-		.all<{ did: string; followers: number; clips: number; everClips: number }>();
+		.bind(JSON.stringify([...people]), deps.maxFollowers)
+		.all<{ did: string; followers: number; clips: number; everClips: number; reader: number; readerFollowers: number }>();
 	const facts = new Map(results.map((row) => [row.did, row]));
+	const of = (did: string) => facts.get(did)!;
 	return changes.filter((change) => {
-		const { followers, clips, everClips } = facts.get(whom(change))!;
-		if (change.kind === 'unfollow') return everClips === 1;
-		if (followers > deps.maxFollowers) return false;
-		return change.kind === 'follow' ? clips === 1 : followers > 0;
+		if (change.kind === 'post' || change.kind === 'unpost') return of(change.author).readerFollowers === 1;
+		if (of(change.follower).reader !== 1) return false;
+		const subject = of(change.subject);
+		return change.kind === 'unfollow' ? subject.everClips === 1 : subject.clips === 1 && subject.followers <= deps.maxFollowers;
 	});
 }
 
@@ -93,9 +99,13 @@ async function followerCount(db: D1Database, subject: string): Promise<number> {
 	return row?.n ?? 0;
 }
 
+/** The next page of `author`'s followers who read their timeline here (feeds/readers.ts), in DID order. */
 async function followersAfter(db: D1Database, author: string, after: string | undefined, limit: number): Promise<string[]> {
 	const { results } = await db
-		.prepare('SELECT DISTINCT did FROM follows WHERE subject = ?1 AND did > ?2 ORDER BY did LIMIT ?3')
+		.prepare(
+			`SELECT DISTINCT f.did FROM follows f JOIN timeline_readers r ON r.did = f.did
+			 WHERE f.subject = ?1 AND f.did > ?2 ORDER BY f.did LIMIT ?3`,
+		)
 		.bind(author, after ?? '', limit)
 		.all<{ did: string }>();
 	return results.map((row) => row.did);

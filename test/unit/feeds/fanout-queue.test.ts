@@ -11,16 +11,18 @@ const follower = (i: number) => `did:plc:follower${String(i).padStart(4, '0')}xx
 const post = (rkey: string, by = author): FeedChange => ({ kind: 'post', uri: `at://${by}/video.dreamreel.clip/${rkey}`, author: by, sortAt: '2026-11-25T08:00:00.000Z' });
 const unpost = (rkey: string, by = author): FeedChange => ({ kind: 'unpost', uri: `at://${by}/video.dreamreel.clip/${rkey}`, author: by });
 
+/** `count` followers of `subject`, who read their timelines here (fan-out pushes to readers only). */
 async function follow(subject: string, count: number, first = 0): Promise<void> {
 	const rows = Array.from({ length: count }, (_, n) => {
 		const i = first + n;
 		return [`at://${follower(i)}/app.bsky.graph.follow/${subject.slice(-6)}`, follower(i), subject];
 	});
-	await env.DB.prepare(
-		`INSERT INTO follows (uri, did, subject, created_at) SELECT value ->> 0, value ->> 1, value ->> 2, '2026-11-25T00:00:00Z' FROM json_each(?1)`,
-	)
-		.bind(JSON.stringify(rows))
-		.run();
+	await env.DB.batch([
+		env.DB.prepare(
+			`INSERT INTO follows (uri, did, subject, created_at) SELECT value ->> 0, value ->> 1, value ->> 2, '2026-11-25T00:00:00Z' FROM json_each(?1)`,
+		).bind(JSON.stringify(rows)),
+		env.DB.prepare(`INSERT OR IGNORE INTO timeline_readers (did, since, built) SELECT value ->> 1, '2026-11-25T00:00:00Z', 1 FROM json_each(?1)`).bind(JSON.stringify(rows)),
+	]);
 }
 
 // Timeline objects outlive each test (storage is per file), so tests look for their own clips only.
@@ -62,7 +64,7 @@ async function withQueue(name: string, body: (queue: FanoutQueue, rig: ReturnTyp
 
 describe('the fan-out queue', () => {
 	beforeEach(async () => {
-		await env.DB.batch(['follows', 'follower_counts'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+		await env.DB.batch(['follows', 'follower_counts', 'timeline_readers'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 		// Failures are what these tests cause; their warnings would only bury real output.
 		vi.spyOn(console, 'warn').mockImplementation(() => {});
 		return () => vi.restoreAllMocks();
@@ -168,8 +170,14 @@ describe('the fan-out queue', () => {
 			{ kind: 'follow', follower: follower0, subject: withClips }, // something to copy in
 			{ kind: 'unfollow', follower: follower0, subject: tombstoned }, // had clips: items may remain
 		] satisfies FeedChange[];
+		const nonReader = 'did:plc:nonreaderxxxxxxxxxxxxxxx';
+		await env.DB.prepare(`INSERT INTO follows (uri, did, subject, created_at) VALUES (?1, ?2, ?3, '2026-11-25T00:00:00Z')`)
+			.bind(`at://${nonReader}/app.bsky.graph.follow/3knonreader`, nonReader, withClips)
+			.run();
 		const dropped = [
-			post('3kworth3', withClips), // nobody follows them
+			post('3kworth5', withClips), // followed, but by nobody who reads here
+			{ kind: 'follow', follower: nonReader, subject: withClips },
+			{ kind: 'unfollow', follower: nonReader, subject: tombstoned },
 			post('3kworth4', bigCreator), // merged in at read time
 			{ kind: 'follow', follower: follower0, subject: neverClipped },
 			{ kind: 'follow', follower: follower0, subject: tombstoned }, // nothing live to copy in
@@ -188,7 +196,7 @@ describe('the fan-out queue', () => {
 
 describe('follower counts', () => {
 	it('follow the follows table through inserts, deletes and a changed subject', async () => {
-		await env.DB.batch(['follows', 'follower_counts'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+		await env.DB.batch(['follows', 'follower_counts', 'timeline_readers'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 		await follow(author, 5);
 		await env.DB.prepare(`DELETE FROM follows WHERE did = ?1`).bind(follower(0)).run();
 		await env.DB.prepare(`UPDATE follows SET subject = 'did:plc:someoneelse' WHERE did = ?1`).bind(follower(1)).run();
