@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startWorker } from '../../scripts/worker-process.ts';
 import { fixtureDidDocument } from '../../test/fixtures/frames.ts';
+import { quote, wranglerD1 } from '../feeds/followers.node.ts';
 import { sleep, summarize, workerdCpuSeconds, workerdResources } from '../feeds/load.node.ts';
 import { profiled, type Hotspot } from '../feeds/profile.node.ts';
 import { snapshotWorker } from '../feeds/snapshot.node.ts';
@@ -87,6 +88,11 @@ const buffered = () => Math.max(0, ...[...subscribers].map((socket) => socket.bu
 // 3. The worker, frozen from the sources as they are now.
 const snapshot = await snapshotWorker();
 const persistTo = await mkdtemp(join(tmpdir(), 'dreamreel-bench-ingest-'));
+// Dreamreel's users read their timelines here (the rows a first read leaves): fan-out pushes to them,
+// and to nobody else the stream's follows name.
+wranglerD1(persistTo, ['migrations', 'apply', 'DB']);
+const readers = stream.dreamreelUsers.map((did) => `(${quote(did)}, '2026-01-01T00:00:00Z', 1)`);
+wranglerD1(persistTo, ['execute', 'DB', '--command', `INSERT INTO timeline_readers (did, since, built) VALUES ${readers.join(', ')}`]);
 const worker = await startWorker({
 	port: PORTS.worker,
 	persistTo,

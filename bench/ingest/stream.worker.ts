@@ -57,6 +57,8 @@ export interface Stream {
 	mix: Map<string, number>;
 	/** Every repo that commits in the stream (verification needs each one's DID document). */
 	repos: string[];
+	/** The accounts that use Dreamreel. */
+	dreamreelUsers: string[];
 	bytes: number;
 	expected: ExpectedIndex;
 }
@@ -597,6 +599,7 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
 		frames,
 		mix,
 		repos: [...seen],
+		dreamreelUsers,
 		bytes: frames.reduce((n, f) => n + f.length, 0),
 		expected: model.expected(),
 	};
