@@ -30,6 +30,8 @@ export class Mirror extends DurableObject<Env> {
 	readonly #deps: MirrorDeps;
 	readonly #videos: WorkQueue<string>;
 	#running = false;
+	/** When this instance last swept: a sweep reads every clip, so not on every alarm an enqueue sets. */
+	#sweptAt = 0;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -75,7 +77,10 @@ export class Mirror extends DurableObject<Env> {
 		if (this.#running) return;
 		this.#running = true;
 		try {
-			await this.#sweep();
+			if (Date.now() - this.#sweptAt >= SWEEP_MS) {
+				await this.#sweep();
+				this.#sweptAt = Date.now();
+			}
 			for (;;) {
 				const due = this.#videos.due(CONCURRENCY);
 				if (due.length === 0) break;
