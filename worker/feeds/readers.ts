@@ -39,6 +39,6 @@ async function fill(app: Pick<AppContext, 'db' | 'timeline' | 'config'>, viewer:
 	]);
 	const timeline = app.timeline(viewer);
 	await timeline.keepAuthors(followed!.results.map((row) => row.subject));
-	if (pushed!.results.length > 0) await timeline.add(pushed!.results.map(({ uri, author, sortAt }) => ({ uri, author, sortAt })));
+	if (pushed!.results.length > 0) await timeline.add(pushed!.results);
 	await app.db.prepare('UPDATE timeline_readers SET built = 1 WHERE did = ?1').bind(viewer).run();
 }
