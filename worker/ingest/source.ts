@@ -60,7 +60,8 @@ export function sourceFor(streamUrl: string): Source {
 				if (message.kind === 'error') return { fatal: `${message.error}: ${message.message ?? ''}` };
 				return { events: [message] };
 			} catch (error) {
-				if (error instanceof FirehoseFrameError) return { rejected: error.message };
+				// Its seq, when readable, moves the cursor past it: a reconnect does not read it (and count it) again.
+				if (error instanceof FirehoseFrameError) return { rejected: error.message, ...(error.seq === undefined ? {} : { cursor: error.seq }) };
 				throw error;
 			}
 		},

@@ -15,6 +15,7 @@ import {
 import type { CollectionFilter } from '../../../worker/ingest/events.ts';
 import { decodeFirehoseFrame, FirehoseFrameError } from '../../../worker/ingest/firehose.ts';
 import { decodeJetstreamMessage, jetstreamUrl } from '../../../worker/ingest/jetstream.ts';
+import { sourceFor } from '../../../worker/ingest/source.ts';
 import { VideoDreamreelClip } from '../../../worker/lexicons/index.ts';
 
 const DID = 'did:plc:ewvi7nxzyoun6zhxrhs64oiz';
@@ -384,5 +385,15 @@ describe('jetstreamUrl', () => {
 		expect(() => jetstreamUrl('wss://j.example', many)).toThrow(RangeError);
 		expect(() => jetstreamUrl('wss://j.example', [CLIP], -1)).toThrow(RangeError);
 		expect(() => jetstreamUrl('wss://j.example', [CLIP], 1.5)).toThrow(RangeError);
+	});
+});
+
+describe('a stream source', () => {
+	it('gives a firehose frame it cannot read the frame’s seq, so the cursor moves past it', () => {
+		const source = sourceFor('relay+ws://relay.example');
+		const bad = frame({ op: 1, t: '#commit' }, { seq: 41, repo: DID, rev: '3m', ops: [{ action: 'create', path: 'no-slash' }] });
+		expect(source.decode(bad.slice().buffer)).toMatchObject({ rejected: expect.stringContaining('seq 41'), cursor: 41 });
+		// Without a readable seq, the caller keeps the cursor where it was.
+		expect(source.decode(new Uint8Array([0xff, 0x00]).buffer)).not.toHaveProperty('cursor');
 	});
 });
