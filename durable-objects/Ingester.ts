@@ -179,7 +179,7 @@ export class Ingester extends DurableObject<Env> {
 		if (this.#socket) return;
 		const socket = new WebSocket(this.#source.url(this.#get<number>('cursor')));
 		socket.binaryType = 'arraybuffer';
-		socket.addEventListener('message', (event) => this.#receive(event.data as ArrayBuffer | string));
+		socket.addEventListener('message', (event) => this.#receive(socket, event.data as ArrayBuffer | string));
 		socket.addEventListener('close', (event) => this.#disconnected(socket, `closed ${event.code} ${event.reason}`));
 		socket.addEventListener('error', () => this.#disconnected(socket, 'socket error'));
 		this.#socket = socket;
@@ -203,9 +203,11 @@ export class Ingester extends DurableObject<Env> {
 		}
 	}
 
-	#receive(data: ArrayBuffer | string): void {
+	#receive(socket: WebSocket, data: ArrayBuffer | string): void {
+		// A dropped socket still hands over what it had read; the cursor re-reads it in order on the next.
+		if (socket !== this.#socket) return;
 		const decoded = this.#source.decode(data);
-		if ('fatal' in decoded) return this.#disconnected(this.#socket!, decoded.fatal);
+		if ('fatal' in decoded) return this.#disconnected(socket, decoded.fatal);
 		this.#failures = 0;
 		if ('rejected' in decoded) {
 			// Kept with its reason in the same write as its neighbours, and skipped: it cannot stall the stream.
@@ -214,7 +216,7 @@ export class Ingester extends DurableObject<Env> {
 		} else {
 			this.#queue.push(...decoded.events);
 		}
-		if (this.#queue.length > MAX_QUEUE && this.#socket) this.#fallBehind(this.#socket);
+		if (this.#queue.length > MAX_QUEUE) this.#fallBehind(socket);
 		void this.#drain();
 	}
 

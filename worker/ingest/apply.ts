@@ -94,6 +94,7 @@ export async function applyEvents(
 	const verdicts = await judged(acted, authenticate);
 	const indexedAt = now.toISOString();
 	const records = new BatchWrite();
+	const refusals: string[] = [];
 	const written = new Map<string, [uri: string, rev: string, deleted: 0 | 1]>();
 	const discover = (did: string) => {
 		if (known.has(did)) return;
@@ -143,7 +144,7 @@ export async function applyEvents(
 		const refusal: Row[] = rejected ? [['rejectedRecord', [op.uri, write.cid ?? null, rejected, indexedAt]]] : [];
 		records.add({ uri: op.uri, rows: [...indexRows(write, indexedAt), ...notices.rows, ...refusal], reads: notices.reads, writes: chainWrites(write) });
 		if (rejected) {
-			console.warn(`rejected ${op.uri}: ${rejected}`);
+			refusals.push(`${op.uri}: ${rejected}`);
 			result.rejected++;
 			noteVisibility(result, write, followed.get(op.uri));
 			continue;
@@ -161,7 +162,7 @@ export async function applyEvents(
 	const forgotten: string[] = [];
 	for (const event of [...events, ...refused]) {
 		if (event.kind === 'rejected') {
-			console.warn(`rejected event at ${event.cursor}: ${event.reason}`);
+			refusals.push(`event at ${event.cursor}: ${event.reason}`);
 			result.rejected++;
 			rejectedEvents.push([event.cursor, event.did ?? null, event.reason.slice(0, 1000), indexedAt]);
 		} else if (event.kind === 'account') {
@@ -197,6 +198,7 @@ export async function applyEvents(
 	if (outbox) statements.push(db.prepare('INSERT INTO outbox (work, created_at) VALUES (?1, ?2) RETURNING id').bind(JSON.stringify(work), indexedAt));
 	if (statements.length === 0) return result;
 	const done = await db.batch<{ id: number }>(statements);
+	warnRefused(refusals);
 	if (outbox) result.outbox = done.at(-1)!.results[0]!.id;
 	return result;
 }
@@ -371,6 +373,16 @@ function graphSubject(write: IndexWrite): string | undefined {
 	const owner = write.collection === LISTBLOCK ? write.record.subject.split('/')[2] : undefined;
 	if (owner && isDid(owner)) return owner;
 	return undefined;
+}
+
+/**
+ * One line per batch, not per refusal: a hostile stream can send thousands of bad frames a second, and
+ * locally each log line is a request to wrangler (a flood of them exhausted workerd's open files).
+ */
+function warnRefused(refusals: string[]): void {
+	if (refusals.length === 0) return;
+	const more = refusals.length > 1 ? ` (and ${refusals.length - 1} more in this batch, kept in rejected_records and rejected_events)` : '';
+	console.warn(`rejected ${refusals[0]}${more}`);
 }
 
 /** A clip written (not a tombstone, which keeps its lineage) may change a remix chain that notifications walk. */
