@@ -14,10 +14,12 @@
  * BENCH_RATES ("2000" events/s; comma-separated, e.g. "2000,5000"), BENCH_STEADY_SECONDS (60 per rate; the
  * target is read at 300), BENCH_PROFILE (1: profile the maximum-rate phase). Generating the stream takes about 1 ms per event (signed commits, real trees).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startWorker } from '../../scripts/worker-process.ts';
 import { fixtureDidDocument } from '../../test/fixtures/frames.ts';
@@ -25,12 +27,12 @@ import { quote, wranglerD1 } from '../feeds/followers.node.ts';
 import { sleep, summarize, workerdCpuSeconds, workerdResources } from '../feeds/load.node.ts';
 import { profiled, type Hotspot } from '../feeds/profile.node.ts';
 import { snapshotWorker } from '../feeds/snapshot.node.ts';
-import { generateStream } from './stream.worker.ts';
+import { generateStream, type Stream, type StreamOptions } from './stream.worker.ts';
 
 const PORTS = { relay: 9390, worker: 8830 };
 const option = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const maxEvents = option('BENCH_EVENTS', 20_000);
-const rates = (process.env.BENCH_RATES ?? '2000').split(',').map(Number);
+const rates = (process.env.BENCH_RATES ?? '2000').split(',').filter(Boolean).map(Number);
 const steadySeconds = option('BENCH_STEADY_SECONDS', 60);
 /** BENCH_PROFILE=1: the maximum-rate phase runs under the user worker's CPU profiler (slower), hotspots printed. */
 const profile = Boolean(process.env.BENCH_PROFILE);
@@ -45,8 +47,24 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFracti
 const total = maxEvents + rates.reduce((n, rate) => n + rate * steadySeconds, 0);
 console.log(`generating ${fmt(total)} events…`);
 const generated = performance.now();
-const stream = await generateStream({ events: total, seed: 1, authors: 20_000, dreamreelUsers: 400 });
+const stream = await cachedStream({ events: total, seed: 1, authors: 20_000, dreamreelUsers: 400 });
 console.log(`generated in ${fmt((performance.now() - generated) / 1000, 1)} s`);
+
+/**
+ * The generated stream, kept in the temporary directory under a key of its options and of the
+ * generator's sources, so a second run with the same options skips the minutes of signing.
+ */
+async function cachedStream(options: StreamOptions): Promise<Stream> {
+	const sources = await Promise.all(['./stream.worker.ts', '../../test/fixtures/frames.ts'].map((path) => readFile(new URL(path, import.meta.url))));
+	const key = createHash('sha256').update(JSON.stringify(options));
+	for (const source of sources) key.update(source);
+	const file = join(tmpdir(), `dreamreel-bench-stream-${key.digest('hex').slice(0, 16)}.v8`);
+	const kept = await readFile(file).catch(() => undefined);
+	if (kept) return deserialize(kept) as Stream;
+	const stream = await generateStream(options);
+	await writeFile(file, serialize(stream));
+	return stream;
+}
 
 // 2. The relay (replaying what was released so far, from any cursor), the directory and the PDS.
 let released = 0;
@@ -106,7 +124,9 @@ function usage(): { cpuSeconds: number; rssMb: number; openFiles: number } {
 	return { cpuSeconds: workerdCpuSeconds() ?? Number.NaN, rssMb: rssBytes / 2 ** 20, openFiles: fds };
 }
 
-const cursor = async () => ((await (await fetch(`${worker.url}/xrpc/_health`)).json()) as { ingest: { cursor: number | null } }).ingest.cursor ?? 0;
+type Ingest = { cursor: number | null; pendingAccounts: number; pendingProofs: number; fanoutPending: number; lastError: string | null };
+const ingest = async () => ((await (await fetch(`${worker.url}/xrpc/_health`)).json()) as { ingest: Ingest }).ingest;
+const cursor = async () => (await ingest()).cursor ?? 0;
 const peaks = { rssMb: 0, openFiles: 0 };
 async function sample(): Promise<{ cursor: number; cpuSeconds: number }> {
 	const at = await cursor();
@@ -116,11 +136,47 @@ async function sample(): Promise<{ cursor: number; cpuSeconds: number }> {
 	return { cursor: at, cpuSeconds: use.cpuSeconds };
 }
 
+/**
+ * Every 10 s, a line: the rate over the last 10 s beside the queues of work the stream leaves behind,
+ * so a run that slows down shows whether the stream or the work beside it took the time.
+ */
+const PROGRESS_MS = 10_000;
+function progress(): () => void {
+	let last = { at: performance.now(), cursor: 0, cpuSeconds: usage().cpuSeconds, error: null as string | null };
+	const began = last.at;
+	console.log('  time  cursor  events/s  per CPU-s  accounts  proofs  fan-out  RSS MB  load  sockets');
+	const timer = setInterval(() => {
+		void ingest().then((now) => {
+			const at = performance.now();
+			const use = usage();
+			const events = (now.cursor ?? 0) - last.cursor;
+			const cells = [
+				fmt((at - began) / 1000).padStart(5) + ' s',
+				fmt(now.cursor ?? 0).padStart(7),
+				fmt(events / ((at - last.at) / 1000)).padStart(8),
+				fmt(events / (use.cpuSeconds - last.cpuSeconds)).padStart(10),
+				fmt(now.pendingAccounts).padStart(8),
+				fmt(now.pendingProofs).padStart(6),
+				fmt(now.fanoutPending).padStart(7),
+				fmt(use.rssMb).padStart(6),
+				loadavg()[0]!.toFixed(2).padStart(5),
+				String(subscribers.size).padStart(7),
+			];
+			const news = now.lastError !== last.error ? `  ${now.lastError}` : '';
+			console.log(cells.join('  ') + news);
+			last = { at, cursor: now.cursor ?? 0, cpuSeconds: use.cpuSeconds, error: now.lastError };
+		});
+	}, PROGRESS_MS);
+	return () => clearInterval(timer);
+}
+
 const loadBefore = loadavg();
+let stopProgress = () => {};
 const rows: string[][] = [['phase', 'events', 'seconds', 'events/s', 'per workerd CPU-s', 'lag p50', 'lag p99', 'lag max']];
 try {
 	await worker.startIngesting();
 	await sleep(1000);
+	stopProgress = progress();
 
 	// Maximum rate: frames go out as fast as the socket drains; done when the cursor reaches the last.
 	const maximumRate = async () => {
@@ -171,6 +227,7 @@ try {
 		]);
 	}
 } finally {
+	stopProgress();
 	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
 	console.log(
 		[
