@@ -255,7 +255,7 @@ const emptyResult = (): ApplyResult => ({ applied: 0, rejected: 0, stale: 0, dis
 /** Every commit that carries a change the index would act on, judged once. */
 async function judged(changes: Change[], authenticate: Authenticator): Promise<Map<CommitEvent, Verdict>> {
 	const events = [...new Set(changes.map((change) => change.op.event))];
-	const verdicts = await Promise.all(events.map(authenticate));
+	const verdicts = events.length > 0 ? await authenticate(events) : [];
 	return new Map(events.map((event, i) => [event, verdicts[i]!]));
 }
 

@@ -5,43 +5,44 @@
  * grant waits for a proof fetched from the owner's own PDS (worker/ingest/proofs.ts).
  */
 import { getAtprotoVerificationMaterial, getPdsEndpoint, type DidDocument } from '@atcute/identity';
-import type { DidDocumentResolver } from '@atcute/identity-resolver';
 import { getPublicKeyFromDidController, type FoundPublicKey } from '@atcute/crypto';
 import type { Did } from '@atcute/lexicons/syntax';
 import type { CommitEvent } from './events.ts';
+import type { DidDocuments } from '../identity/cached-did-resolver.ts';
 import { commitFailure } from './verify-commit.ts';
 
 export type Verdict = { proven: boolean } | { failure: string };
 
-/** Judges one commit of a batch; called only for commits the index would act on. */
-export type Authenticator = (event: CommitEvent) => Promise<Verdict>;
+/** Judges the commits of a batch the index would act on (and only those), in order. */
+export type Authenticator = (events: CommitEvent[]) => Promise<Verdict[]>;
 
 /** A repo's own PDS, read directly (backfill, proofs), speaks for that repo. */
-export const trustedSource: Authenticator = async () => ({ proven: true });
+export const trustedSource: Authenticator = async (events) => events.map(() => ({ proven: true }));
 
 /** Jetstream: nothing to verify, so nothing it says can widen what is shown until proven. */
-export const unprovenSource: Authenticator = async () => ({ proven: false });
+export const unprovenSource: Authenticator = async (events) => events.map(() => ({ proven: false }));
 
 /**
  * A repo firehose. Following one PDS (`hostUrl` set), only repos whose DID document names that PDS
- * are taken; following a relay, any repo, since each commit's signature is checked either way.
+ * are taken; following a relay, any repo, since each commit's signature is checked either way. The
+ * batch's DID documents are resolved together (see CachedDidResolver.resolveMany).
  */
-export function signedCommits(dids: DidDocumentResolver, hostUrl?: string): Authenticator {
-	return async (event) => {
-		const did = event.did as Did;
+export function signedCommits(dids: DidDocuments, hostUrl?: string): Authenticator {
+	const verdict = async (event: CommitEvent, document: DidDocument | Error | undefined): Promise<Verdict> => {
 		try {
-			let document = await dids.resolve(did);
+			// An identity that cannot be resolved cannot be checked: the commit is refused (fail closed).
+			if (!document || document instanceof Error) throw document ?? new Error('no document');
 			let failure = await judge(event, document, hostUrl);
 			// A bad signature may be a key rotated since the document was cached: ask once more, fresh.
-			if (failure === 'bad commit signature') {
-				document = await dids.resolve(did, { noCache: true });
-				failure = await judge(event, document, hostUrl);
-			}
+			if (failure === 'bad commit signature') failure = await judge(event, await dids.resolve(event.did as Did, { noCache: true }), hostUrl);
 			return failure ? { failure } : { proven: true };
 		} catch (error) {
-			// An identity that cannot be resolved cannot be checked: the commit is refused (fail closed).
-			return { failure: `cannot resolve ${did}: ${error instanceof Error ? error.message : String(error)}` };
+			return { failure: `cannot resolve ${event.did}: ${error instanceof Error ? error.message : String(error)}` };
 		}
+	};
+	return async (events) => {
+		const documents = await dids.resolveMany([...new Set(events.map((event) => event.did as Did))]);
+		return Promise.all(events.map((event) => verdict(event, documents.get(event.did as Did))));
 	};
 }
 

@@ -1,11 +1,12 @@
 import { Secp256k1PrivateKeyExportable } from '@atcute/crypto';
 import type { DidDocument } from '@atcute/identity';
-import type { DidDocumentResolver } from '@atcute/identity-resolver';
+import type { Did } from '@atcute/lexicons/syntax';
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { commitFrame, fixtureDidDocument, fixtureKey, type CommitFrameInput } from '../../fixtures/frames.ts';
 import { applyEvents } from '../../../worker/ingest/apply.ts';
-import { signedCommits, signingKey, unprovenSource } from '../../../worker/ingest/authenticity.ts';
+import { signedCommits, signingKey, unprovenSource, type Authenticator } from '../../../worker/ingest/authenticity.ts';
+import { CachedDidResolver, DID_CACHE_TTL_MS } from '../../../worker/identity/cached-did-resolver.ts';
 import type { CommitEvent } from '../../../worker/ingest/events.ts';
 import { decodeFirehoseFrame } from '../../../worker/ingest/firehose.ts';
 import { commitFailure } from '../../../worker/ingest/verify-commit.ts';
@@ -32,10 +33,16 @@ async function commit(input: Partial<CommitFrameInput> = {}): Promise<CommitEven
 	return decodeFirehoseFrame(frame, () => true) as CommitEvent;
 }
 
-/** DID documents as a directory would serve them: `noCache` asks for the newest one. */
-function directory(cached: object, fresh: object = cached): DidDocumentResolver {
-	return { resolve: async (_did, options) => (options?.noCache ? fresh : cached) as DidDocument };
+/** DID documents as a directory would serve them (`noCache` asks for the newest one), cached in D1 as the worker caches them. */
+function directory(cached: object, fresh: object = cached): CachedDidResolver {
+	return new CachedDidResolver(env.DB, { resolve: async (_did, options) => (options?.noCache ? fresh : cached) as DidDocument });
 }
+
+/** One commit, judged as a batch of one. */
+const judgeOne = async (authenticate: Authenticator, event: CommitEvent) => (await authenticate([event]))[0];
+
+// Each test starts with no cached documents (storage is shared by a file's tests).
+beforeEach(() => env.DB.prepare('DELETE FROM did_cache').run());
 
 const keyOf = async (document: object) => signingKey(document as DidDocument)!;
 
@@ -74,26 +81,26 @@ describe('verifying a firehose commit', () => {
 describe('which stream speaks for which repo', () => {
 	it('following one PDS, a repo whose DID document names another PDS is refused, however well signed', async () => {
 		const authenticate = signedCommits(directory(await fixtureDidDocument(did, 'https://elsewhere.example')), PDS);
-		expect(await authenticate(await commit())).toEqual({ failure: expect.stringMatching(/hosted at https:\/\/elsewhere.example/) });
+		expect(await judgeOne(authenticate, await commit())).toEqual({ failure: expect.stringMatching(/hosted at https:\/\/elsewhere.example/) });
 	});
 
 	it('following a relay, any repo whose commit verifies is taken', async () => {
 		const authenticate = signedCommits(directory(await fixtureDidDocument(did, 'https://elsewhere.example')));
-		expect(await authenticate(await commit())).toEqual({ proven: true });
+		expect(await judgeOne(authenticate, await commit())).toEqual({ proven: true });
 	});
 
 	it('a commit signed with a key rotated in since the cached document is checked against the fresh one', async () => {
 		const old = await Secp256k1PrivateKeyExportable.createKeypair();
 		const authenticate = signedCommits(directory(await fixtureDidDocument(did, PDS, old), await fixtureDidDocument(did, PDS, await fixtureKey())), PDS);
-		expect(await authenticate(await commit())).toEqual({ proven: true });
+		expect(await judgeOne(authenticate, await commit())).toEqual({ proven: true });
 		// …and the old key, once rotated out, no longer signs for the repo.
 		const afterRotation = signedCommits(directory(await fixtureDidDocument(did, PDS)), PDS);
-		expect(await afterRotation(await commit({ signer: old }))).toEqual({ failure: 'bad commit signature' });
+		expect(await judgeOne(afterRotation, await commit({ signer: old }))).toEqual({ failure: 'bad commit signature' });
 	});
 
 	it('an identity that cannot be resolved cannot vouch for anything', async () => {
-		const authenticate = signedCommits({ resolve: async () => Promise.reject(new Error('directory down')) });
-		expect(await authenticate(await commit())).toEqual({ failure: expect.stringMatching(/cannot resolve .*directory down/) });
+		const authenticate = signedCommits(new CachedDidResolver(env.DB, { resolve: async () => Promise.reject(new Error('directory down')) }));
+		expect(await judgeOne(authenticate, await commit())).toEqual({ failure: expect.stringMatching(/cannot resolve .*directory down/) });
 	});
 });
 
@@ -138,5 +145,53 @@ describe('applying what streams say', () => {
 		const back = await applyEvents(env.DB, [{ kind: 'account', cursor: 3, did, active: true }]);
 		expect(back.proofs).toEqual([{ kind: 'account', did }]);
 		expect(await env.DB.prepare('SELECT active FROM actors WHERE did = ?1').bind(did).first('active')).toBe(0);
+	});
+});
+
+describe('resolving a batch’s DID documents', () => {
+	/** D1 calls made through this handle (each `all`, `first` or `run` is one round trip). */
+	function counted(db: D1Database): { db: D1Database; calls: () => number } {
+		let calls = 0;
+		const bound = (statement: D1PreparedStatement) =>
+			({
+				all: () => (calls++, statement.all()),
+				first: (column?: string) => (calls++, column === undefined ? statement.first() : statement.first(column)),
+				run: () => (calls++, statement.run()),
+			}) as unknown as D1PreparedStatement;
+		const wrapped = { prepare: (sql: string) => ({ bind: (...values: unknown[]) => bound(db.prepare(sql).bind(...values)) }) } as unknown as D1Database;
+		return { db: wrapped, calls: () => calls };
+	}
+
+	it('reads the cache once, asks the directory only for what is missing or stale, and stores what it fetched in one write', async () => {
+		const [cached, stale, unknown, down] = ['cachedcachedcachedcached', 'stalestalestalestalestal', 'unknownunknownunknownunk', 'downdowndowndowndowndown'].map(
+			(id): Did => `did:plc:${id}`,
+		) as [Did, Did, Did, Did];
+		const insert = 'INSERT INTO did_cache (did, document, fetched_at) VALUES (?1, ?2, ?3)';
+		await env.DB.batch([
+			env.DB.prepare(insert).bind(cached, JSON.stringify(await fixtureDidDocument(cached, PDS)), Date.now()),
+			env.DB.prepare(insert).bind(stale, JSON.stringify(await fixtureDidDocument(stale, 'https://old.example')), Date.now() - 2 * DID_CACHE_TTL_MS),
+		]);
+		const asked: string[] = [];
+		const source = {
+			resolve: async (did: string) => {
+				asked.push(did);
+				if (did === down) throw new Error('directory down');
+				return (await fixtureDidDocument(did, PDS)) as DidDocument;
+			},
+		};
+		const d1 = counted(env.DB);
+		const documents = await new CachedDidResolver(d1.db, source).resolveMany([cached, stale, unknown, down]);
+		expect(asked.sort()).toEqual([down, stale, unknown].sort());
+		expect(d1.calls()).toBe(2);
+		expect([cached, stale, unknown].map((did) => (documents.get(did) as DidDocument).id)).toEqual([cached, stale, unknown]);
+		expect(documents.get(down)).toEqual(new Error('directory down'));
+		const { results } = await env.DB.prepare('SELECT did FROM did_cache WHERE fetched_at > ?1 ORDER BY did').bind(Date.now() - 60_000).all<{ did: string }>();
+		expect(results.map((row) => row.did)).toEqual([cached, stale, unknown].sort());
+		// The Ingester's memory spares even the read the next time.
+		const remembering = new CachedDidResolver(d1.db, source, { remember: true });
+		await remembering.resolveMany([cached, stale]);
+		const before = d1.calls();
+		await remembering.resolveMany([cached, stale]);
+		expect(d1.calls()).toBe(before);
 	});
 });
