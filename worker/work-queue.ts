@@ -54,7 +54,9 @@ export class WorkQueue<P> {
 	/**
 	 * Adds work, due at once (or at `at`). With `coalesce`, a waiting item of the same key takes the
 	 * payload `coalesce(old)` returns, comes due no later than asked, and is marked changed, so a run
-	 * already working on the old payload does not count as having done the new one.
+	 * already working on the old payload does not count as having done the new one. An item backing off
+	 * after failures (or set aside) keeps its schedule: news about a video or an account does not make
+	 * the server that keeps failing answer, and a stream must not be able to hammer it.
 	 */
 	add(key: string, payload: P, { at = this.now(), coalesce }: { at?: number; coalesce?: (old: P) => P } = {}): void {
 		const waiting = coalesce
@@ -62,7 +64,7 @@ export class WorkQueue<P> {
 			: undefined;
 		if (waiting && coalesce) {
 			this.sql.exec(
-				'UPDATE work SET payload = ?, next_at = MIN(next_at, ?), set_aside = 0, generation = generation + 1 WHERE id = ?',
+				'UPDATE work SET payload = ?, next_at = IIF(attempts > 0, next_at, MIN(next_at, ?)), generation = generation + 1 WHERE id = ?',
 				JSON.stringify(coalesce(JSON.parse(waiting.payload) as P)),
 				at,
 				waiting.id,

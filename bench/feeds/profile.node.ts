@@ -1,6 +1,8 @@
 // A CPU profile of the user worker while a load runs, through the inspector `wrangler dev` opens
 // (workerd's V8 inspector, proxied on 127.0.0.1:9229): where a request's JavaScript time goes.
 
+import { writeFileSync } from 'node:fs';
+
 interface ProfileNode {
 	id: number;
 	callFrame: { functionName: string; url: string; lineNumber: number };
@@ -48,6 +50,8 @@ export async function profiled<T>(load: () => Promise<T>, inspector = 'ws://127.
 		await send('Profiler.start');
 		const result = await load();
 		const { profile } = await send<{ profile: Profile }>('Profiler.stop');
+		// BENCH_PROFILE_OUT=file.cpuprofile keeps the whole profile, for Chrome DevTools or a script.
+		if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
 		return { result, hotspots: hotspots(profile, top) };
 	} finally {
 		socket.close();

@@ -235,7 +235,12 @@ try {
 			`machine load average before: ${loadBefore.map((n) => n.toFixed(2)).join(' ')}`,
 			...rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')),
 			`largest workerd process: peak RSS ${fmt(peaks.rssMb)} MB, peak open files ${fmt(peaks.openFiles)}`,
-			...(hotspots.length > 0 ? ['\nCPU profile of the user worker during the maximum-rate phase (JavaScript self time):', ...hotspots.map((h) => `${fmt(h.selfMs).padStart(7)} ms  ${fmt(h.share * 100, 1).padStart(5)} %  ${h.what}`)] : []),
+			...(hotspots.length > 0
+				? [
+						'\nCPU profile of the user worker during the maximum-rate phase (self time, and time with callees on the stack):',
+						...hotspots.map((h) => `${fmt(h.selfMs).padStart(7)} ms  ${fmt(h.share * 100, 1).padStart(5)} %  ${fmt(h.totalMs).padStart(7)} ms  ${h.what}`),
+					]
+				: []),
 		].join('\n'),
 	);
 	await worker.stop('SIGTERM');

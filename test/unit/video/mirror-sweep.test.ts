@@ -27,3 +27,37 @@ it('the sweep for lost hand-offs leaves a copy that is already waiting on its ow
 		expect(item).toEqual({ next_at: later, set_aside: 1, attempts: 10, n: 1 });
 	});
 });
+
+it('a re-check of a copy that keeps failing leaves its backoff: news about a clip does not make its PDS answer', async () => {
+	const failing = 'bafkreifailingfailingfailingfailingfailingfailingfailingfai';
+	const setAside = 'bafkreisetasidesetasidesetasidesetasidesetasidesetasideset';
+	const waiting = 'bafkreiwaitingwaitingwaitingwaitingwaitingwaitingwaitingwai';
+	const clip = (rkey: string, video: string) =>
+		env.DB.prepare(
+			`INSERT OR REPLACE INTO clip_index (uri, cid, did, is_remix, record, video_cid, remix_policy, created_at, indexed_at, sort_at)
+			 VALUES (?1, 'bafyclip', ?2, 0, ?3, ?4, 'everyone', ?5, ?5, ?5)`,
+		).bind(`at://${did}/video.dreamreel.clip/${rkey}`, did, JSON.stringify({ ...record, video: { ...record.video, ref: { $link: video } } }), video, record.createdAt);
+	const row = (video: string) =>
+		env.DB.prepare(`INSERT OR REPLACE INTO videos (cid, host, state, reason, updated_at) VALUES (?1, 'r2', 'failed', 'answered 400', ?2)`).bind(video, record.createdAt);
+	await env.DB.batch([clip('3krecheck2222', failing), clip('3krecheck2223', setAside), clip('3krecheck2224', waiting), row(failing), row(setAside), row(waiting)]);
+	const later = Date.now() + 3_600_000;
+	const mirror = env.MIRROR.getByName('videos');
+	await runInDurableObject(mirror, async (_instance, state) => {
+		const add = (video: string, attempts: number, setAside: number) =>
+			state.storage.sql.exec(`INSERT INTO work (queue, key, payload, attempts, next_at, set_aside) VALUES ('videos', ?1, json_quote(?1), ?2, ?3, ?4)`, video, attempts, later, setAside);
+		add(failing, 3, 0);
+		add(setAside, 10, 1);
+		add(waiting, 0, 0); // due later, never failed: a re-check brings it forward
+	});
+	await mirror.recheck([did]);
+	await runInDurableObject(mirror, async (_instance, state) => {
+		const items = state.storage.sql
+			.exec<{ key: string; next_at: number; set_aside: number; generation: number }>(`SELECT key, next_at, set_aside, generation FROM work WHERE queue = 'videos' AND key IN (?1, ?2, ?3) ORDER BY key`, failing, setAside, waiting)
+			.toArray();
+		expect(items.map(({ key, next_at, set_aside, generation }) => [key, next_at === later, set_aside, generation])).toEqual([
+			[failing, true, 0, 1],
+			[setAside, true, 1, 1],
+			[waiting, false, 0, 1],
+		]);
+	});
+});
