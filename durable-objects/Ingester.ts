@@ -242,7 +242,7 @@ export class Ingester extends DurableObject<Env> {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
 				const result = await applyIsolatingPoison((events) => this.#sync.apply(events, { authenticate: this.#authenticate }), batch);
-				this.#record(result, batch.at(-1)!.cursor, batch);
+				this.#record(result, batch.at(-1)!.cursor);
 				this.#queue.splice(0, batch.length);
 			}
 			if (this.#resumeWhenDrained && !this.#socket) this.#connect();
@@ -259,8 +259,7 @@ export class Ingester extends DurableObject<Env> {
 	}
 
 	/** A batch is written and what it implies handed on (see #write): the cursor moves past it. */
-	#record(result: ApplyResult, cursor: number, batch: NetworkEvent[]): void {
-		for (const event of batch) if (event.kind === 'identity') this.#sync.identity.dids.forget(event.did);
+	#record(result: ApplyResult, cursor: number): void {
 		this.ctx.storage.transactionSync(() => {
 			this.#set('cursor', cursor);
 			this.#add('applied', result.applied);
@@ -279,6 +278,8 @@ export class Ingester extends DurableObject<Env> {
 			if (this.#orphans) await this.#settleOrphans();
 			try {
 				const result = await applyEvents(this.env.DB, events, options);
+				// The write dropped their cached documents; the memory goes too, before any refresh can run.
+				for (const event of events) if (event.kind === 'identity') this.#sync.identity.dids.forget(event.did);
 				if (result.outbox !== undefined) await this.#settle(result.outbox, result);
 				return result;
 			} catch (error) {

@@ -17,9 +17,13 @@ export interface ActorSync {
 	apply: (events: NetworkEvent[], options?: ApplyOptions) => Promise<ApplyResult>;
 }
 
-/** Re-resolves an account (handle verified both ways, PDS from the DID document) into the index. */
+/**
+ * Re-resolves an account (handle verified both ways, PDS from the DID document) into the index. The
+ * cached DID document will do: an #identity event deletes it (apply.ts, and the Ingester's memory of it)
+ * before the refresh it causes runs, and a newly seen account's was read moments ago to verify its commit.
+ */
 export async function refreshActor(sync: ActorSync, did: string): Promise<string> {
-	const actor = await sync.identity.actors.resolve(did as Did, { noCache: true });
+	const actor = await sync.identity.actors.resolve(did as Did);
 	await sync.db
 		.prepare('UPDATE actors SET handle = ?2, pds = ?3 WHERE did = ?1')
 		.bind(did, actor.handle, actor.pds)
