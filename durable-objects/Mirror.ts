@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../worker/config.ts';
 import { mirrorVideo, SLOW_RETRY_MS, type MirrorDeps } from '../worker/mirror/mirror-video.ts';
 import { videoHostOf } from '../worker/video/index.ts';
-import { MAX_CHAIN } from '../worker/views/visibility.ts';
+import { MAX_CHAIN, videoShown } from '../worker/views/visibility.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 import { migrate } from './migrate.ts';
 
@@ -41,16 +41,21 @@ export class Mirror extends DurableObject<Env> {
 		this.#videos = new WorkQueue(ctx.storage.sql, 'videos', POLICY);
 	}
 
-	/** New videos to copy, or videos whose clips' visibility may have changed. */
-	async enqueue(cids: string[]): Promise<void> {
-		for (const cid of new Set(cids)) this.#videos.add(cid, cid, { coalesce: () => cid });
+	/**
+	 * New videos to copy, or videos whose clips' visibility may have changed. A copy that keeps failing
+	 * keeps its schedule unless `retry` (someone wants to play it, the host says it is ready).
+	 */
+	async enqueue(cids: string[], { retry = false } = {}): Promise<void> {
+		for (const cid of new Set(cids)) this.#videos.add(cid, cid, { coalesce: () => cid, retry });
 		await this.ctx.storage.setAlarm(Date.now());
 	}
 
 	/**
 	 * Videos whose visibility may have changed: of clips by or featuring these people (their consent,
 	 * follows or account changed), of these clips (created, changed, deleted), and of every remix down
-	 * the chain of either, since the chain rules look up to the root.
+	 * the chain of either, since the chain rules look up to the root. A ready copy whose public flag
+	 * already says what the rules say now is not run again (most news changes nothing); if it is
+	 * waiting or running anyway, it is marked changed, so a run that read the old facts runs once more.
 	 */
 	async recheck(people: string[], clips: string[] = []): Promise<void> {
 		if (people.length === 0 && clips.length === 0) return;
@@ -60,12 +65,16 @@ export class Mirror extends DurableObject<Env> {
 				   SELECT uri, 0 FROM clip_index
 				    WHERE did IN (SELECT value FROM json_each(?1)) OR uri IN (SELECT value FROM json_each(?2))
 				       OR uri IN (SELECT clip_uri FROM cameos WHERE did IN (SELECT value FROM json_each(?1)))
-				   UNION SELECT r.uri, touched.depth + 1 FROM clip_index r JOIN touched ON r.parent_uri = touched.uri WHERE touched.depth < ${MAX_CHAIN})
-				 SELECT DISTINCT v.cid FROM videos v JOIN clip_index k ON k.video_cid = v.cid WHERE k.uri IN (SELECT uri FROM touched)`,
+				   UNION SELECT r.uri, touched.depth + 1 FROM clip_index r JOIN touched ON r.parent_uri = touched.uri WHERE touched.depth < ${MAX_CHAIN}),
+				 videos_touched AS (SELECT DISTINCT v.cid, v.state, v.restricted FROM videos v JOIN clip_index k ON k.video_cid = v.cid WHERE k.uri IN (SELECT uri FROM touched))
+				 -- A ready copy is stale when its flag disagrees: restricted exactly when not shown.
+				 SELECT t.cid, t.state != 'ready' OR t.restricted = (${videoShown('t.cid')}) AS stale FROM videos_touched t`,
 			)
 			.bind(JSON.stringify(people), JSON.stringify(clips))
-			.all<{ cid: string }>();
-		if (results.length > 0) await this.enqueue(results.map((row) => row.cid));
+			.all<{ cid: string; stale: number }>();
+		this.#videos.changed(results.filter((row) => row.stale === 0).map((row) => row.cid));
+		const stale = results.filter((row) => row.stale === 1).map((row) => row.cid);
+		if (stale.length > 0) await this.enqueue(stale);
 	}
 
 	pending(): number {

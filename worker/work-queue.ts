@@ -56,22 +56,33 @@ export class WorkQueue<P> {
 	 * payload `coalesce(old)` returns, comes due no later than asked, and is marked changed, so a run
 	 * already working on the old payload does not count as having done the new one. An item backing off
 	 * after failures (or set aside) keeps its schedule: news about a video or an account does not make
-	 * the server that keeps failing answer, and a stream must not be able to hammer it.
+	 * the server that keeps failing answer, and a stream must not be able to hammer it. `retry` is for
+	 * callers with a reason to expect an answer now (a viewer waiting, a webhook saying it is ready):
+	 * the item comes due as asked even then, and out of set-aside.
 	 */
-	add(key: string, payload: P, { at = this.now(), coalesce }: { at?: number; coalesce?: (old: P) => P } = {}): void {
+	add(key: string, payload: P, { at = this.now(), coalesce, retry = false }: { at?: number; coalesce?: (old: P) => P; retry?: boolean } = {}): void {
 		const waiting = coalesce
 			? this.sql.exec<Row>('SELECT id, payload FROM work WHERE queue = ? AND key = ? ORDER BY id DESC LIMIT 1', this.queue, key).toArray()[0]
 			: undefined;
 		if (waiting && coalesce) {
 			this.sql.exec(
-				'UPDATE work SET payload = ?, next_at = IIF(attempts > 0, next_at, MIN(next_at, ?)), generation = generation + 1 WHERE id = ?',
+				`UPDATE work SET payload = ?, next_at = IIF(attempts > 0 AND NOT ?, next_at, MIN(next_at, ?)), set_aside = set_aside AND NOT ?,
+				   generation = generation + 1 WHERE id = ?`,
 				JSON.stringify(coalesce(JSON.parse(waiting.payload) as P)),
+				retry ? 1 : 0,
 				at,
+				retry ? 1 : 0,
 				waiting.id,
 			);
 			return;
 		}
 		this.sql.exec('INSERT INTO work (queue, key, payload, next_at) VALUES (?, ?, ?, ?)', this.queue, key, JSON.stringify(payload), at);
+	}
+
+	/** Items of these keys that are waiting or running are marked changed (see `add`); others stay absent. */
+	changed(keys: string[]): void {
+		if (keys.length === 0) return;
+		this.sql.exec('UPDATE work SET generation = generation + 1 WHERE queue = ? AND key IN (SELECT value FROM json_each(?))', this.queue, JSON.stringify(keys));
 	}
 
 	/** Adds work unless an item of the same key is waiting: that one keeps its payload and its schedule. */

@@ -14,5 +14,5 @@ const asked = new IsolateCache<true>(RETRY_INTERVAL_MS, 5000);
 export async function retryFailedCopy(app: Pick<AppContext, 'mirror'>, row: Pick<ClipRow, 'video_cid' | 'video_state'>): Promise<void> {
 	if (row.video_state !== 'failed' || asked.get(row.video_cid)) return;
 	asked.set(row.video_cid, true);
-	await app.mirror().enqueue([row.video_cid]);
+	await app.mirror().enqueue([row.video_cid], { retry: true });
 }

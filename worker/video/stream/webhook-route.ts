@@ -20,6 +20,6 @@ export async function streamWebhook(request: Request, env: Env, app: Pick<AppCon
 	const signature = request.headers.get('webhook-signature')!;
 	if (!(await env.GENERATION_QUOTA.getByName('webhooks:stream').claimNonce(signature, DELIVERY_MEMORY_SECONDS))) return new Response(null, { status: 204 });
 	const row = await app.db.prepare('SELECT cid FROM videos WHERE ref = ?1').bind(verified.video.uid).first<{ cid: string }>();
-	if (row) await app.mirror().enqueue([row.cid]);
+	if (row) await app.mirror().enqueue([row.cid], { retry: true });
 	return new Response(null, { status: 204 });
 }

@@ -61,3 +61,38 @@ it('a re-check of a copy that keeps failing leaves its backoff: news about a cli
 		]);
 	});
 });
+
+it('a re-check runs a ready copy again only when whether it may be public changed; one waiting anyway is marked changed', async () => {
+	const author = 'did:plc:recheckrecheckrecheckrec';
+	const [unchanged, flipped, running] = ['unchanged', 'flipped', 'running'].map((name) => `bafkrei${name.padEnd(52, 'x')}`) as [string, string, string];
+	const clip = (rkey: string, video: string) =>
+		env.DB.prepare(
+			`INSERT OR REPLACE INTO clip_index (uri, cid, did, is_remix, record, video_cid, remix_policy, created_at, indexed_at, sort_at)
+			 VALUES (?1, 'bafyclip', ?2, 0, ?3, ?4, 'everyone', ?5, ?5, ?5)`,
+		).bind(`at://${author}/video.dreamreel.clip/${rkey}`, author, JSON.stringify({ ...record, video: { ...record.video, ref: { $link: video } } }), video, record.createdAt);
+	// All three clips are shown (an active author, no cameos): a copy should not be restricted.
+	const ready = (video: string, restricted: number) =>
+		env.DB.prepare(`INSERT OR REPLACE INTO videos (cid, host, ref, state, restricted, updated_at) VALUES (?1, 'r2', ?1, 'ready', ?2, ?3)`).bind(video, restricted, record.createdAt);
+	await env.DB.batch([
+		env.DB.prepare(`INSERT OR REPLACE INTO actors (did, handle, pds, indexed_at) VALUES (?1, 'recheck.test', 'http://localhost:1', ?2)`).bind(author, record.createdAt),
+		clip('3kunchanged22', unchanged),
+		clip('3kflipped2222', flipped),
+		clip('3krunning2222', running),
+		ready(unchanged, 0),
+		ready(flipped, 1),
+		ready(running, 0),
+	]);
+	const mirror = env.MIRROR.getByName('videos');
+	await runInDurableObject(mirror, async (instance, state) => {
+		const later = Date.now() + 3_600_000;
+		state.storage.sql.exec(`INSERT INTO work (queue, key, payload, next_at) VALUES ('videos', ?1, json_quote(?1), ?2)`, running, later);
+		await instance.recheck([author]);
+		const items = state.storage.sql
+			.exec<{ key: string; generation: number }>(`SELECT key, generation FROM work WHERE queue = 'videos' AND key IN (?1, ?2, ?3) ORDER BY key`, unchanged, flipped, running)
+			.toArray();
+		expect(items).toEqual([
+			{ key: flipped, generation: 0 },
+			{ key: running, generation: 1 },
+		]);
+	});
+});
