@@ -66,12 +66,11 @@ export class WorkQueue<P> {
 			: undefined;
 		if (waiting && coalesce) {
 			this.sql.exec(
-				`UPDATE work SET payload = ?, next_at = IIF(attempts > 0 AND NOT ?, next_at, MIN(next_at, ?)), set_aside = set_aside AND NOT ?,
-				   generation = generation + 1 WHERE id = ?`,
+				`UPDATE work SET payload = ?1, next_at = IIF(attempts > 0 AND NOT ?2, next_at, MIN(next_at, ?3)), set_aside = set_aside AND NOT ?2,
+				   generation = generation + 1 WHERE id = ?4`,
 				JSON.stringify(coalesce(JSON.parse(waiting.payload) as P)),
 				retry ? 1 : 0,
 				at,
-				retry ? 1 : 0,
 				waiting.id,
 			);
 			return;

@@ -32,21 +32,10 @@ export class CachedDidResolver implements DidDocuments {
 	}
 
 	async resolve(did: Did, options?: ResolveDidDocumentOptions): Promise<DidDocument> {
-		if (!options?.noCache) {
-			const remembered = this.#memory?.get(did);
-			if (remembered) return remembered;
-			const cached = await this.db
-				.prepare('SELECT document FROM did_cache WHERE did = ?1 AND fetched_at > ?2')
-				.bind(did, Date.now() - DID_CACHE_TTL_MS)
-				.first<{ document: string }>();
-			if (cached) return this.#remember(did, JSON.parse(cached.document) as DidDocument);
-		}
-		const document = await this.source.resolve(did, options);
-		await this.db
-			.prepare('INSERT OR REPLACE INTO did_cache (did, document, fetched_at) VALUES (?1, ?2, ?3)')
-			.bind(did, JSON.stringify(document), Date.now())
-			.run();
-		return this.#remember(did, document);
+		const found = options?.noCache ? await this.#fetch([did], options) : await this.resolveMany([did]);
+		const document = found.get(did)!;
+		if (document instanceof Error) throw document;
+		return document;
 	}
 
 	/**
@@ -67,10 +56,17 @@ export class CachedDidResolver implements DidDocuments {
 			.all<{ did: Did; document: string }>();
 		for (const { did, document } of results) found.set(did, this.#remember(did, JSON.parse(document) as DidDocument));
 		const missing = unknown.filter((did) => !found.has(did));
-		const fetched = await Promise.allSettled(missing.map((did) => this.source.resolve(did)));
+		for (const [did, document] of await this.#fetch(missing)) found.set(did, document);
+		return found;
+	}
+
+	/** From the source, concurrently; what came is remembered and cached in one write. */
+	async #fetch(dids: Did[], options?: ResolveDidDocumentOptions): Promise<Map<Did, DidDocument | Error>> {
+		const found = new Map<Did, DidDocument | Error>();
+		const fetched = await Promise.allSettled(dids.map((did) => this.source.resolve(did, options)));
 		const rows: [Did, string, number][] = [];
 		fetched.forEach((outcome, i) => {
-			const did = missing[i]!;
+			const did = dids[i]!;
 			if (outcome.status === 'rejected') return void found.set(did, outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)));
 			found.set(did, this.#remember(did, outcome.value));
 			rows.push([did, JSON.stringify(outcome.value), Date.now()]);
