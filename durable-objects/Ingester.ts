@@ -140,7 +140,7 @@ export class Ingester extends DurableObject<Env> {
 	/** Brings an account the stream has not shown yet into the index (a viewer's first visit). */
 	async discover(did: string): Promise<void> {
 		await this.#sync.db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) VALUES (?1, ?2)').bind(did, new Date().toISOString()).run();
-		this.#queueAccount(did, true);
+		this.#queueAccounts([did], true);
 		void this.#work();
 	}
 
@@ -299,9 +299,12 @@ export class Ingester extends DurableObject<Env> {
 		// Independent of each other; both must succeed before the row counts as settled.
 		await Promise.all([this.#handOffVideos({ ...work, people }), this.#likenesses(people)]);
 		this.ctx.storage.transactionSync(() => {
-			for (const did of work.discovered) this.#queueAccount(did, true);
-			for (const did of work.refresh) this.#queueAccount(did, false);
-			for (const request of work.proofs) this.#proofs.add(request.kind === 'record' ? request.uri : request.did, request, { coalesce: () => request });
+			this.#queueAccounts(work.discovered, true);
+			this.#queueAccounts(work.refresh, false);
+			this.#proofs.addAll(
+				work.proofs.map((request) => [request.kind === 'record' ? request.uri : request.did, request]),
+				{ coalesce: (_old, request) => request },
+			);
 			this.#queueFeedChanges(feed);
 			this.ctx.storage.sql.exec('INSERT OR IGNORE INTO settled (id) VALUES (?)', outbox);
 		});
@@ -345,8 +348,11 @@ export class Ingester extends DurableObject<Env> {
 		if (changes.length > 0) void this.#fanout.drain();
 	}
 
-	#queueAccount(did: string, backfill: boolean): void {
-		this.#accounts.add(did, { backfill }, { coalesce: (old) => ({ backfill: old.backfill || backfill }) });
+	#queueAccounts(dids: string[], backfill: boolean): void {
+		this.#accounts.addAll(
+			dids.map((did) => [did, { backfill }]),
+			{ coalesce: (old, added) => ({ backfill: old.backfill || added.backfill }) },
+		);
 	}
 
 	/** Accounts and proofs, off the stream's path, a few at a time; failures back off on the queue. */

@@ -46,7 +46,10 @@ export class Mirror extends DurableObject<Env> {
 	 * keeps its schedule unless `retry` (someone wants to play it, the host says it is ready).
 	 */
 	async enqueue(cids: string[], { retry = false } = {}): Promise<void> {
-		for (const cid of new Set(cids)) this.#videos.add(cid, cid, { coalesce: () => cid, retry });
+		this.#videos.addAll(
+			[...new Set(cids)].map((cid) => [cid, cid]),
+			{ coalesce: (_old, cid) => cid, retry },
+		);
 		await this.ctx.storage.setAlarm(Date.now());
 	}
 

@@ -43,6 +43,12 @@ interface Row extends Record<string, SqlStorageValue> {
 	generation: number;
 }
 
+export interface AddOptions<P> {
+	at?: number;
+	coalesce?: (old: P, added: P) => P;
+	retry?: boolean;
+}
+
 export class WorkQueue<P> {
 	constructor(
 		private readonly sql: SqlStorage,
@@ -53,29 +59,62 @@ export class WorkQueue<P> {
 
 	/**
 	 * Adds work, due at once (or at `at`). With `coalesce`, a waiting item of the same key takes the
-	 * payload `coalesce(old)` returns, comes due no later than asked, and is marked changed, so a run
+	 * payload `coalesce(old, added)` returns, comes due no later than asked, and is marked changed, so a run
 	 * already working on the old payload does not count as having done the new one. An item backing off
 	 * after failures (or set aside) keeps its schedule: news about a video or an account does not make
 	 * the server that keeps failing answer, and a stream must not be able to hammer it. `retry` is for
 	 * callers with a reason to expect an answer now (a viewer waiting, a webhook saying it is ready):
 	 * the item comes due as asked even then, and out of set-aside.
 	 */
-	add(key: string, payload: P, { at = this.now(), coalesce, retry = false }: { at?: number; coalesce?: (old: P) => P; retry?: boolean } = {}): void {
-		const waiting = coalesce
-			? this.sql.exec<Row>('SELECT id, payload FROM work WHERE queue = ? AND key = ? ORDER BY id DESC LIMIT 1', this.queue, key).toArray()[0]
-			: undefined;
-		if (waiting && coalesce) {
+	add(key: string, payload: P, options: AddOptions<P> = {}): void {
+		this.addAll([[key, payload]], options);
+	}
+
+	/** `add` for many items, in order, in at most three statements however many (a batch's accounts, a page's videos). */
+	addAll(items: [key: string, payload: P][], { at = this.now(), coalesce, retry = false }: AddOptions<P> = {}): void {
+		if (items.length === 0) return;
+		if (!coalesce) return this.#insert(items, at);
+		const keys = [...new Set(items.map(([key]) => key))];
+		const waiting = new Map(
+			this.sql
+				.exec<Row>(
+					'SELECT key, MAX(id) AS id, payload FROM work WHERE queue = ?1 AND key IN (SELECT value FROM json_each(?2)) GROUP BY key',
+					this.queue,
+					JSON.stringify(keys),
+				)
+				.toArray()
+				.map((row) => [row.key, { id: row.id, payload: JSON.parse(row.payload) as P }]),
+		);
+		const merged = new Map<string, P>();
+		for (const [key, payload] of items) {
+			const old = merged.get(key) ?? waiting.get(key)?.payload;
+			merged.set(key, old === undefined ? payload : coalesce(old, payload));
+		}
+		const updates = keys.filter((key) => waiting.has(key)).map((key) => [waiting.get(key)!.id, JSON.stringify(merged.get(key))]);
+		if (updates.length > 0) {
 			this.sql.exec(
-				`UPDATE work SET payload = ?1, next_at = IIF(attempts > 0 AND NOT ?2, next_at, MIN(next_at, ?3)), set_aside = set_aside AND NOT ?2,
-				   generation = generation + 1 WHERE id = ?4`,
-				JSON.stringify(coalesce(JSON.parse(waiting.payload) as P)),
+				`UPDATE work SET payload = u.value ->> 1, next_at = IIF(attempts > 0 AND NOT ?2, next_at, MIN(next_at, ?3)),
+				   set_aside = set_aside AND NOT ?2, generation = generation + 1
+				 FROM json_each(?1) u WHERE work.id = u.value ->> 0`,
+				JSON.stringify(updates),
 				retry ? 1 : 0,
 				at,
-				waiting.id,
 			);
-			return;
 		}
-		this.sql.exec('INSERT INTO work (queue, key, payload, next_at) VALUES (?, ?, ?, ?)', this.queue, key, JSON.stringify(payload), at);
+		this.#insert(
+			keys.filter((key) => !waiting.has(key)).map((key) => [key, merged.get(key)!]),
+			at,
+		);
+	}
+
+	#insert(items: [key: string, payload: P][], at: number): void {
+		if (items.length === 0) return;
+		this.sql.exec(
+			'INSERT INTO work (queue, key, payload, next_at) SELECT ?1, item.value ->> 0, item.value ->> 1, ?2 FROM json_each(?3) item ORDER BY item.key',
+			this.queue,
+			at,
+			JSON.stringify(items.map(([key, payload]) => [key, JSON.stringify(payload)])),
+		);
 	}
 
 	/** Items of these keys that are waiting or running are marked changed (see `add`); others stay absent. */

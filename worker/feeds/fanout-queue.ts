@@ -38,7 +38,7 @@ export class FanoutQueue {
 	}
 
 	push(changes: FeedChange[]): void {
-		for (const change of changes) this.#work.add(keyOf(change), change);
+		this.#work.addAll(changes.map((change) => [keyOf(change), change]));
 	}
 
 	counts(): { pending: number; failed: number } {

@@ -22,13 +22,8 @@ export interface ActorSync {
  * cached DID document will do: an #identity event deletes it (apply.ts, and the Ingester's memory of it)
  * before the refresh it causes runs, and a newly seen account's was read moments ago to verify its commit.
  */
-export async function refreshActor(sync: ActorSync, did: string): Promise<string> {
-	const actor = await sync.identity.actors.resolve(did as Did);
-	await sync.db
-		.prepare('UPDATE actors SET handle = ?2, pds = ?3 WHERE did = ?1')
-		.bind(did, actor.handle, actor.pds)
-		.run();
-	return actor.pds;
+export async function refreshActor(sync: ActorSync, did: string): Promise<void> {
+	await saveActor(sync.db, did, await sync.identity.actors.resolve(did as Did));
 }
 
 /**
@@ -38,36 +33,56 @@ export async function refreshActor(sync: ActorSync, did: string): Promise<string
  * it, so what it lists counts as proven.
  */
 export async function backfillRepo(sync: ActorSync, did: string): Promise<void> {
-	const pds = await refreshActor(sync, did);
-	const fetch = outboundFetch(sync.allowLoopbackFetch);
-	const xrpc = async <T>(method: string, params: Record<string, string>): Promise<T> => {
+	const actor = await sync.identity.actors.resolve(did as Did);
+	const xrpc = pdsClient(actor.pds, outboundFetch(sync.allowLoopbackFetch));
+	// Only the indexed collections the repo has: most accounts hold none, and each costs calls.
+	const described = await xrpc<{ collections?: unknown }>(ComAtprotoRepoDescribeRepo.mainSchema.nsid, { repo: did });
+	const held = new Set(Array.isArray(described.collections) ? described.collections : []);
+	const collections = Object.keys(indexedCollections).filter((name) => held.has(name));
+	if (collections.length > 0) {
+		// The handle first, so that what is listed next shows under it.
+		await saveActor(sync.db, did, actor);
+		const { rev } = await xrpc<{ rev: string }>(ComAtprotoSyncGetLatestCommit.mainSchema.nsid, { did });
+		for (const collection of collections) await backfillCollection(sync, xrpc, did, rev, collection);
+	}
+	await saveActor(sync.db, did, actor, new Date());
+}
+
+type PdsClient = <T>(method: string, params: Record<string, string>) => Promise<T>;
+
+function pdsClient(pds: string, fetch: typeof globalThis.fetch): PdsClient {
+	return async <T>(method: string, params: Record<string, string>): Promise<T> => {
 		const url = new URL(`/xrpc/${method}`, pds);
 		for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
 		const response = await fetch(url);
 		if (!response.ok) throw new Error(`${method} on ${pds} answered ${response.status}`);
 		return response.json<T>();
 	};
-	const { rev } = await xrpc<{ rev: string }>(ComAtprotoSyncGetLatestCommit.mainSchema.nsid, { did });
-	// Only the indexed collections the repo has: most accounts hold few of them, and each costs a call.
-	const described = await xrpc<{ collections?: unknown }>(ComAtprotoRepoDescribeRepo.mainSchema.nsid, { repo: did });
-	const held = new Set(Array.isArray(described.collections) ? described.collections : []);
-	for (const collection of Object.keys(indexedCollections).filter((name) => held.has(name))) {
-		let cursor: string | undefined;
-		for (let page = 0; page < MAX_PAGES_PER_COLLECTION; page++) {
-			const listed = await xrpc<{ cursor?: string; records: { uri: string; cid: string; value: unknown }[] }>(
-				ComAtprotoRepoListRecords.mainSchema.nsid,
-				{ repo: did, collection, limit: '100', ...(cursor ? { cursor } : {}) },
-			);
-			// Only records of this repo and collection: a PDS does not speak for other repos.
-			const ops: RecordOp[] = listed.records.flatMap((record) => {
-				const rkey = record.uri.split('/').pop() ?? '';
-				const uri = `at://${did}/${collection}/${rkey}`;
-				return record.uri === uri ? [{ action: 'create', uri, collection, rkey, cid: record.cid, record: record.value }] : [];
-			});
-			if (ops.length > 0) await sync.apply([{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
-			cursor = listed.cursor;
-			if (!cursor || listed.records.length === 0) break;
-		}
+}
+
+async function backfillCollection(sync: ActorSync, xrpc: PdsClient, did: string, rev: string, collection: string): Promise<void> {
+	let cursor: string | undefined;
+	for (let page = 0; page < MAX_PAGES_PER_COLLECTION; page++) {
+		const listed = await xrpc<{ cursor?: string; records: { uri: string; cid: string; value: unknown }[] }>(
+			ComAtprotoRepoListRecords.mainSchema.nsid,
+			{ repo: did, collection, limit: '100', ...(cursor ? { cursor } : {}) },
+		);
+		// Only records of this repo and collection: a PDS does not speak for other repos.
+		const ops: RecordOp[] = listed.records.flatMap((record) => {
+			const rkey = record.uri.split('/').pop() ?? '';
+			const uri = `at://${did}/${collection}/${rkey}`;
+			return record.uri === uri ? [{ action: 'create', uri, collection, rkey, cid: record.cid, record: record.value }] : [];
+		});
+		if (ops.length > 0) await sync.apply([{ kind: 'commit', cursor: 0, did, rev, ops }], { discoverFollowed: false });
+		cursor = listed.cursor;
+		if (!cursor || listed.records.length === 0) return;
 	}
-	await sync.db.prepare('UPDATE actors SET backfilled_at = ?2 WHERE did = ?1').bind(did, new Date().toISOString()).run();
+}
+
+/** The account's handle and PDS; with `backfilledAt`, also that its repo has been read. */
+async function saveActor(db: D1Database, did: string, { handle, pds }: { handle: string; pds: string }, backfilledAt?: Date): Promise<void> {
+	await db
+		.prepare('UPDATE actors SET handle = ?2, pds = ?3, backfilled_at = COALESCE(?4, backfilled_at) WHERE did = ?1')
+		.bind(did, handle, pds, backfilledAt?.toISOString() ?? null)
+		.run();
 }
