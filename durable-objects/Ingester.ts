@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Mirror } from './Mirror.ts';
 import { migrate } from './migrate.ts';
+import { warnMany } from '../worker/warn-many.ts';
 import { readConfig } from '../worker/config.ts';
 import { createIdentity } from '../worker/identity/index.ts';
 import { backoffMs } from '../worker/backoff.ts';
@@ -359,28 +360,30 @@ export class Ingester extends DurableObject<Env> {
 	async #work(): Promise<void> {
 		if (this.#working) return;
 		this.#working = true;
+		const failures: string[] = [];
 		try {
 			for (;;) {
 				const accounts = this.#accounts.due(WORK_CONCURRENCY);
 				const proofs = this.#proofs.due(WORK_CONCURRENCY);
 				if (accounts.length + proofs.length === 0) return;
 				await Promise.all([
-					...accounts.map((item) => this.#attempt(this.#accounts, item, () => this.#syncAccount(item.key, item.payload))),
-					...proofs.map((item) => this.#attempt(this.#proofs, item, () => prove(this.#sync, item.payload))),
+					...accounts.map((item) => this.#attempt(this.#accounts, item, failures, () => this.#syncAccount(item.key, item.payload))),
+					...proofs.map((item) => this.#attempt(this.#proofs, item, failures, () => prove(this.#sync, item.payload))),
 				]);
 			}
 		} finally {
 			this.#working = false;
+			warnMany('account or proof work failed', failures);
 		}
 	}
 
-	/** One item (what its writes imply is settled by #write); a failure backs off on its queue. */
-	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, run: () => Promise<unknown>): Promise<void> {
+	/** One item (what its writes imply is settled by #write); a failure backs off on its queue, noted in `failures`. */
+	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, failures: string[], run: () => Promise<unknown>): Promise<void> {
 		try {
 			await run();
 			queue.done(item);
 		} catch (error) {
-			console.warn(`${item.key} failed (attempt ${item.attempts + 1}):`, String(error));
+			failures.push(`${item.key} (attempt ${item.attempts + 1}): ${String(error)}`);
 			queue.failed(item, String(error));
 		}
 	}

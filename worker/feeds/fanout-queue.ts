@@ -1,6 +1,7 @@
 import type { FeedChange } from '../ingest/apply.ts';
 import { changesThatWrite, fanOutStep, PAGE_SIZE, type FanoutDeps } from './fanout.ts';
 import { WorkQueue, type QueuePolicy, type WorkItem } from '../work-queue.ts';
+import { warnMany } from '../warn-many.ts';
 
 /** A change that keeps failing is set aside after this many attempts, so it blocks nothing else. */
 export const MAX_FANOUT_ATTEMPTS = 10;
@@ -50,12 +51,13 @@ export class FanoutQueue {
 	async drain(): Promise<void> {
 		if (this.#draining) return;
 		this.#draining = true;
+		const failures: string[] = [];
 		try {
 			let written = 0;
 			let busyMs = 0;
 			for (let [item] = this.#work.due(1); item; [item] = this.#work.due(1)) {
 				const started = Date.now();
-				written += await this.#step(item);
+				written += await this.#step(item, failures);
 				busyMs += Date.now() - started;
 				if (written < PAGE_SIZE) continue;
 				// Rest as long as the writing took: reads waiting for the thread get at least half of it.
@@ -64,11 +66,12 @@ export class FanoutQueue {
 			}
 		} finally {
 			this.#draining = false;
+			warnMany('fan-out failed', failures);
 		}
 	}
 
-	/** One step of one change; how many timelines it wrote. */
-	async #step(item: WorkItem<FeedChange>): Promise<number> {
+	/** One step of one change; how many timelines it wrote. A failure is noted in `failures`. */
+	async #step(item: WorkItem<FeedChange>, failures: string[]): Promise<number> {
 		try {
 			const progress = await fanOutStep(this.deps, item.payload, item.progress ?? undefined);
 			if (progress.done) this.#work.done(item);
@@ -76,7 +79,7 @@ export class FanoutQueue {
 			else this.#work.progressed(item, progress.after);
 			return progress.written;
 		} catch (error) {
-			console.warn(`fan-out of change ${item.id} failed (attempt ${item.attempts + 1}):`, String(error));
+			failures.push(`change ${item.id} (attempt ${item.attempts + 1}): ${String(error)}`);
 			this.#work.failed(item, String(error));
 			return 0;
 		}

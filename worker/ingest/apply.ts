@@ -2,6 +2,7 @@ import type { ActorResolver } from '@atcute/identity-resolver';
 import { isDid } from '@atcute/lexicons/syntax';
 import { trustedSource, type Authenticator, type Verdict } from './authenticity.ts';
 import type { CommitEvent, NetworkEvent, RecordOp } from './events.ts';
+import { warnMany } from '../warn-many.ts';
 import { BatchWrite, CLIP_CHAIN, type Row } from './batch-write.ts';
 import { indexRows, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
 import { notificationRows } from './notify.ts';
@@ -198,7 +199,7 @@ export async function applyEvents(
 	if (outbox) statements.push(db.prepare('INSERT INTO outbox (work, created_at) VALUES (?1, ?2) RETURNING id').bind(JSON.stringify(work), indexedAt));
 	if (statements.length === 0) return result;
 	const done = await db.batch<{ id: number }>(statements);
-	warnRefused(refusals);
+	warnMany('rejected', refusals, 'rejected_records and rejected_events');
 	if (outbox) result.outbox = done.at(-1)!.results[0]!.id;
 	return result;
 }
@@ -373,16 +374,6 @@ function graphSubject(write: IndexWrite): string | undefined {
 	const owner = write.collection === LISTBLOCK ? write.record.subject.split('/')[2] : undefined;
 	if (owner && isDid(owner)) return owner;
 	return undefined;
-}
-
-/**
- * One line per batch, not per refusal: a hostile stream can send thousands of bad frames a second, and
- * locally each log line is a request to wrangler (a flood of them exhausted workerd's open files).
- */
-function warnRefused(refusals: string[]): void {
-	if (refusals.length === 0) return;
-	const more = refusals.length > 1 ? ` (and ${refusals.length - 1} more in this batch, kept in rejected_records and rejected_events)` : '';
-	console.warn(`rejected ${refusals[0]}${more}`);
 }
 
 /** A clip written (not a tombstone, which keeps its lineage) may change a remix chain that notifications walk. */

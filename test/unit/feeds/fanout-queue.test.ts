@@ -131,6 +131,18 @@ describe('the fan-out queue', () => {
 		});
 	});
 
+	it('warns once per drain however many changes fail: an outage must not flood the log', async () => {
+		const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+		await follow(author, 1);
+		await withQueue('outage', async (queue, { failing }) => {
+			failing.add(follower(0));
+			queue.push(Array.from({ length: 50 }, (_, i) => post(`3koutage${i}`)));
+			await queue.drain();
+			expect(queue.counts()).toEqual({ pending: 50, failed: 0 });
+			expect(warned.mock.calls.map((call) => String(call[0]))).toEqual([expect.stringMatching(/^fan-out failed: .* \(and 49 more\)$/)]);
+		});
+	});
+
 	it('keeps stream order for changes to the same clip while an earlier one is retried', async () => {
 		await follow(author, 3);
 		await withQueue('order', async (queue, { failing, clock }) => {
