@@ -16,7 +16,7 @@ import { sourceFor, type Source } from '../worker/ingest/source.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 import { likenessKit, type LikenessKit } from '../worker/likeness/kit.ts';
 import { consentsChanged } from '../worker/likeness/revocations.ts';
-import { peopleWhoMatter } from '../worker/ingest/people-who-matter.ts';
+import { peopleFrom, peopleWhoMatterQuery } from '../worker/ingest/people-who-matter.ts';
 
 /** Re-armed this often: an object holding only an outbound socket is otherwise evicted. */
 const HEARTBEAT_MS = 10_000;
@@ -278,10 +278,10 @@ export class Ingester extends DurableObject<Env> {
 		return this.#exclusive(async () => {
 			if (this.#orphans) await this.#settleOrphans();
 			try {
-				const result = await applyEvents(this.env.DB, events, options);
+				const result = await applyEvents(this.env.DB, events, { ...options, readAfter: (work) => this.#settleReads(work) });
 				// The write dropped their cached documents; the memory goes too, before any refresh can run.
 				for (const event of events) if (event.kind === 'identity') this.#sync.identity.dids.forget(event.did);
-				if (result.outbox !== undefined) await this.#settle(result.outbox, result);
+				if (result.outbox !== undefined) await this.#settle(result.outbox, result, result.readAfter);
 				return result;
 			} catch (error) {
 				// The write may have committed before the failure: its outbox row is settled before the next.
@@ -294,9 +294,12 @@ export class Ingester extends DurableObject<Env> {
 	/**
 	 * Hands an outbox row's work on: videos to the mirror's queue (its own storage) first, then in one
 	 * transaction of this object the accounts, proofs and timeline changes, with the row marked settled.
+	 * `reads` are #settleReads' results when they came with the write; a row left over is read anew.
 	 */
-	async #settle(outbox: number, work: DerivedWork): Promise<void> {
-		const [people, feed] = await Promise.all([peopleWhoMatter(this.env.DB, work.people), this.#fanout.worthPushing(work.feed)]);
+	async #settle(outbox: number, work: DerivedWork, reads?: D1Result[]): Promise<void> {
+		const [peopleRows, feedRows] = reads ?? (await this.env.DB.batch(this.#settleReads(work)));
+		const people = peopleFrom(peopleRows!);
+		const feed = this.#fanout.worthPushing(work.feed, feedRows!);
 		// Independent of each other; both must succeed before the row counts as settled.
 		await Promise.all([this.#handOffVideos({ ...work, people }), this.#likenesses(people)]);
 		this.ctx.storage.transactionSync(() => {
@@ -310,6 +313,11 @@ export class Ingester extends DurableObject<Env> {
 			this.ctx.storage.sql.exec('INSERT OR IGNORE INTO settled (id) VALUES (?)', outbox);
 		});
 		if (work.discovered.length + work.refresh.length + work.proofs.length > 0) void this.#work();
+	}
+
+	/** What #settle reads, as statements that can ride in the write's own batch (ApplyOptions.readAfter). */
+	#settleReads(work: DerivedWork): D1PreparedStatement[] {
+		return [peopleWhoMatterQuery(this.env.DB, work.people), this.#fanout.worthPushingQuery(work.feed)];
 	}
 
 	async #settleOrphans(): Promise<void> {

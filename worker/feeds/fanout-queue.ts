@@ -1,5 +1,5 @@
 import type { FeedChange } from '../ingest/apply.ts';
-import { changesThatWrite, fanOutStep, PAGE_SIZE, type FanoutDeps } from './fanout.ts';
+import { changesThatWriteFrom, changesThatWriteQuery, fanOutStep, PAGE_SIZE, type FanoutDeps } from './fanout.ts';
 import { WorkQueue, type QueuePolicy, type WorkItem } from '../work-queue.ts';
 import { warnMany } from '../warn-many.ts';
 
@@ -33,9 +33,14 @@ export class FanoutQueue {
 		this.#work = new WorkQueue(sql, 'fanout', POLICY, now);
 	}
 
-	/** Of `changes`, those worth queueing (see changesThatWrite): the rest would write nothing. */
-	worthPushing(changes: FeedChange[]): Promise<FeedChange[]> {
-		return changesThatWrite(this.deps, changes);
+	/** Which of `changes` are worth queueing (see changesThatWriteQuery): the rest would write nothing. */
+	worthPushingQuery(changes: FeedChange[]): D1PreparedStatement {
+		return changesThatWriteQuery(this.deps, changes);
+	}
+
+	/** Of `changes`, those the rows of `worthPushingQuery` say are worth queueing. */
+	worthPushing(changes: FeedChange[], rows: D1Result): FeedChange[] {
+		return changesThatWriteFrom(rows, changes, this.deps.maxFollowers);
 	}
 
 	push(changes: FeedChange[]): void {

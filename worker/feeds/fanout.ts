@@ -66,13 +66,13 @@ export async function fanOutStep(deps: FanoutDeps, change: FeedChange, after?: s
  * (feeds/readers.ts), and not by so many people that readers merge them in; a reader's follow of
  * someone with clips, not merged in; a reader's unfollow of someone who ever had a clip. A relay's
  * stream is mostly follows among people who read nothing here and posts by people no reader follows,
- * and each would cost the queue a round trip to find that out.
+ * and each would cost the queue a round trip to find that out. A query, to ride in a batch (see
+ * ApplyOptions.readAfter), whose rows `changesThatWriteFrom` reads.
  */
-export async function changesThatWrite(deps: Pick<FanoutDeps, 'db' | 'maxFollowers'>, changes: FeedChange[]): Promise<FeedChange[]> {
-	if (changes.length === 0) return [];
+export function changesThatWriteQuery(deps: Pick<FanoutDeps, 'db' | 'maxFollowers'>, changes: FeedChange[]): D1PreparedStatement {
 	const people = new Set(changes.flatMap((change) => (change.kind === 'post' || change.kind === 'unpost' ? [change.author] : [change.follower, change.subject])));
 	// A reader among the followers is looked for only below the threshold, which bounds the walk.
-	const { results } = await deps.db
+	return deps.db
 		.prepare(
 			`SELECT did, followers, clips, everClips, reader,
 			   followers BETWEEN 1 AND ?2 AND EXISTS (SELECT 1 FROM follows f JOIN timeline_readers r ON r.did = f.did WHERE f.subject = p.did) AS readerFollowers
@@ -81,15 +81,19 @@ export async function changesThatWrite(deps: Pick<FanoutDeps, 'db' | 'maxFollowe
 			         EXISTS (SELECT 1 FROM timeline_readers WHERE did = value) AS reader
 			       FROM json_each(?1)) p`,
 		)
-		.bind(JSON.stringify([...people]), deps.maxFollowers)
-		.all<{ did: string; followers: number; clips: number; everClips: number; reader: number; readerFollowers: number }>();
-	const facts = new Map(results.map((row) => [row.did, row]));
+		.bind(JSON.stringify([...people]), deps.maxFollowers);
+}
+
+type PersonFacts = { did: string; followers: number; clips: number; everClips: number; reader: number; readerFollowers: number };
+
+export function changesThatWriteFrom({ results }: D1Result, changes: FeedChange[], maxFollowers: number): FeedChange[] {
+	const facts = new Map((results as PersonFacts[]).map((row) => [row.did, row]));
 	const of = (did: string) => facts.get(did)!;
 	return changes.filter((change) => {
 		if (change.kind === 'post' || change.kind === 'unpost') return of(change.author).readerFollowers === 1;
 		if (of(change.follower).reader !== 1) return false;
 		const subject = of(change.subject);
-		return change.kind === 'unfollow' ? subject.everClips === 1 : subject.clips === 1 && subject.followers <= deps.maxFollowers;
+		return change.kind === 'unfollow' ? subject.everClips === 1 : subject.clips === 1 && subject.followers <= maxFollowers;
 	});
 }
 

@@ -33,6 +33,8 @@ export interface ApplyResult {
 	proofs: ProofRequest[];
 	/** The outbox row holding the work above, written with the index; absent when there is none. */
 	outbox?: number;
+	/** With an outbox row: the results of `ApplyOptions.readAfter`, read in the same batch. */
+	readAfter?: D1Result[];
 }
 
 /** What an index write implies beyond the index: the part of an ApplyResult kept in the outbox. */
@@ -63,6 +65,11 @@ export interface ApplyOptions {
 	authenticate?: Authenticator;
 	/** Account events are the account's own PDS's answer (a proof): a reactivation counts at once. */
 	statusFromPds?: boolean;
+	/**
+	 * Reads to run after the write, in its own D1 batch, when it leaves work in the outbox: what the
+	 * caller needs to hand that work on, without a round trip of its own on the stream's path.
+	 */
+	readAfter?: (work: DerivedWork) => D1PreparedStatement[];
 	now?: Date;
 }
 
@@ -75,7 +82,7 @@ export interface ApplyOptions {
 export async function applyEvents(
 	db: D1Database,
 	events: NetworkEvent[],
-	{ discoverFollowed = true, actors, authenticate = trustedSource, statusFromPds = false, now = new Date() }: ApplyOptions = {},
+	{ discoverFollowed = true, actors, authenticate = trustedSource, statusFromPds = false, readAfter, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
 	const result = emptyResult();
 	const ops = events.flatMap((event) =>
@@ -196,11 +203,15 @@ export async function applyEvents(
 	set('DELETE FROM did_cache WHERE did IN (SELECT value FROM json_each(?1))', forgotten);
 	const work: DerivedWork = pickWork(result);
 	const outbox = Object.values(work).some((items) => items.length > 0);
-	if (outbox) statements.push(db.prepare('INSERT INTO outbox (work, created_at) VALUES (?1, ?2) RETURNING id').bind(JSON.stringify(work), indexedAt));
+	const outboxAt = statements.length;
+	if (outbox) statements.push(db.prepare('INSERT INTO outbox (work, created_at) VALUES (?1, ?2) RETURNING id').bind(JSON.stringify(work), indexedAt), ...(readAfter?.(work) ?? []));
 	if (statements.length === 0) return result;
-	const done = await db.batch<{ id: number }>(statements);
+	const done = await db.batch(statements);
 	warnMany('rejected', refusals, 'rejected_records and rejected_events');
-	if (outbox) result.outbox = done.at(-1)!.results[0]!.id;
+	if (outbox) {
+		result.outbox = (done[outboxAt]!.results[0] as { id: number }).id;
+		result.readAfter = done.slice(outboxAt + 1);
+	}
 	return result;
 }
 

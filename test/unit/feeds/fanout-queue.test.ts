@@ -200,7 +200,8 @@ describe('the fan-out queue', () => {
 			const prepared: string[] = [];
 			const prepare = env.DB.prepare.bind(env.DB);
 			const spy = vi.spyOn(env.DB, 'prepare').mockImplementation((sql: string) => (prepared.push(sql), prepare(sql)));
-			expect(await queue.worthPushing([...dropped, ...kept])).toEqual(kept);
+			const changes = [...dropped, ...kept];
+			expect(queue.worthPushing(changes, await queue.worthPushingQuery(changes).all())).toEqual(kept);
 			spy.mockRestore();
 			expect(prepared).toHaveLength(1);
 		});

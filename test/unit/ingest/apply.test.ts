@@ -38,6 +38,16 @@ describe('applying events', () => {
 		expect(await indexed()).toBe('one');
 	});
 
+	it('reads asked for after the write run in its batch and see what it wrote', async () => {
+		const asked: string[][] = [];
+		const result = await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'read after')], {
+			readAfter: (work) => (asked.push(work.clips), [env.DB.prepare('SELECT uri FROM clip_index WHERE uri IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(work.clips))]),
+		});
+		expect(asked).toEqual([[uri]]);
+		expect(result.outbox).toBeTypeOf('number');
+		expect(result.readAfter?.map((read) => read.results)).toEqual([[{ uri }]]);
+	});
+
 	it('an older update arriving after a newer one changes nothing', async () => {
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'newer', 'update')]);
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2b', 'older', 'update')]);

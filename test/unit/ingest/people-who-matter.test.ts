@@ -2,8 +2,10 @@
 // mirror and the likeness checks: a follow between two people no clip involves changes nothing there.
 import { env } from 'cloudflare:workers';
 import { expect, it } from 'vitest';
-import { peopleWhoMatter } from '../../../worker/ingest/people-who-matter.ts';
+import { peopleFrom, peopleWhoMatterQuery } from '../../../worker/ingest/people-who-matter.ts';
 import { newDid, seedClip } from '../index-fixtures.ts';
+
+const peopleWhoMatter = async (people: string[]) => peopleFrom(await peopleWhoMatterQuery(env.DB, people).all());
 
 it('keeps authors, people featured, people with a likeness or a running cameo job; drops the rest', async () => {
 	const [author, featured, withLikeness, inJob, bystander, deletedAuthor] = [newDid(), newDid(), newDid(), newDid(), newDid(), newDid()];
@@ -15,7 +17,7 @@ it('keeps authors, people featured, people with a likeness or a running cameo jo
 		env.DB.prepare(`INSERT INTO likenesses (did, cid, created_at) VALUES (?1, 'bafyreilikeness', ?2)`).bind(withLikeness, new Date().toISOString()),
 		env.DB.prepare(`INSERT INTO cameo_jobs (did, job_id, requester, created_at, deadline_at) VALUES (?1, 'job-1', ?2, ?3, ?3)`).bind(inJob, author, new Date().toISOString()),
 	]);
-	const kept = await peopleWhoMatter(env.DB, [bystander, author, featured, withLikeness, inJob, bystander, deletedAuthor]);
+	const kept = await peopleWhoMatter([bystander, author, featured, withLikeness, inJob, bystander, deletedAuthor]);
 	expect(kept.sort()).toEqual([author, featured, withLikeness, inJob, deletedAuthor].sort());
-	expect(await peopleWhoMatter(env.DB, [])).toEqual([]);
+	expect(await peopleWhoMatter([])).toEqual([]);
 });
