@@ -1,5 +1,5 @@
 import { Secp256k1PrivateKeyExportable } from '@atcute/crypto';
-import type { DidDocument } from '@atcute/identity';
+import { getPdsEndpoint, type DidDocument } from '@atcute/identity';
 import type { Did } from '@atcute/lexicons/syntax';
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,9 @@ async function commit(input: Partial<CommitFrameInput> = {}): Promise<CommitEven
 function directory(cached: object, fresh: object = cached): CachedDidResolver {
 	return new CachedDidResolver(env.DB, { resolve: async (_did, options) => (options?.noCache ? fresh : cached) as DidDocument });
 }
+
+/** A DID directory answering nothing but errors. */
+const directoryDown = { resolve: async () => Promise.reject(new Error('directory down')) };
 
 /** One commit, judged as a batch of one. */
 const judgeOne = async (authenticate: Authenticator, event: CommitEvent) => (await authenticate([event]))[0];
@@ -99,7 +102,7 @@ describe('which stream speaks for which repo', () => {
 	});
 
 	it('an identity that cannot be resolved cannot vouch for anything', async () => {
-		const authenticate = signedCommits(new CachedDidResolver(env.DB, { resolve: async () => Promise.reject(new Error('directory down')) }));
+		const authenticate = signedCommits(new CachedDidResolver(env.DB, directoryDown));
 		expect(await judgeOne(authenticate, await commit())).toEqual({ failure: expect.stringMatching(/cannot resolve .*directory down/) });
 	});
 });
@@ -193,5 +196,39 @@ describe('resolving a batch’s DID documents', () => {
 		const before = d1.calls();
 		await remembering.resolveMany([cached, stale]);
 		expect(d1.calls()).toBe(before);
+	});
+
+	describe('while the directory is failing (stale-if-error)', () => {
+		const insert = (document: object, age: number) =>
+			env.DB.prepare('INSERT INTO did_cache (did, document, fetched_at) VALUES (?1, ?2, ?3)').bind(did, JSON.stringify(document), Date.now() - age).run();
+		const fetchedAt = () => env.DB.prepare('SELECT fetched_at FROM did_cache WHERE did = ?1').bind(did).first<number>('fetched_at');
+
+		it('a stale document stands in for the one that cannot be had, in one read, and is not stored as fresh', async () => {
+			await insert(await fixtureDidDocument(did, 'https://old.example'), 2 * DID_CACHE_TTL_MS);
+			const before = await fetchedAt();
+			const d1 = counted(env.DB);
+			const documents = await new CachedDidResolver(d1.db, directoryDown).resolveMany([did]);
+			expect(getPdsEndpoint(documents.get(did) as DidDocument)).toBe('https://old.example');
+			expect(d1.calls()).toBe(1);
+			expect(await fetchedAt()).toBe(before);
+		});
+
+		it('a stale document is not used when the directory answers', async () => {
+			await insert(await fixtureDidDocument(did, 'https://old.example'), 2 * DID_CACHE_TTL_MS);
+			const documents = await directory(await fixtureDidDocument(did, PDS)).resolveMany([did]);
+			expect(getPdsEndpoint(documents.get(did) as DidDocument)).toBe(PDS);
+		});
+
+		it('with no document cached, a failing directory still fails', async () => {
+			const documents = await new CachedDidResolver(env.DB, directoryDown).resolveMany([did]);
+			expect(documents.get(did)).toEqual(new Error('directory down'));
+		});
+
+		it('a document an #identity event dropped is not brought back', async () => {
+			await insert(await fixtureDidDocument(did, 'https://old.example'), 2 * DID_CACHE_TTL_MS);
+			await applyEvents(env.DB, [{ kind: 'identity', cursor: 1, did }]);
+			const documents = await new CachedDidResolver(env.DB, directoryDown).resolveMany([did]);
+			expect(documents.get(did)).toEqual(new Error('directory down'));
+		});
 	});
 });
