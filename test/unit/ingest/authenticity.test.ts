@@ -101,9 +101,9 @@ describe('which stream speaks for which repo', () => {
 		expect(await judgeOne(afterRotation, await commit({ signer: old }))).toEqual({ failure: 'bad commit signature' });
 	});
 
-	it('an identity that cannot be resolved cannot vouch for anything', async () => {
+	it('an identity that cannot be resolved cannot vouch for anything: the commit is unverifiable', async () => {
 		const authenticate = signedCommits(new CachedDidResolver(env.DB, directoryDown));
-		expect(await judgeOne(authenticate, await commit())).toEqual({ failure: expect.stringMatching(/cannot resolve .*directory down/) });
+		expect(await judgeOne(authenticate, await commit())).toEqual({ unverifiable: expect.stringMatching(/cannot resolve .*directory down/) });
 	});
 });
 
@@ -131,7 +131,7 @@ describe('applying what streams say', () => {
 			ops: [action === 'create' ? { action, uri, collection: CONSENT, rkey: 'self', cid: 'bafyreigrant', record: consent } : { action, uri, collection: CONSENT, rkey: 'self' }],
 		});
 		const granted = await applyEvents(env.DB, [write('3kauthrev0003', 'create')], { authenticate: unprovenSource });
-		expect(granted.proofs).toEqual([{ kind: 'record', uri, cid: 'bafyreigrant' }]);
+		expect(granted.proofs).toEqual([{ kind: 'record', uri }]);
 		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
 		// The proof, read from the owner's PDS, is applied as a trusted write of the same revision.
 		await applyEvents(env.DB, [write('3kauthrev0003', 'create')]);
@@ -140,6 +140,27 @@ describe('applying what streams say', () => {
 		expect(revoked.proofs).toEqual([]);
 		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
 	});
+
+	it.each(['delete', 'update', 'create'] as const)(
+		'a commit whose identity cannot be resolved still narrows consent (%s): no grant until proven, every other op refused',
+		async (action) => {
+			const uri = `at://${did}/${CONSENT}/self`;
+			const granted = { action: 'create', uri, collection: CONSENT, rkey: 'self', cid: 'bafyreigrant', record: consent } as const;
+			await applyEvents(env.DB, [{ kind: 'commit', cursor: 1, did, rev: '3kauthrev0001', ops: [granted] }]);
+			const narrowed = { action, collection: CONSENT, rkey: 'self', ...(action === 'delete' ? {} : { record: { ...consent, audience: 'self' } }) };
+			const event = await commit({ ops: [narrowed, { action: 'create', collection: 'video.dreamreel.clip', rkey: '3kauthclip002', record: clip }] });
+			const result = await applyEvents(env.DB, [event], { authenticate: signedCommits(new CachedDidResolver(env.DB, directoryDown)) });
+			expect(result.proofs).toEqual([{ kind: 'record', uri }]);
+			expect(result.people).toEqual([did]);
+			expect([result.applied, result.rejected]).toEqual([0, 1]);
+			expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
+			expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM clip_index').first('n')).toBe(0);
+			expect(await env.DB.prepare('SELECT reason FROM rejected_events WHERE did = ?1').bind(did).first('reason')).toMatch(/^not authentic: cannot resolve .*directory down/);
+			// The revision is not recorded: the proof, a trusted write of the same revision, still counts.
+			await applyEvents(env.DB, [{ ...event, ops: [{ ...granted, action: 'update' }] }]);
+			expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(1);
+		},
+	);
 
 	it('a stream may deactivate an account at once; a reactivation waits for the account’s PDS', async () => {
 		await env.DB.prepare(`INSERT INTO actors (did, indexed_at, active) VALUES (?1, '2026-12-01T00:00:00Z', 1)`).bind(did).run();
