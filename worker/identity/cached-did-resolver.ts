@@ -16,6 +16,11 @@ export const DID_CACHE_TTL_MS = 60 * 60 * 1000;
  * so a rotated key is refused from the next request on. `noCache` (asked for after a signature
  * failure, when the key may have rotated) goes to the source and refreshes the row.
  *
+ * Stale if error: when the source fails (the PLC directory down), a row past its TTL stands in, for
+ * that call only (neither remembered nor stored as fresh). No `#identity` event has dropped it, so the
+ * identity has not changed since as far as the streams tell; without it, an outage would leave every
+ * commit of that repo unverifiable.
+ *
  * `remember` adds a minute's memory in front of D1, only for the one place that hears identity events
  * itself and so can `forget` at once: the Ingester, verifying commits. Request-serving isolates would
  * keep a rotated-out key for that minute, so they read D1 every time.
@@ -51,12 +56,19 @@ export class CachedDidResolver implements DidDocuments {
 		const unknown = dids.filter((did) => !found.has(did));
 		if (unknown.length === 0) return found;
 		const { results } = await this.db
-			.prepare('SELECT did, document FROM did_cache WHERE did IN (SELECT value FROM json_each(?1)) AND fetched_at > ?2')
-			.bind(JSON.stringify(unknown), Date.now() - DID_CACHE_TTL_MS)
-			.all<{ did: Did; document: string }>();
-		for (const { did, document } of results) found.set(did, this.#remember(did, JSON.parse(document) as DidDocument));
+			.prepare('SELECT did, document, fetched_at FROM did_cache WHERE did IN (SELECT value FROM json_each(?1))')
+			.bind(JSON.stringify(unknown))
+			.all<{ did: Did; document: string; fetched_at: number }>();
+		const stale = new Map<Did, string>();
+		for (const { did, document, fetched_at } of results) {
+			if (fetched_at > Date.now() - DID_CACHE_TTL_MS) found.set(did, this.#remember(did, JSON.parse(document) as DidDocument));
+			else stale.set(did, document);
+		}
 		const missing = unknown.filter((did) => !found.has(did));
-		for (const [did, document] of await this.#fetch(missing)) found.set(did, document);
+		for (const [did, document] of await this.#fetch(missing)) {
+			const standIn = document instanceof Error ? stale.get(did) : undefined;
+			found.set(did, standIn ? (JSON.parse(standIn) as DidDocument) : document);
+		}
 		return found;
 	}
 

@@ -29,7 +29,7 @@ export interface ApplyResult {
 	people: string[];
 	/** Clips created, changed or deleted: their videos, and their remixes' down the chain, may change visibility. */
 	clips: string[];
-	/** Grants that arrived without proof: held back until the owner's PDS proves them (proofs.ts). */
+	/** Grants (or consents in unverifiable commits) held back until the owner's PDS proves them (proofs.ts). */
 	proofs: ProofRequest[];
 	/** The outbox row holding the work above, written with the index; absent when there is none. */
 	outbox?: number;
@@ -40,8 +40,8 @@ export interface ApplyResult {
 /** What an index write implies beyond the index: the part of an ApplyResult kept in the outbox. */
 export type DerivedWork = Pick<ApplyResult, 'discovered' | 'refresh' | 'feed' | 'videos' | 'people' | 'clips' | 'proofs'>;
 
-/** A record to fetch with its proof from its repo's PDS, or an account whose reactivation to confirm there. */
-export type ProofRequest = { kind: 'record'; uri: string; cid: string } | { kind: 'account'; did: string };
+/** A record to fetch (as its repo now holds it) with its proof from its PDS, or an account whose reactivation to confirm there. */
+export type ProofRequest = { kind: 'record'; uri: string } | { kind: 'account'; did: string };
 
 export type FeedChange =
 	| { kind: 'post'; uri: string; author: string; sortAt: string }
@@ -126,9 +126,9 @@ export async function applyEvents(
 	for (const change of changes) {
 		const { op, rejected, irrelevant } = change;
 		const verdict = verdicts.get(op.event);
-		if (verdict && 'failure' in verdict) continue;
-		// An unproven grant counts as no grant until its proof arrives: the narrowest reading, at once.
-		const held = verdict?.proven === false && op.action !== 'delete' && isGrant(change.write);
+		const held = heldForProof(verdict, change);
+		// A refused commit (kept in rejected_events below) writes nothing it does not hold for proof.
+		if (!held && verdict && !('proven' in verdict)) continue;
 		const write: IndexWrite = held ? { ...change.write, record: null } : change.write;
 		const stored = revs.get(op.uri);
 		if (stored !== undefined && stored >= op.rev) {
@@ -142,7 +142,7 @@ export async function applyEvents(
 			// Its revision is not recorded, so the proven record still counts as new when it comes.
 			records.add({ uri: op.uri, rows: indexRows(write, indexedAt), writes: chainWrites(write) });
 			noteVisibility(result, write);
-			result.proofs.push({ kind: 'record', uri: op.uri, cid: op.cid });
+			result.proofs.push({ kind: 'record', uri: op.uri });
 			continue;
 		}
 		revs.set(op.uri, op.rev);
@@ -161,9 +161,10 @@ export async function applyEvents(
 		result.applied++;
 	}
 
-	const refused = [...verdicts].flatMap(([event, verdict]): NetworkEvent[] =>
-		'failure' in verdict ? [{ kind: 'rejected', cursor: event.cursor, did: event.did, reason: `not authentic: ${verdict.failure}` }] : [],
-	);
+	const refused = [...verdicts].flatMap(([event, verdict]): NetworkEvent[] => {
+		const why = 'failure' in verdict ? verdict.failure : 'unverifiable' in verdict ? verdict.unverifiable : undefined;
+		return why ? [{ kind: 'rejected', cursor: event.cursor, did: event.did, reason: `not authentic: ${why}` }] : [];
+	});
 	const rejectedEvents: unknown[][] = [];
 	// The last status each account reports is the one it keeps.
 	const statuses = new Map<string, [did: string, active: 0 | 1, status: string | null]>();
@@ -274,6 +275,17 @@ async function judged(changes: Change[], authenticate: Authenticator): Promise<M
 /** A record that widens what may be shown: consent given (or widened). */
 function isGrant(write: IndexWrite): boolean {
 	return write.collection === CONSENT && write.record !== null;
+}
+
+/**
+ * Whether an op counts as no grant until its proof arrives: the narrowest reading, at once. An
+ * unproven grant is held so; so is any consent op of an unverifiable commit, which may be a
+ * revocation that must not wait for the directory (its other ops are refused).
+ */
+function heldForProof(verdict: Verdict | undefined, { op, write }: Change): boolean {
+	if (verdict === undefined || 'failure' in verdict) return false;
+	if ('unverifiable' in verdict) return write.collection === CONSENT;
+	return !verdict.proven && op.action !== 'delete' && isGrant(write);
 }
 
 interface Change {

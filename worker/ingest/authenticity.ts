@@ -3,6 +3,10 @@
  * signed commits with their tree proofs, checked here against the DID document's `#atproto` key;
  * Jetstream carries none, so its records are "unproven": they may narrow what is shown at once, but a
  * grant waits for a proof fetched from the owner's own PDS (worker/ingest/proofs.ts).
+ *
+ * A firehose commit whose DID document cannot be had (the directory down and nothing cached, or down
+ * when a bad signature asks for a fresh one) is "unverifiable": refused, except that a consent in it
+ * counts as no grant until proven (apply.ts), so an outage cannot swallow a revocation.
  */
 import { getAtprotoVerificationMaterial, getPdsEndpoint, type DidDocument } from '@atcute/identity';
 import { getPublicKeyFromDidController, type FoundPublicKey } from '@atcute/crypto';
@@ -11,7 +15,7 @@ import type { CommitEvent } from './events.ts';
 import type { DidDocuments } from '../identity/cached-did-resolver.ts';
 import { commitFailure } from './verify-commit.ts';
 
-export type Verdict = { proven: boolean } | { failure: string };
+export type Verdict = { proven: boolean } | { failure: string } | { unverifiable: string };
 
 /** Judges the commits of a batch the index would act on (and only those), in order. */
 export type Authenticator = (events: CommitEvent[]) => Promise<Verdict[]>;
@@ -30,14 +34,14 @@ export const unprovenSource: Authenticator = async (events) => events.map(() => 
 export function signedCommits(dids: DidDocuments, hostUrl?: string): Authenticator {
 	const verdict = async (event: CommitEvent, document: DidDocument | Error | undefined): Promise<Verdict> => {
 		try {
-			// An identity that cannot be resolved cannot be checked: the commit is refused (fail closed).
+			// An identity that cannot be resolved cannot be checked: the commit is unverifiable (fail closed).
 			if (!document || document instanceof Error) throw document ?? new Error('no document');
 			let failure = await judge(event, document, hostUrl);
 			// A bad signature may be a key rotated since the document was cached: ask once more, fresh.
 			if (failure === 'bad commit signature') failure = await judge(event, await dids.resolve(event.did as Did, { noCache: true }), hostUrl);
 			return failure ? { failure } : { proven: true };
 		} catch (error) {
-			return { failure: `cannot resolve ${event.did}: ${error instanceof Error ? error.message : String(error)}` };
+			return { unverifiable: `cannot resolve ${event.did}: ${error instanceof Error ? error.message : String(error)}` };
 		}
 	};
 	return async (events) => {

@@ -1,8 +1,9 @@
 /**
- * Proofs for what an unproven stream (Jetstream) said would widen what is shown: a consent grant is
- * fetched from its owner's own PDS with `com.atproto.sync.getRecord` and checked like a firehose commit
- * (signature by the DID document's key, every block against its CID, the record in the signed tree);
- * a reactivated account is confirmed with that PDS's `getRepoStatus`.
+ * Proofs for what an unproven stream (Jetstream) said would widen what is shown, and for consents in
+ * commits that could not be verified: the consent is fetched from its owner's own PDS with
+ * `com.atproto.sync.getRecord` and checked like a firehose commit (signature by the DID document's key,
+ * every block against its CID, the record in the signed tree, or its absence); a reactivated account
+ * is confirmed with that PDS's `getRepoStatus`.
  */
 import { ComAtprotoSyncGetRecord, ComAtprotoSyncGetRepoStatus } from '@atcute/atproto';
 import { fromUint8Array } from '@atcute/car';
@@ -14,6 +15,7 @@ import type { AtprotoDid, Did } from '@atcute/lexicons/syntax';
 import { isCommit, verifyRecord } from '@atcute/repo';
 import { outboundFetch } from '../outbound-fetch.ts';
 import type { ProofRequest } from './apply.ts';
+import type { RecordOp } from './events.ts';
 import { signingKey } from './authenticity.ts';
 import { commitFailure } from './verify-commit.ts';
 import type { ActorSync } from './backfill.ts';
@@ -32,27 +34,23 @@ async function proveRecord(sync: ActorSync, uri: string): Promise<void> {
 	const url = new URL(`/xrpc/${ComAtprotoSyncGetRecord.mainSchema.nsid}`, pds);
 	url.search = new URLSearchParams({ did, collection, rkey }).toString();
 	const response = await outboundFetch(sync.allowLoopbackFetch)(url);
-	// Gone from the repo: the grant was withdrawn since (its deletion reaches the index on its own).
+	// Gone, but unsigned (no revision to apply a deletion at): what the index held back stays held.
 	if (response.status === 400 && (await xrpcError(response)) === 'RecordNotFound') return;
 	if (!response.ok) throw new Error(`getRecord on ${pds} answered ${response.status}`);
 	const carBytes = new Uint8Array(await response.arrayBuffer());
-	const verified = await verifyRecord({ did: did as AtprotoDid, collection, rkey, publicKey: await publicKeyOf(found), carBytes }).catch(async (error: unknown) => {
-		// A PDS answers for a record it does not hold with a signed proof of its absence: checked, that settles it.
-		const absent = { kind: 'commit', cursor: 0, did, rev: commitRev(carBytes), ops: [{ action: 'delete', uri, collection, rkey }] } as const;
-		if ((await commitFailure({ ...absent, ops: [...absent.ops], proof: { commit: rootOf(carBytes), blocks: carBytes } }, found)) === undefined) return undefined;
-		throw error;
-	});
-	if (!verified) return;
-	await sync.apply([
-		{
-			kind: 'commit',
-			cursor: 0,
-			did,
-			rev: commitRev(carBytes),
-			// JSON's round trip turns the decoder's CID-link and bytes wrappers into the JSON form streams carry.
-			ops: [{ action: 'update', uri, collection, rkey, cid: verified.cid, record: JSON.parse(JSON.stringify(verified.record)) }],
+	const rev = commitRev(carBytes);
+	const proven = await verifyRecord({ did: did as AtprotoDid, collection, rkey, publicKey: await publicKeyOf(found), carBytes }).then(
+		// JSON's round trip turns the decoder's CID-link and bytes wrappers into the JSON form streams carry.
+		(verified): RecordOp => ({ action: 'update', uri, collection, rkey, cid: verified.cid, record: JSON.parse(JSON.stringify(verified.record)) }),
+		async (error: unknown): Promise<RecordOp> => {
+			// A PDS answers for a record it does not hold with a signed proof of its absence: checked, it is
+			// the deletion it proves (a revocation the index may only have held back, see apply.ts).
+			const deleted: RecordOp = { action: 'delete', uri, collection, rkey };
+			if ((await commitFailure({ kind: 'commit', cursor: 0, did, rev, ops: [deleted], proof: { commit: rootOf(carBytes), blocks: carBytes } }, found)) === undefined) return deleted;
+			throw error;
 		},
-	]);
+	);
+	await sync.apply([{ kind: 'commit', cursor: 0, did, rev, ops: [proven] }]);
 }
 
 async function proveAccount(sync: ActorSync, did: string): Promise<void> {

@@ -35,8 +35,9 @@ async function recheck(job: JobStub, ids: string[]): Promise<number> {
  * After the index took in changes to these people's consents (or follows, or accounts): a stored
  * reference their consent named and no longer names — the consent deleted, or changed to name none or
  * another — or whose owner's account is deleted, is deleted, and their unfinished jobs check again
- * whether they may go on. A consent only held back for its proof (Jetstream) is not a deletion: its
- * last revision is not marked deleted. One D1 round trip: the Ingester calls this after every batch.
+ * whether they may go on. A consent only held back for its proof (Jetstream, an unverifiable commit)
+ * is not a deletion: its last revision is not marked deleted. One D1 round trip: the Ingester calls
+ * this after every batch.
  */
 export async function consentsChanged(db: D1Database, store: LikenessStore | undefined, job: JobStub, people: string[], now: Date): Promise<void> {
 	if (people.length === 0) return;

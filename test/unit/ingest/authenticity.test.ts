@@ -1,5 +1,5 @@
 import { Secp256k1PrivateKeyExportable } from '@atcute/crypto';
-import type { DidDocument } from '@atcute/identity';
+import { getPdsEndpoint, type DidDocument } from '@atcute/identity';
 import type { Did } from '@atcute/lexicons/syntax';
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,9 @@ async function commit(input: Partial<CommitFrameInput> = {}): Promise<CommitEven
 function directory(cached: object, fresh: object = cached): CachedDidResolver {
 	return new CachedDidResolver(env.DB, { resolve: async (_did, options) => (options?.noCache ? fresh : cached) as DidDocument });
 }
+
+/** A DID directory answering nothing but errors. */
+const directoryDown = { resolve: async () => Promise.reject(new Error('directory down')) };
 
 /** One commit, judged as a batch of one. */
 const judgeOne = async (authenticate: Authenticator, event: CommitEvent) => (await authenticate([event]))[0];
@@ -98,9 +101,9 @@ describe('which stream speaks for which repo', () => {
 		expect(await judgeOne(afterRotation, await commit({ signer: old }))).toEqual({ failure: 'bad commit signature' });
 	});
 
-	it('an identity that cannot be resolved cannot vouch for anything', async () => {
-		const authenticate = signedCommits(new CachedDidResolver(env.DB, { resolve: async () => Promise.reject(new Error('directory down')) }));
-		expect(await judgeOne(authenticate, await commit())).toEqual({ failure: expect.stringMatching(/cannot resolve .*directory down/) });
+	it('an identity that cannot be resolved cannot vouch for anything: the commit is unverifiable', async () => {
+		const authenticate = signedCommits(new CachedDidResolver(env.DB, directoryDown));
+		expect(await judgeOne(authenticate, await commit())).toEqual({ unverifiable: expect.stringMatching(/cannot resolve .*directory down/) });
 	});
 });
 
@@ -128,7 +131,7 @@ describe('applying what streams say', () => {
 			ops: [action === 'create' ? { action, uri, collection: CONSENT, rkey: 'self', cid: 'bafyreigrant', record: consent } : { action, uri, collection: CONSENT, rkey: 'self' }],
 		});
 		const granted = await applyEvents(env.DB, [write('3kauthrev0003', 'create')], { authenticate: unprovenSource });
-		expect(granted.proofs).toEqual([{ kind: 'record', uri, cid: 'bafyreigrant' }]);
+		expect(granted.proofs).toEqual([{ kind: 'record', uri }]);
 		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
 		// The proof, read from the owner's PDS, is applied as a trusted write of the same revision.
 		await applyEvents(env.DB, [write('3kauthrev0003', 'create')]);
@@ -137,6 +140,27 @@ describe('applying what streams say', () => {
 		expect(revoked.proofs).toEqual([]);
 		expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
 	});
+
+	it.each(['delete', 'update', 'create'] as const)(
+		'a commit whose identity cannot be resolved still narrows consent (%s): no grant until proven, every other op refused',
+		async (action) => {
+			const uri = `at://${did}/${CONSENT}/self`;
+			const granted = { action: 'create', uri, collection: CONSENT, rkey: 'self', cid: 'bafyreigrant', record: consent } as const;
+			await applyEvents(env.DB, [{ kind: 'commit', cursor: 1, did, rev: '3kauthrev0001', ops: [granted] }]);
+			const narrowed = { action, collection: CONSENT, rkey: 'self', ...(action === 'delete' ? {} : { record: { ...consent, audience: 'self' } }) };
+			const event = await commit({ ops: [narrowed, { action: 'create', collection: 'video.dreamreel.clip', rkey: '3kauthclip002', record: clip }] });
+			const result = await applyEvents(env.DB, [event], { authenticate: signedCommits(new CachedDidResolver(env.DB, directoryDown)) });
+			expect(result.proofs).toEqual([{ kind: 'record', uri }]);
+			expect(result.people).toEqual([did]);
+			expect([result.applied, result.rejected]).toEqual([0, 1]);
+			expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(0);
+			expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM clip_index').first('n')).toBe(0);
+			expect(await env.DB.prepare('SELECT reason FROM rejected_events WHERE did = ?1').bind(did).first('reason')).toMatch(/^not authentic: cannot resolve .*directory down/);
+			// The revision is not recorded: the proof, a trusted write of the same revision, still counts.
+			await applyEvents(env.DB, [{ ...event, ops: [{ ...granted, action: 'update' }] }]);
+			expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM consents').first('n')).toBe(1);
+		},
+	);
 
 	it('a stream may deactivate an account at once; a reactivation waits for the account’s PDS', async () => {
 		await env.DB.prepare(`INSERT INTO actors (did, indexed_at, active) VALUES (?1, '2026-12-01T00:00:00Z', 1)`).bind(did).run();
@@ -193,5 +217,39 @@ describe('resolving a batch’s DID documents', () => {
 		const before = d1.calls();
 		await remembering.resolveMany([cached, stale]);
 		expect(d1.calls()).toBe(before);
+	});
+
+	describe('while the directory is failing (stale-if-error)', () => {
+		const insert = (document: object, age: number) =>
+			env.DB.prepare('INSERT INTO did_cache (did, document, fetched_at) VALUES (?1, ?2, ?3)').bind(did, JSON.stringify(document), Date.now() - age).run();
+		const fetchedAt = () => env.DB.prepare('SELECT fetched_at FROM did_cache WHERE did = ?1').bind(did).first<number>('fetched_at');
+
+		it('a stale document stands in for the one that cannot be had, in one read, and is not stored as fresh', async () => {
+			await insert(await fixtureDidDocument(did, 'https://old.example'), 2 * DID_CACHE_TTL_MS);
+			const before = await fetchedAt();
+			const d1 = counted(env.DB);
+			const documents = await new CachedDidResolver(d1.db, directoryDown).resolveMany([did]);
+			expect(getPdsEndpoint(documents.get(did) as DidDocument)).toBe('https://old.example');
+			expect(d1.calls()).toBe(1);
+			expect(await fetchedAt()).toBe(before);
+		});
+
+		it('a stale document is not used when the directory answers', async () => {
+			await insert(await fixtureDidDocument(did, 'https://old.example'), 2 * DID_CACHE_TTL_MS);
+			const documents = await directory(await fixtureDidDocument(did, PDS)).resolveMany([did]);
+			expect(getPdsEndpoint(documents.get(did) as DidDocument)).toBe(PDS);
+		});
+
+		it('with no document cached, a failing directory still fails', async () => {
+			const documents = await new CachedDidResolver(env.DB, directoryDown).resolveMany([did]);
+			expect(documents.get(did)).toEqual(new Error('directory down'));
+		});
+
+		it('a document an #identity event dropped is not brought back', async () => {
+			await insert(await fixtureDidDocument(did, 'https://old.example'), 2 * DID_CACHE_TTL_MS);
+			await applyEvents(env.DB, [{ kind: 'identity', cursor: 1, did }]);
+			const documents = await new CachedDidResolver(env.DB, directoryDown).resolveMany([did]);
+			expect(documents.get(did)).toEqual(new Error('directory down'));
+		});
 	});
 });
