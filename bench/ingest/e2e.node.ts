@@ -12,7 +12,7 @@
  *
  * `npm run bench:ingest:e2e`; environment: BENCH_EVENTS (20000, the maximum-rate phase),
  * BENCH_RATES ("2000" events/s; comma-separated, e.g. "2000,5000"), BENCH_STEADY_SECONDS (60 per rate; the
- * target is read at 300), BENCH_PROFILE (1: profile the maximum-rate phase). Generating the stream takes about 1 ms per event (signed commits, real trees).
+ * target is read at 300), BENCH_PROFILE (1: profile the maximum-rate phase; `steady`: the fixed-rate phases). Generating the stream takes about 1 ms per event (signed commits, real trees).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -34,8 +34,8 @@ const option = (name: string, fallback: number) => Number(process.env[name] ?? f
 const maxEvents = option('BENCH_EVENTS', 20_000);
 const rates = (process.env.BENCH_RATES ?? '2000').split(',').filter(Boolean).map(Number);
 const steadySeconds = option('BENCH_STEADY_SECONDS', 60);
-/** BENCH_PROFILE=1: the maximum-rate phase runs under the user worker's CPU profiler (slower), hotspots printed. */
-const profile = Boolean(process.env.BENCH_PROFILE);
+/** BENCH_PROFILE=1 (or `max`): the maximum-rate phase runs under the user worker's CPU profiler (slower), hotspots printed; `steady`: the fixed-rate phases. */
+const profile = process.env.BENCH_PROFILE === 'steady' ? 'steady' : process.env.BENCH_PROFILE ? 'max' : undefined;
 const hotspots: Hotspot[] = [];
 const RELAY = `http://localhost:${PORTS.relay}`;
 /** Frames queued in the socket beyond which the maximum-rate phase waits (flow control). */
@@ -195,37 +195,41 @@ try {
 			now = await sample();
 		}
 		const seconds = (performance.now() - startedAt) / 1000;
-		rows.push([`maximum rate${profile ? ' (profiled)' : ''}`, fmt(target), fmt(seconds, 1), fmt(target / seconds), fmt(target / (now.cpuSeconds - start.cpuSeconds)), '–', '–', '–']);
+		rows.push([`maximum rate${profile === 'max' ? ' (profiled)' : ''}`, fmt(target), fmt(seconds, 1), fmt(target / seconds), fmt(target / (now.cpuSeconds - start.cpuSeconds)), '–', '–', '–']);
 	};
-	if (profile) hotspots.push(...(await profiled(maximumRate, undefined, 30)).hotspots);
+	if (profile === 'max') hotspots.push(...(await profiled(maximumRate, undefined, 30)).hotspots);
 	else await maximumRate();
 
 	// Fixed rates: released every 10 ms; lag = released − cursor, sampled every 250 ms.
-	for (const rate of rates) {
-		const from = await sample();
-		const began = performance.now();
-		const lags: number[] = [];
-		const first = released;
-		const sampler = setInterval(() => void cursor().then((at) => lags.push(released - at)), 250);
-		while (performance.now() - began < steadySeconds * 1000) {
-			release(first + Math.floor(((performance.now() - began) / 1000) * rate) - released);
-			await sleep(10);
+	const fixedRates = async () => {
+		for (const rate of rates) {
+			const from = await sample();
+			const began = performance.now();
+			const lags: number[] = [];
+			const first = released;
+			const sampler = setInterval(() => void cursor().then((at) => lags.push(released - at)), 250);
+			while (performance.now() - began < steadySeconds * 1000) {
+				release(first + Math.floor(((performance.now() - began) / 1000) * rate) - released);
+				await sleep(10);
+			}
+			clearInterval(sampler);
+			const to = await sample();
+			const sent = released - first;
+			const lag = summarize(lags);
+			rows.push([
+				`${fmt(rate)} events/s for ${steadySeconds} s`,
+				fmt(sent),
+				fmt(steadySeconds),
+				fmt((to.cursor - from.cursor) / steadySeconds),
+				fmt((to.cursor - from.cursor) / (to.cpuSeconds - from.cpuSeconds)),
+				`${fmt(lag.p50)} ev = ${fmt(lag.p50 / rate, 2)} s`,
+				`${fmt(lag.p99)} ev = ${fmt(lag.p99 / rate, 2)} s`,
+				`${fmt(lag.max)} ev`,
+			]);
 		}
-		clearInterval(sampler);
-		const to = await sample();
-		const sent = released - first;
-		const lag = summarize(lags);
-		rows.push([
-			`${fmt(rate)} events/s for ${steadySeconds} s`,
-			fmt(sent),
-			fmt(steadySeconds),
-			fmt((to.cursor - from.cursor) / steadySeconds),
-			fmt((to.cursor - from.cursor) / (to.cpuSeconds - from.cpuSeconds)),
-			`${fmt(lag.p50)} ev = ${fmt(lag.p50 / rate, 2)} s`,
-			`${fmt(lag.p99)} ev = ${fmt(lag.p99 / rate, 2)} s`,
-			`${fmt(lag.max)} ev`,
-		]);
-	}
+	};
+	if (profile === 'steady') hotspots.push(...(await profiled(fixedRates, undefined, 30)).hotspots);
+	else await fixedRates();
 } finally {
 	stopProgress();
 	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -237,7 +241,7 @@ try {
 			`largest workerd process: peak RSS ${fmt(peaks.rssMb)} MB, peak open files ${fmt(peaks.openFiles)}`,
 			...(hotspots.length > 0
 				? [
-						'\nCPU profile of the user worker during the maximum-rate phase (self time, and time with callees on the stack):',
+						`\nCPU profile of the user worker during the ${profile === 'steady' ? 'fixed-rate phases' : 'maximum-rate phase'} (self time, and time with callees on the stack):`,
 						...hotspots.map((h) => `${fmt(h.selfMs).padStart(7)} ms  ${fmt(h.share * 100, 1).padStart(5)} %  ${fmt(h.totalMs).padStart(7)} ms  ${h.what}`),
 					]
 				: []),
