@@ -276,7 +276,10 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
 	// Real CIDs and blob refs, shared across records (their values do not matter, only their form).
 	const cids = await Promise.all(Array.from({ length: 256 }, (_, i) => recordCid({ i })));
 	const images = await Promise.all(Array.from({ length: 64 }, (_, i) => blobRef(`image ${i}`, 'image/jpeg')));
-	const videos = await Promise.all(Array.from({ length: 64 }, (_, i) => blobRef(`video ${i}`, 'video/mp4')));
+	// Each clip its own video, as on the network: a shared one would make every clip's copy re-judge them all.
+	let videos = 0;
+	const newVideo = () => blobRef(`video ${videos++}`, 'video/mp4');
+	const refusedVideo = await newVideo();
 	const webm = await blobRef('a webm', 'video/webm');
 
 	let micros = Date.parse('2026-11-25T12:00:00.000Z') * 1000;
@@ -337,10 +340,10 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
 		return record;
 	};
 
-	const clipRecord = (collection: string): Record<string, unknown> => {
+	const clipRecord = (collection: string, video: unknown): Record<string, unknown> => {
 		const record: Record<string, unknown> = {
 			$type: collection,
-			video: pick(videos),
+			video,
 			caption: text(0, 20),
 			durationMs: 3000 + int(12_000),
 			aspectRatio: { width: 9, height: 16 },
@@ -366,7 +369,7 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
 
 	const clip = async (collection: string, d = pick(dreamreelUsers)): Promise<Pending> => {
 		const rkey = nextTid();
-		const record = clipRecord(collection);
+		const record = clipRecord(collection, await newVideo());
 		liveClips.push({ did: d, rkey, collection, cid: await recordCid(record), video: record.video });
 		indexed(d, collection, rkey, record);
 		return commit(d, [{ action: 'create', collection, rkey, record }]);
@@ -536,7 +539,7 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
 		'dreamreel clip update': () => {
 			const target = liveClips.length === 0 ? undefined : pick(liveClips);
 			if (!target) return clip(CLIP);
-			const record = clipRecord(target.collection);
+			const record = clipRecord(target.collection, target.video);
 			indexed(target.did, target.collection, target.rkey, record);
 			return commit(target.did, [{ action: 'update', collection: target.collection, rkey: target.rkey, record }]);
 		},
@@ -556,7 +559,7 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
 		'dreamreel invalid record': () => {
 			const d = pick(dreamreelUsers);
 			const rkey = nextTid();
-			const good = clipRecord(CLIP);
+			const good = clipRecord(CLIP, refusedVideo);
 			const { createdAt: _, ...undated } = good;
 			const [collection, record] = pick<[string, Record<string, unknown>]>([
 				[CLIP, { ...good, video: webm }], // not an mp4
