@@ -25,13 +25,18 @@ interface Source {
 	posterSize: number | null;
 	aiGenerated: number;
 	visible: number;
+	/** The copy as the videos table has it, if any. */
+	state: string | null;
+	ref: string | null;
+	restricted: number | null;
 }
 
 /**
  * Copies one blob to the video host (from the PDS of the first author to publish it: a later record
  * naming the same CID cannot make the copy fail) and records its playback state, or re-applies whether it may
  * be public. The canonical blob stays on the author's PDS; the host refuses bytes that do not hash
- * to the CID or exceed the declared size (R2), so the copy is the author's video or nothing.
+ * to the CID or exceed the declared size (R2), so the copy is the author's video or nothing. The clip
+ * and the copy's row are read together: a new clip's copy costs one D1 read before the host.
  */
 export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<MirrorOutcome> {
 	const source = await deps.db
@@ -40,23 +45,23 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 			   json_extract(c.record, '$.thumbnail.ref."$link"') AS posterCid, json_extract(c.record, '$.thumbnail.mimeType') AS posterMime,
 			   json_extract(c.record, '$.thumbnail.size') AS posterSize,
 			   EXISTS (SELECT 1 FROM json_each(c.record, '$.labels.values') WHERE json_extract(value, '$.val') = 'ai-generated') AS aiGenerated,
-			   ${videoShown('?1')} AS visible
-			 FROM clips c JOIN actors a ON a.did = c.did WHERE c.video_cid = ?1 ORDER BY c.indexed_at, c.uri LIMIT 1`,
+			   ${videoShown('?1')} AS visible, v.state, v.ref, v.restricted
+			 FROM clips c JOIN actors a ON a.did = c.did LEFT JOIN videos v ON v.cid = c.video_cid
+			 WHERE c.video_cid = ?1 ORDER BY c.indexed_at, c.uri LIMIT 1`,
 		)
 		.bind(cid)
 		.first<Source>();
 	if (!source) return { done: true }; // every clip using it was deleted
 	const restricted = source.visible === 0;
-	const current = await deps.db.prepare('SELECT state, ref, restricted FROM videos WHERE cid = ?1').bind(cid).first<{ state: string; ref: string | null; restricted: number }>();
-	if (current?.ref && current.state === 'ready') {
-		if ((current.restricted === 1) !== restricted) await deps.host.setRestricted(current.ref, restricted);
-		await copyPoster(deps, current.ref, source);
-		return record(deps, cid, current.ref, restricted);
+	if (source.ref && source.state === 'ready') {
+		if ((source.restricted === 1) !== restricted) await deps.host.setRestricted(source.ref, restricted);
+		await copyPoster(deps, source.ref, source);
+		return record(deps, cid, source.ref, restricted);
 	}
 	if (!source.pds) return { done: false, retryInMs: POLL_MS, reason: 'the author’s PDS is not known yet' };
 	try {
 		const ref =
-			current?.ref ??
+			source.ref ??
 			(await deps.host.put({ cid, mimeType: source.mime, size: source.size, url: blobUrl(source.pds, source.did, cid) }, { aiGenerated: source.aiGenerated === 1, restricted })).ref;
 		await copyPoster(deps, ref, source);
 		return await record(deps, cid, ref, restricted);
