@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Mirror } from './Mirror.ts';
 import { migrate } from './migrate.ts';
-import { warnMany } from '../worker/warn-many.ts';
+import { FailureLog } from '../worker/warn-many.ts';
 import { readConfig } from '../worker/config.ts';
 import { createIdentity } from '../worker/identity/index.ts';
 import { backoffMs } from '../worker/backoff.ts';
@@ -368,7 +368,7 @@ export class Ingester extends DurableObject<Env> {
 	async #work(): Promise<void> {
 		if (this.#working) return;
 		this.#working = true;
-		const failures: string[] = [];
+		const failures = new FailureLog('account or proof work failed');
 		try {
 			for (;;) {
 				const accounts = this.#accounts.due(WORK_CONCURRENCY);
@@ -381,17 +381,17 @@ export class Ingester extends DurableObject<Env> {
 			}
 		} finally {
 			this.#working = false;
-			warnMany('account or proof work failed', failures);
+			failures.flush();
 		}
 	}
 
 	/** One item (what its writes imply is settled by #write); a failure backs off on its queue, noted in `failures`. */
-	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, failures: string[], run: () => Promise<unknown>): Promise<void> {
+	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, failures: FailureLog, run: () => Promise<unknown>): Promise<void> {
 		try {
 			await run();
 			queue.done(item);
 		} catch (error) {
-			failures.push(`${item.key} (attempt ${item.attempts + 1}): ${String(error)}`);
+			failures.add(`${item.key} (attempt ${item.attempts + 1}): ${String(error)}`);
 			queue.failed(item, String(error));
 		}
 	}

@@ -4,7 +4,35 @@
  * workerd's open files). The first failure says what went wrong, the count how often.
  */
 export function warnMany(what: string, failures: string[], keptIn?: string): void {
-	if (failures.length === 0) return;
-	const more = failures.length > 1 ? ` (and ${failures.length - 1} more${keptIn ? `, kept in ${keptIn}` : ''})` : '';
-	console.warn(`${what}: ${failures[0]}${more}`);
+	if (failures.length > 0) warnCount(what, failures[0]!, failures.length, keptIn);
+}
+
+/** Failures of a long run of work (a queue's drain), told as warnMany tells them: at most every `everyMs`, and at the end. */
+export class FailureLog {
+	#first: string | undefined;
+	#count = 0;
+	#toldAt = Date.now();
+
+	constructor(
+		private readonly what: string,
+		private readonly everyMs = 10_000,
+	) {}
+
+	add(failure: string): void {
+		this.#first ??= failure;
+		this.#count++;
+		if (Date.now() - this.#toldAt >= this.everyMs) this.flush();
+	}
+
+	flush(): void {
+		if (this.#first !== undefined) warnCount(this.what, this.#first, this.#count);
+		this.#first = undefined;
+		this.#count = 0;
+		this.#toldAt = Date.now();
+	}
+}
+
+function warnCount(what: string, first: string, count: number, keptIn?: string): void {
+	const more = count > 1 ? ` (and ${count - 1} more${keptIn ? `, kept in ${keptIn}` : ''})` : '';
+	console.warn(`${what}: ${first}${more}`);
 }

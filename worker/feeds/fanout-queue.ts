@@ -1,7 +1,7 @@
 import type { FeedChange } from '../ingest/apply.ts';
 import { changesThatWriteFrom, changesThatWriteQuery, fanOutStep, PAGE_SIZE, type FanoutDeps } from './fanout.ts';
 import { WorkQueue, type QueuePolicy, type WorkItem } from '../work-queue.ts';
-import { warnMany } from '../warn-many.ts';
+import { FailureLog } from '../warn-many.ts';
 
 /** A change that keeps failing is set aside after this many attempts, so it blocks nothing else. */
 export const MAX_FANOUT_ATTEMPTS = 10;
@@ -56,7 +56,7 @@ export class FanoutQueue {
 	async drain(): Promise<void> {
 		if (this.#draining) return;
 		this.#draining = true;
-		const failures: string[] = [];
+		const failures = new FailureLog('fan-out failed');
 		try {
 			let written = 0;
 			let busyMs = 0;
@@ -71,12 +71,12 @@ export class FanoutQueue {
 			}
 		} finally {
 			this.#draining = false;
-			warnMany('fan-out failed', failures);
+			failures.flush();
 		}
 	}
 
 	/** One step of one change; how many timelines it wrote. A failure is noted in `failures`. */
-	async #step(item: WorkItem<FeedChange>, failures: string[]): Promise<number> {
+	async #step(item: WorkItem<FeedChange>, failures: FailureLog): Promise<number> {
 		try {
 			const progress = await fanOutStep(this.deps, item.payload, item.progress ?? undefined);
 			if (progress.done) this.#work.done(item);
@@ -84,7 +84,7 @@ export class FanoutQueue {
 			else this.#work.progressed(item, progress.after);
 			return progress.written;
 		} catch (error) {
-			failures.push(`change ${item.id} (attempt ${item.attempts + 1}): ${String(error)}`);
+			failures.add(`change ${item.id} (attempt ${item.attempts + 1}): ${String(error)}`);
 			this.#work.failed(item, String(error));
 			return 0;
 		}
