@@ -5,6 +5,7 @@ import { videoHostOf } from '../worker/video/index.ts';
 import { MAX_CHAIN, videoShown } from '../worker/views/visibility.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 import { migrate } from './migrate.ts';
+import { FailureLog } from '../worker/warn-many.ts';
 
 /** After 10 attempts a copy is marked failed, and still retried, slowly: a PDS or the host may mend. */
 const POLICY: QueuePolicy = { maxAttempts: 10, baseMs: 1000, maxMs: SLOW_RETRY_MS, slowRetryMs: SLOW_RETRY_MS };
@@ -28,6 +29,8 @@ const SCHEMA = [
  */
 export class Mirror extends DurableObject<Env> {
 	readonly #deps: MirrorDeps;
+	/** Posters that could not be copied: a host or PDS outage fails them by the hundred. */
+	readonly #posterFailures = new FailureLog('copying a poster failed');
 	readonly #videos: WorkQueue<string>;
 	#running = false;
 	/** When this instance last swept: a sweep reads every clip, so not on every alarm an enqueue sets. */
@@ -36,7 +39,11 @@ export class Mirror extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		const config = readConfig(env);
-		this.#deps = { db: env.DB, host: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch) };
+		this.#deps = {
+			db: env.DB,
+			host: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),
+			posterFailed: (failure) => this.#posterFailures.add(failure),
+		};
 		migrate(ctx.storage.sql, SCHEMA);
 		this.#videos = new WorkQueue(ctx.storage.sql, 'videos', POLICY);
 	}
@@ -100,6 +107,7 @@ export class Mirror extends DurableObject<Env> {
 			}
 		} finally {
 			this.#running = false;
+			this.#posterFailures.flush();
 			await this.ctx.storage.setAlarm(Math.min(this.#videos.nextDueAt() ?? Infinity, Date.now() + SWEEP_MS));
 		}
 	}

@@ -5,6 +5,8 @@ import { videoShown } from '../views/visibility.ts';
 export interface MirrorDeps {
 	db: D1Database;
 	host: VideoHost;
+	/** Told of a poster that could not be copied (the Mirror sums them up: one line, not one per clip). */
+	posterFailed: (failure: string) => void;
 }
 
 /** What became of one attempt: done, try again later (with why), or given up for good. */
@@ -81,7 +83,7 @@ export async function mirrorVideo(deps: MirrorDeps, cid: string): Promise<Mirror
 async function copyPoster(deps: MirrorDeps, ref: string, source: Source): Promise<void> {
 	if (!source.posterCid || !source.pds) return;
 	const poster = { cid: source.posterCid, mimeType: source.posterMime ?? '', size: source.posterSize ?? 0, url: blobUrl(source.pds, source.did, source.posterCid) };
-	await deps.host.putPoster(ref, poster).catch((error: unknown) => console.warn('copying the poster failed', source.posterCid, String(error)));
+	await deps.host.putPoster(ref, poster).catch((error: unknown) => deps.posterFailed(`${source.posterCid}: ${String(error)}`));
 }
 
 async function record(deps: MirrorDeps, cid: string, ref: string, restricted: boolean): Promise<MirrorOutcome> {
