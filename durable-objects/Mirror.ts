@@ -53,8 +53,9 @@ export class Mirror extends DurableObject<Env> {
 	 * keeps its schedule unless `retry` (someone wants to play it, the host says it is ready).
 	 */
 	async enqueue(cids: string[], { retry = false } = {}): Promise<void> {
+		// A CID named twice coalesces into one item (addAll).
 		this.#videos.addAll(
-			[...new Set(cids)].map((cid) => [cid, cid]),
+			cids.map((cid) => [cid, cid]),
 			{ coalesce: (_old, cid) => cid, retry },
 		);
 		await this.ctx.storage.setAlarm(Date.now());
