@@ -23,7 +23,16 @@ export interface WorkerOptions {
 
 export async function startWorker({ port = 8787, persistTo, vars = {}, quiet = false }: WorkerOptions): Promise<WorkerProcess> {
 	// No metrics, and no fetch of Request.cf data from workers.cloudflare.com (fails offline, loudly; the fallback is fine locally).
-	const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+	// No local trace store: wrangler dev's local observability writes every span and log (each D1 call
+	// is a span) to a SQLite store on the worker's own workerd thread, which grows without bound and
+	// cost 40 % of the floor request's CPU (bench/feeds). Production's runs outside the isolate. Opt in
+	// with X_LOCAL_OBSERVABILITY=true.
+	const env = {
+		...process.env,
+		WRANGLER_SEND_METRICS: 'false',
+		CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+		X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? 'false',
+	};
 	// `--env dev`: wrangler.toml's defaults are production's; the local values live in [env.dev].
 	const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--env', 'dev', '--persist-to', persistTo], { env, encoding: 'utf8' });
 	if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);
