@@ -1,5 +1,6 @@
 // A PLC directory as the worker sees it: the real one behind a proxy a test can take down (it then
 // answers 503 to everything, as a directory in an outage would). The PDS keeps talking to the real one.
+// `rewrite` edits what the directory says (a DID document naming the PDS at another address).
 import { createServer, type Server } from 'node:http';
 
 export class FlakyDirectory {
@@ -11,13 +12,13 @@ export class FlakyDirectory {
 		readonly url: string,
 	) {}
 
-	static async start(port: number, upstream: string): Promise<FlakyDirectory> {
+	static async start(port: number, upstream: string, rewrite: (body: string) => string = (body) => body): Promise<FlakyDirectory> {
 		const server = createServer();
 		const directory = new FlakyDirectory(server, `http://localhost:${port}`);
 		server.on('request', (request, response) => {
 			if (directory.down) return void response.writeHead(503).end('directory down');
 			fetch(new URL(request.url ?? '/', upstream)).then(
-				async (answer) => response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text()),
+				async (answer) => response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(rewrite(await answer.text())),
 				() => response.writeHead(502).end(),
 			);
 		});
