@@ -54,6 +54,13 @@ describe('applying events', () => {
 		expect(await indexed()).toBe('newer');
 	});
 
+	it('a delete at an older revision than the stored record leaves it stored', async () => {
+		await applyEvents(env.DB, [create('3kaaaaaaaaa2c', 'newer')]);
+		const result = await applyEvents(env.DB, [remove('3kaaaaaaaaa2b')]);
+		expect(result.stale).toBe(1);
+		expect(await indexed()).toBe('newer');
+	});
+
 	it('a create replayed after its delete does not bring the record back', async () => {
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one'), remove('3kaaaaaaaaa2b')]);
 		await applyEvents(env.DB, [create('3kaaaaaaaaa2a', 'one')]);
