@@ -14,6 +14,7 @@ import { expiringConsentNotices } from '../worker/ingest/notify.ts';
 import { prove } from '../worker/ingest/proofs.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
+import { Revival } from '../worker/revival.ts';
 import { likenessKit, type LikenessKit } from '../worker/likeness/kit.ts';
 import { consentsChanged } from '../worker/likeness/revocations.ts';
 import { peopleFrom, peopleWhoMatterQuery } from '../worker/ingest/people-who-matter.ts';
@@ -25,7 +26,9 @@ const BATCH_SIZE = 500;
 const MAX_QUEUE = 20_000;
 const RECONNECT_BACKOFF = { baseMs: 1000, maxMs: 60_000 };
 /** Accounts to resolve and backfill, and proofs to fetch: each waits on someone else's PDS. */
-const ACCOUNT_WORK: QueuePolicy = { maxAttempts: 8, baseMs: 2000, maxMs: 3_600_000, slowRetryMs: 24 * 3_600_000 };
+const ACCOUNT_WORK: QueuePolicy = { maxAttempts: 8, baseMs: 2000, maxMs: 3_600_000, slowRetryMs: 24 * 3_600_000, revivals: 24 };
+/** Set-aside account work and proofs are revived at most this often, once others succeed again (worker/revival.ts). */
+const REVIVAL_MS = 5 * 60_000;
 const WORK_CONCURRENCY = 4;
 /** Consents that time brought within their notice period are looked for this often (the notice gives days). */
 const CONSENT_SWEEP_MS = 10 * 60_000;
@@ -97,6 +100,7 @@ export class Ingester extends DurableObject<Env> {
 	readonly #authenticate: Authenticator;
 	readonly #accounts: WorkQueue<AccountWork>;
 	readonly #proofs: WorkQueue<ProofRequest>;
+	readonly #revival: Revival;
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
 	#draining = false;
@@ -128,6 +132,7 @@ export class Ingester extends DurableObject<Env> {
 		this.#authenticate = this.#source.kind === 'jetstream' ? unprovenSource : signedCommits(identity.dids, this.#source.pdsUrl);
 		this.#accounts = new WorkQueue(ctx.storage.sql, 'accounts', ACCOUNT_WORK);
 		this.#proofs = new WorkQueue(ctx.storage.sql, 'proofs', ACCOUNT_WORK);
+		this.#revival = new Revival([this.#accounts, this.#proofs], REVIVAL_MS);
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
 	}
 
@@ -165,6 +170,7 @@ export class Ingester extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
+		this.#revival.probe();
 		void this.#work();
 		void this.#fanout.drain();
 		void this.#exclusive(() => this.#clearOutbox()).catch((error: unknown) => console.warn('clearing the outbox failed:', String(error)));
@@ -390,6 +396,7 @@ export class Ingester extends DurableObject<Env> {
 		try {
 			await run();
 			queue.done(item);
+			this.#revival.succeeded();
 		} catch (error) {
 			failures.add(`${item.key} (attempt ${item.attempts + 1}): ${String(error)}`);
 			queue.failed(item, String(error));

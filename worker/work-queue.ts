@@ -5,7 +5,7 @@ import { backoffMs, type BackoffPolicy } from './backoff.ts';
  * fan-out; the Mirror's copies), in the owning object's SQLite, so work recorded in the same step as
  * what implies it is never lost. Each item has a due time, attempts with backoff, saved progress for
  * paged work, and is set aside after too many failures — set aside, not dropped: it is tried again on
- * a slow schedule, or at once by `retrySetAside`.
+ * a slow schedule, sooner once what it waits on answers again (`revive`), or at once by `retrySetAside`.
  *
  * Items of one `key` run one at a time in the order added (one clip's post and unpost). With
  * `coalesce`, adding to a key that is waiting merges into that item instead (one video, one account).
@@ -23,6 +23,8 @@ export interface QueuePolicy extends BackoffPolicy {
 	maxAttempts: number;
 	/** How often a set-aside item is tried again. */
 	slowRetryMs: number;
+	/** How many more failures a set-aside item may have and still be revived (see `revive`); none by default. */
+	revivals?: number;
 }
 
 export interface WorkItem<P> {
@@ -177,6 +179,22 @@ export class WorkQueue<P> {
 	/** Set-aside items, due again now (an operator's retry). */
 	retrySetAside(): number {
 		return this.sql.exec('UPDATE work SET set_aside = 0, attempts = 0, next_at = ? WHERE queue = ? AND set_aside = 1', this.now(), this.queue).rowsWritten;
+	}
+
+	/**
+	 * Set-aside items given one more chance now, as what they wait on seems to answer again: their failures
+	 * are kept, so one more sets each aside again at once. Past `policy.revivals` more failures an item is
+	 * left to the slow schedule (a server gone for good costs no more). `limit`: only the longest waiting.
+	 */
+	revive(limit = -1): number {
+		return this.sql.exec(
+			`UPDATE work SET set_aside = 0, next_at = ?1 WHERE id IN (
+			   SELECT id FROM work WHERE queue = ?2 AND set_aside = 1 AND attempts < ?3 ORDER BY next_at, id LIMIT ?4)`,
+			this.now(),
+			this.queue,
+			this.policy.maxAttempts + (this.policy.revivals ?? 0),
+			limit,
+		).rowsWritten;
 	}
 
 	counts(): { pending: number; setAside: number } {

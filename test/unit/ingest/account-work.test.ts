@@ -19,3 +19,22 @@ it('an outage of the directory fails account work by the many with a few warning
 	expect(lines.length).toBeLessThan(5);
 	warned.mockRestore();
 });
+
+it('the heartbeat tries a set-aside proof again, rather than a day after it was set aside', async () => {
+	const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+	const uri = 'at://did:plc:setasidesetasidesetaside/video.dreamreel.consent/self';
+	await runInDurableObject(env.INGESTER.getByName('set-aside-probe'), async (ingester, state) => {
+		const row = () => state.storage.sql.exec<{ attempts: number; set_aside: number }>(`SELECT attempts, set_aside FROM work WHERE queue = 'proofs'`).one();
+		state.storage.sql.exec(
+			`INSERT INTO work (queue, key, payload, attempts, next_at, set_aside) VALUES ('proofs', ?1, ?2, 8, ?3, 1)`,
+			uri,
+			JSON.stringify({ kind: 'record', uri }),
+			Date.now() + 24 * 3_600_000,
+		);
+		await ingester.alarm();
+		// The directory is still down (not running here): tried once, and set aside again.
+		for (let waited = 0; row().attempts === 8 && waited < 10_000; waited += 20) await scheduler.wait(20);
+		expect(row()).toEqual({ attempts: 9, set_aside: 1 });
+	});
+	warned.mockRestore();
+});
