@@ -186,15 +186,15 @@ export class WorkQueue<P> {
 	 * are kept, so one more sets each aside again at once. Past `policy.revivals` more failures an item is
 	 * left to the slow schedule (a server gone for good costs no more). `limit`: only the longest waiting.
 	 */
-	revive(limit = -1): number {
-		return this.sql.exec(
+	revive(limit = -1): void {
+		this.sql.exec(
 			`UPDATE work SET set_aside = 0, next_at = ?1 WHERE id IN (
 			   SELECT id FROM work WHERE queue = ?2 AND set_aside = 1 AND attempts < ?3 ORDER BY next_at, id LIMIT ?4)`,
 			this.now(),
 			this.queue,
 			this.policy.maxAttempts + (this.policy.revivals ?? 0),
 			limit,
-		).rowsWritten;
+		);
 	}
 
 	counts(): { pending: number; setAside: number } {
