@@ -5,7 +5,7 @@ import { FailureLog } from '../worker/warn-many.ts';
 import { readConfig } from '../worker/config.ts';
 import { createIdentity } from '../worker/identity/index.ts';
 import { backoffMs } from '../worker/backoff.ts';
-import { applyEvents, applyIsolatingPoison, oneAtATime, type ApplyOptions, type ApplyResult, type DerivedWork, type FeedChange, type ProofRequest } from '../worker/ingest/apply.ts';
+import { applyEvents, applyIsolatingPoison, oneAtATime, refusalLog, type ApplyOptions, type ApplyResult, type DerivedWork, type FeedChange, type ProofRequest } from '../worker/ingest/apply.ts';
 import { signedCommits, unprovenSource, type Authenticator } from '../worker/ingest/authenticity.ts';
 import { FanoutQueue } from '../worker/feeds/fanout-queue.ts';
 import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
@@ -101,6 +101,8 @@ export class Ingester extends DurableObject<Env> {
 	readonly #accounts: WorkQueue<AccountWork>;
 	readonly #proofs: WorkQueue<ProofRequest>;
 	readonly #revival: Revival;
+	/** The stream's refused records and events, told at most every 10 s (and on each heartbeat). */
+	readonly #refusals = refusalLog();
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
 	#draining = false;
@@ -171,6 +173,7 @@ export class Ingester extends DurableObject<Env> {
 		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
 		this.#revival.probe();
+		this.#refusals.flush();
 		void this.#work();
 		void this.#fanout.drain();
 		void this.#exclusive(() => this.#clearOutbox()).catch((error: unknown) => console.warn('clearing the outbox failed:', String(error)));
@@ -248,7 +251,7 @@ export class Ingester extends DurableObject<Env> {
 		try {
 			while (this.#queue.length > 0) {
 				const batch = this.#queue.slice(0, BATCH_SIZE);
-				const result = await applyIsolatingPoison((events) => this.#sync.apply(events, { authenticate: this.#authenticate }), batch);
+				const result = await applyIsolatingPoison((events) => this.#sync.apply(events, { authenticate: this.#authenticate, refusalLog: this.#refusals }), batch);
 				this.#record(result, batch.at(-1)!.cursor);
 				this.#queue.splice(0, batch.length);
 			}

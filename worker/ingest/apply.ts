@@ -2,7 +2,7 @@ import type { ActorResolver } from '@atcute/identity-resolver';
 import { isDid } from '@atcute/lexicons/syntax';
 import { trustedSource, type Authenticator, type Verdict } from './authenticity.ts';
 import type { CommitEvent, NetworkEvent, RecordOp } from './events.ts';
-import { warnMany } from '../warn-many.ts';
+import { FailureLog, warnMany } from '../warn-many.ts';
 import { BatchWrite, CLIP_CHAIN, type Row } from './batch-write.ts';
 import { indexRows, sharedVideo, sortAt, type IndexWrite } from './index-record.ts';
 import { notificationRows } from './notify.ts';
@@ -50,6 +50,12 @@ export type FeedChange =
 
 type Op = RecordOp & { did: string; rev: string; collection: IndexedCollection; event: CommitEvent };
 
+/** Where refused records and events are kept, for the warnings that count them. */
+const KEPT_IN = 'rejected_records and rejected_events';
+
+/** The log a stream tells its refusals in (`ApplyOptions.refusalLog`): at most one line per 10 s. */
+export const refusalLog = () => new FailureLog('rejected', 10_000, KEPT_IN);
+
 export interface ApplyOptions {
 	/**
 	 * Whether following someone the index has never seen brings them in. True for the live stream;
@@ -70,6 +76,8 @@ export interface ApplyOptions {
 	 * caller needs to hand that work on, without a round trip of its own on the stream's path.
 	 */
 	readAfter?: (work: DerivedWork) => D1PreparedStatement[];
+	/** Where refusals are told: by default in one warning per call; a stream's (`refusalLog`) every few seconds. */
+	refusalLog?: FailureLog;
 	now?: Date;
 }
 
@@ -82,7 +90,7 @@ export interface ApplyOptions {
 export async function applyEvents(
 	db: D1Database,
 	events: NetworkEvent[],
-	{ discoverFollowed = true, actors, authenticate = trustedSource, statusFromPds = false, readAfter, now = new Date() }: ApplyOptions = {},
+	{ discoverFollowed = true, actors, authenticate = trustedSource, statusFromPds = false, readAfter, refusalLog, now = new Date() }: ApplyOptions = {},
 ): Promise<ApplyResult> {
 	const result = emptyResult();
 	const ops = events.flatMap((event) =>
@@ -208,7 +216,8 @@ export async function applyEvents(
 	if (outbox) statements.push(db.prepare('INSERT INTO outbox (work, created_at) VALUES (?1, ?2) RETURNING id').bind(JSON.stringify(work), indexedAt), ...(readAfter?.(work) ?? []));
 	if (statements.length === 0) return result;
 	const done = await db.batch(statements);
-	warnMany('rejected', refusals, 'rejected_records and rejected_events');
+	if (refusalLog) refusalLog.add(...refusals);
+	else warnMany('rejected', refusals, KEPT_IN);
 	if (outbox) {
 		result.outbox = (done[outboxAt]!.results[0] as { id: number }).id;
 		result.readAfter = done.slice(outboxAt + 1);

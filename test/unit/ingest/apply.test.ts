@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { applyEvents, applyIsolatingPoison, oneAtATime } from '../../../worker/ingest/apply.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { applyEvents, applyIsolatingPoison, oneAtATime, refusalLog } from '../../../worker/ingest/apply.ts';
 import type { NetworkEvent } from '../../../worker/ingest/events.ts';
 
 const did = 'did:plc:applyapplyapplyapplyappl';
@@ -29,6 +29,19 @@ async function indexed(): Promise<string | null> {
 describe('applying events', () => {
 	beforeEach(async () => {
 		await env.DB.batch(['clip_index', 'record_revs', 'actors', 'cameos'].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+	});
+
+	it("a stream's refusals, batch after batch, are told in one line that counts them all", async () => {
+		const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+		const log = refusalLog();
+		for (let batch = 0; batch < 5; batch++) {
+			const refused = [1, 2, 3].map((n): NetworkEvent => ({ kind: 'rejected', cursor: batch * 10 + n, reason: 'unreadable frame' }));
+			expect((await applyEvents(env.DB, refused, { refusalLog: log })).rejected).toBe(3);
+		}
+		expect(warned).not.toHaveBeenCalled();
+		log.flush();
+		expect(warned.mock.calls).toEqual([['rejected: event at 1: unreadable frame (and 14 more, kept in rejected_records and rejected_events)']]);
+		warned.mockRestore();
 	});
 
 	it('applying the same event twice leaves the same state', async () => {
