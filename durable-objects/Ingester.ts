@@ -1,20 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Mirror } from './Mirror.ts';
 import { migrate } from './migrate.ts';
-import { FailureLog } from '../worker/warn-many.ts';
 import { readConfig } from '../worker/config.ts';
 import { createIdentity } from '../worker/identity/index.ts';
 import { backoffMs } from '../worker/backoff.ts';
-import { applyEvents, applyIsolatingPoison, oneAtATime, refusalLog, type ApplyOptions, type ApplyResult, type DerivedWork, type FeedChange, type ProofRequest } from '../worker/ingest/apply.ts';
+import { applyEvents, applyIsolatingPoison, oneAtATime, refusalLog, type ApplyOptions, type ApplyResult, type DerivedWork, type FeedChange } from '../worker/ingest/apply.ts';
 import { signedCommits, unprovenSource, type Authenticator } from '../worker/ingest/authenticity.ts';
 import { FanoutQueue } from '../worker/feeds/fanout-queue.ts';
-import { backfillRepo, refreshActor, type ActorSync } from '../worker/ingest/backfill.ts';
+import type { ActorSync } from '../worker/ingest/backfill.ts';
 import type { NetworkEvent } from '../worker/ingest/events.ts';
 import { expiringConsentNotices } from '../worker/ingest/notify.ts';
-import { prove } from '../worker/ingest/proofs.ts';
 import { sourceFor, type Source } from '../worker/ingest/source.ts';
-import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
-import { Revival } from '../worker/revival.ts';
+import { WORK_QUEUE_SCHEMA } from '../worker/work-queue.ts';
+import { AccountWork } from '../worker/ingest/account-work.ts';
 import { likenessKit, type LikenessKit } from '../worker/likeness/kit.ts';
 import { consentsChanged } from '../worker/likeness/revocations.ts';
 import { peopleFrom, peopleWhoMatterQuery } from '../worker/ingest/people-who-matter.ts';
@@ -25,11 +23,6 @@ const BATCH_SIZE = 500;
 /** Past this many undecided events the socket is dropped and re-opened from the cursor later. */
 const MAX_QUEUE = 20_000;
 const RECONNECT_BACKOFF = { baseMs: 1000, maxMs: 60_000 };
-/** Accounts to resolve and backfill, and proofs to fetch: each waits on someone else's PDS. */
-const ACCOUNT_WORK: QueuePolicy = { maxAttempts: 8, baseMs: 2000, maxMs: 3_600_000, slowRetryMs: 24 * 3_600_000, revivals: 24 };
-/** Set-aside account work and proofs are revived at most this often, once others succeed again (worker/revival.ts). */
-const REVIVAL_MS = 5 * 60_000;
-const WORK_CONCURRENCY = 4;
 /** Consents that time brought within their notice period are looked for this often (the notice gives days). */
 const CONSENT_SWEEP_MS = 10 * 60_000;
 
@@ -49,8 +42,6 @@ export interface IngesterStatus {
 	fanoutFailed: number;
 	lastError: string | null;
 }
-
-type AccountWork = { backfill: boolean };
 
 /** Numbered: append, never edit (see ./migrate.ts). */
 const SCHEMA = [
@@ -98,15 +89,13 @@ export class Ingester extends DurableObject<Env> {
 	readonly #mirror: () => DurableObjectStub<Mirror>;
 	#likenessKit: Promise<LikenessKit | undefined> | undefined;
 	readonly #authenticate: Authenticator;
-	readonly #accounts: WorkQueue<AccountWork>;
-	readonly #proofs: WorkQueue<ProofRequest>;
-	readonly #revival: Revival;
+	/** Accounts to resolve and backfill, and proofs to fetch, off the stream's path. */
+	readonly #accountWork: AccountWork;
 	/** The stream's refused records and events, told at most every 10 s (and on each heartbeat). */
 	readonly #refusals = refusalLog();
 	#socket: WebSocket | undefined;
 	#queue: NetworkEvent[] = [];
 	#draining = false;
-	#working = false;
 	/** Writes to the index, and clearing the outbox, run one at a time (see oneAtATime). */
 	readonly #exclusive = oneAtATime();
 	/** Whether the outbox may hold work no one handed on (a crash, or a write that failed after committing). */
@@ -132,9 +121,7 @@ export class Ingester extends DurableObject<Env> {
 		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: env.DB, timeline, maxFollowers: config.fanoutMaxFollowers });
 		this.#mirror = () => env.MIRROR.getByName('videos');
 		this.#authenticate = this.#source.kind === 'jetstream' ? unprovenSource : signedCommits(identity.dids, this.#source.pdsUrl);
-		this.#accounts = new WorkQueue(ctx.storage.sql, 'accounts', ACCOUNT_WORK);
-		this.#proofs = new WorkQueue(ctx.storage.sql, 'proofs', ACCOUNT_WORK);
-		this.#revival = new Revival([this.#accounts, this.#proofs], REVIVAL_MS);
+		this.#accountWork = new AccountWork(ctx.storage.sql, this.#sync);
 		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql, SCHEMA));
 	}
 
@@ -148,8 +135,8 @@ export class Ingester extends DurableObject<Env> {
 	/** Brings an account the stream has not shown yet into the index (a viewer's first visit). */
 	async discover(did: string): Promise<void> {
 		await this.#sync.db.prepare('INSERT OR IGNORE INTO actors (did, indexed_at) VALUES (?1, ?2)').bind(did, new Date().toISOString()).run();
-		this.#queueAccounts([did], true);
-		void this.#work();
+		this.#accountWork.addAccounts([did], true);
+		void this.#accountWork.run();
 	}
 
 	status(): IngesterStatus {
@@ -161,8 +148,7 @@ export class Ingester extends DurableObject<Env> {
 			applied: this.#get<number>('applied') ?? 0,
 			rejected: this.#get<number>('rejected') ?? 0,
 			stale: this.#get<number>('stale') ?? 0,
-			pendingAccounts: this.#accounts.counts().pending,
-			pendingProofs: this.#proofs.counts().pending,
+			...this.#accountWork.counts(),
 			fanoutPending: fanout.pending,
 			fanoutFailed: fanout.failed,
 			lastError: this.#get<string>('lastError') ?? null,
@@ -172,9 +158,8 @@ export class Ingester extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
 		if (!this.#socket && Date.now() >= this.#reconnectAt) this.#connect();
-		this.#revival.probe();
 		this.#refusals.flush();
-		void this.#work();
+		this.#accountWork.heartbeat();
 		void this.#fanout.drain();
 		void this.#exclusive(() => this.#clearOutbox()).catch((error: unknown) => console.warn('clearing the outbox failed:', String(error)));
 		if (Date.now() >= this.#consentSweepAt) {
@@ -312,16 +297,13 @@ export class Ingester extends DurableObject<Env> {
 		// Independent of each other; both must succeed before the row counts as settled.
 		await Promise.all([this.#handOffVideos({ ...work, people }), this.#likenesses(people)]);
 		this.ctx.storage.transactionSync(() => {
-			this.#queueAccounts(work.discovered, true);
-			this.#queueAccounts(work.refresh, false);
-			this.#proofs.addAll(
-				work.proofs.map((request) => [request.kind === 'record' ? request.uri : request.did, request]),
-				{ coalesce: (_old, request) => request },
-			);
+			this.#accountWork.addAccounts(work.discovered, true);
+			this.#accountWork.addAccounts(work.refresh, false);
+			this.#accountWork.addProofs(work.proofs);
 			this.#queueFeedChanges(feed);
 			this.ctx.storage.sql.exec('INSERT OR IGNORE INTO settled (id) VALUES (?)', outbox);
 		});
-		if (work.discovered.length + work.refresh.length + work.proofs.length > 0) void this.#work();
+		if (work.discovered.length + work.refresh.length + work.proofs.length > 0) void this.#accountWork.run();
 	}
 
 	/** What #settle reads, as statements that can ride in the write's own batch (ApplyOptions.readAfter). */
@@ -364,50 +346,6 @@ export class Ingester extends DurableObject<Env> {
 	#queueFeedChanges(changes: FeedChange[]): void {
 		this.#fanout.push(changes);
 		if (changes.length > 0) void this.#fanout.drain();
-	}
-
-	#queueAccounts(dids: string[], backfill: boolean): void {
-		this.#accounts.addAll(
-			dids.map((did) => [did, { backfill }]),
-			{ coalesce: (old, added) => ({ backfill: old.backfill || added.backfill }) },
-		);
-	}
-
-	/** Accounts and proofs, off the stream's path, a few at a time; failures back off on the queue. */
-	async #work(): Promise<void> {
-		if (this.#working) return;
-		this.#working = true;
-		const failures = new FailureLog('account or proof work failed');
-		try {
-			for (;;) {
-				const accounts = this.#accounts.due(WORK_CONCURRENCY);
-				const proofs = this.#proofs.due(WORK_CONCURRENCY);
-				if (accounts.length + proofs.length === 0) return;
-				await Promise.all([
-					...accounts.map((item) => this.#attempt(this.#accounts, item, failures, () => this.#syncAccount(item.key, item.payload))),
-					...proofs.map((item) => this.#attempt(this.#proofs, item, failures, () => prove(this.#sync, item.payload))),
-				]);
-			}
-		} finally {
-			this.#working = false;
-			failures.flush();
-		}
-	}
-
-	/** One item (what its writes imply is settled by #write); a failure backs off on its queue, noted in `failures`. */
-	async #attempt<P>(queue: WorkQueue<P>, item: WorkItem<P>, failures: FailureLog, run: () => Promise<unknown>): Promise<void> {
-		try {
-			await run();
-			queue.done(item);
-			this.#revival.succeeded();
-		} catch (error) {
-			failures.add(`${item.key} (attempt ${item.attempts + 1}): ${String(error)}`);
-			queue.failed(item, String(error));
-		}
-	}
-
-	async #syncAccount(did: string, { backfill }: AccountWork): Promise<void> {
-		await (backfill ? backfillRepo(this.#sync, did) : refreshActor(this.#sync, did));
 	}
 
 	#get<T extends SqlStorageValue>(key: string): T | undefined {
