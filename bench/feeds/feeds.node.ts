@@ -22,10 +22,7 @@ import {
 	boundedRun,
 	assertClean,
 	bytes,
-	directWorkerUrl,
 	envNumber,
-	ourWorkerds,
-	workerdResources,
 	loadTable,
 	ms,
 	runLoad,
@@ -33,11 +30,10 @@ import {
 	summarize,
 	table,
 	until,
-	workerdStats,
 	type Summary,
 	type LoadResult,
-	type WorkerdStats,
 } from './load.node.ts';
+import { directWorkerUrl, ourWorkerds, workerdResources, workerdStats, type WorkerdStats } from '../../scripts/workerd-proc.ts';
 
 const PORTS = { pds: 3383, plc: 3382, worker: 8796 };
 const DATASET = {
