@@ -331,8 +331,7 @@ export class Ingester extends DurableObject<Env> {
 	/** Into the mirror's own durable queue; a failure is thrown, so the work is not marked settled. */
 	async #handOffVideos({ videos, people, clips }: Pick<DerivedWork, 'videos' | 'people' | 'clips'>): Promise<void> {
 		if (videos.length === 0 && people.length === 0 && clips.length === 0) return;
-		const mirror = this.#mirror();
-		await Promise.all([videos.length > 0 && mirror.enqueue(videos), mirror.recheck([...new Set(people)], [...new Set(clips)])]);
+		await this.#mirror().handOff({ videos, people: [...new Set(people)], clips: [...new Set(clips)] });
 	}
 
 	/** Consents changed: stored likenesses they stopped naming are deleted, jobs featuring these people re-checked. */

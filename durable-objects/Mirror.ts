@@ -69,7 +69,22 @@ export class Mirror extends DurableObject<Env> {
 	 * waiting or running anyway, it is marked changed, so a run that read the old facts runs once more.
 	 */
 	async recheck(people: string[], clips: string[] = []): Promise<void> {
-		if (people.length === 0 && clips.length === 0) return;
+		const stale = await this.#stale(people, clips);
+		if (stale.length > 0) await this.enqueue(stale);
+	}
+
+	/**
+	 * What an index write implies for the copies, in one call (one per batch of the stream): `videos` to
+	 * copy, and the copies `people` and `clips` may have changed (see recheck), queued together.
+	 */
+	async handOff({ videos, people, clips }: { videos: string[]; people: string[]; clips: string[] }): Promise<void> {
+		const cids = [...videos, ...(await this.#stale(people, clips))];
+		if (cids.length > 0) await this.enqueue(cids);
+	}
+
+	/** Of the copies recheck looks at, those to run again; the others, if waiting or running, are marked changed. */
+	async #stale(people: string[], clips: string[]): Promise<string[]> {
+		if (people.length === 0 && clips.length === 0) return [];
 		const { results } = await this.#deps.db
 			.prepare(
 				`WITH RECURSIVE touched(uri, depth) AS (
@@ -84,8 +99,7 @@ export class Mirror extends DurableObject<Env> {
 			.bind(JSON.stringify(people), JSON.stringify(clips))
 			.all<{ cid: string; stale: number }>();
 		this.#videos.changed(results.filter((row) => row.stale === 0).map((row) => row.cid));
-		const stale = results.filter((row) => row.stale === 1).map((row) => row.cid);
-		if (stale.length > 0) await this.enqueue(stale);
+		return results.filter((row) => row.stale === 1).map((row) => row.cid);
 	}
 
 	pending(): number {

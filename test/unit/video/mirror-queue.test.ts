@@ -96,3 +96,22 @@ it('a re-check runs a ready copy again only when whether it may be public change
 		]);
 	});
 });
+
+it("a write's hand-off queues its new videos and the copies it made stale, each once, in one call", async () => {
+	const author = 'did:plc:handoffhandoffhandoffhan';
+	const [fresh, flipped] = ['fresh', 'flipped'].map((name) => `bafkrei${`handoff${name}`.padEnd(52, 'x')}`) as [string, string];
+	await env.DB.batch([
+		env.DB.prepare(`INSERT OR REPLACE INTO actors (did, handle, pds, indexed_at) VALUES (?1, 'handoff.test', 'http://localhost:1', ?2)`).bind(author, record.createdAt),
+		env.DB.prepare(
+			`INSERT OR REPLACE INTO clip_index (uri, cid, did, is_remix, record, video_cid, remix_policy, created_at, indexed_at, sort_at)
+			 VALUES (?1, 'bafyclip', ?2, 0, ?3, ?4, 'everyone', ?5, ?5, ?5)`,
+		).bind(`at://${author}/video.dreamreel.clip/3khandoff2222`, author, JSON.stringify({ ...record, video: { ...record.video, ref: { $link: flipped } } }), flipped, record.createdAt),
+		// Shown (an active author, no cameos), yet its copy is restricted: stale.
+		env.DB.prepare(`INSERT OR REPLACE INTO videos (cid, host, ref, state, restricted, updated_at) VALUES (?1, 'r2', ?1, 'ready', 1, ?2)`).bind(flipped, record.createdAt),
+	]);
+	await runInDurableObject(env.MIRROR.getByName('hand-off'), async (instance, state) => {
+		await instance.handOff({ videos: [fresh, flipped], people: [author], clips: [] });
+		const keys = state.storage.sql.exec<{ key: string }>(`SELECT key FROM work WHERE queue = 'videos' ORDER BY key`).toArray();
+		expect(keys.map((row) => row.key)).toEqual([fresh, flipped].sort());
+	});
+});
