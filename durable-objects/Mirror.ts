@@ -69,8 +69,7 @@ export class Mirror extends DurableObject<Env> {
 	 * waiting or running anyway, it is marked changed, so a run that read the old facts runs once more.
 	 */
 	async recheck(people: string[], clips: string[] = []): Promise<void> {
-		const stale = await this.#stale(people, clips);
-		if (stale.length > 0) await this.enqueue(stale);
+		await this.handOff({ videos: [], people, clips });
 	}
 
 	/**
@@ -78,13 +77,12 @@ export class Mirror extends DurableObject<Env> {
 	 * copy, and the copies `people` and `clips` may have changed (see recheck), queued together.
 	 */
 	async handOff({ videos, people, clips }: { videos: string[]; people: string[]; clips: string[] }): Promise<void> {
-		const cids = [...videos, ...(await this.#stale(people, clips))];
-		if (cids.length > 0) await this.enqueue(cids);
+		const stale = people.length === 0 && clips.length === 0 ? [] : await this.#stale(people, clips);
+		if (videos.length + stale.length > 0) await this.enqueue([...videos, ...stale]);
 	}
 
 	/** Of the copies recheck looks at, those to run again; the others, if waiting or running, are marked changed. */
 	async #stale(people: string[], clips: string[]): Promise<string[]> {
-		if (people.length === 0 && clips.length === 0) return [];
 		const { results } = await this.#deps.db
 			.prepare(
 				`WITH RECURSIVE touched(uri, depth) AS (
