@@ -33,7 +33,7 @@ import {
 	type Summary,
 	type LoadResult,
 } from './load.node.ts';
-import { directWorkerUrl, ourWorkerds, workerdResources, workerdStats, type WorkerdStats } from '../../scripts/workerd-proc.ts';
+import { directWorkerUrl, ourWorkerds, workerdResources, workerdStats, type WorkerdStats } from '../../scripts/processes.ts';
 
 const PORTS = { pds: 3383, plc: 3382, worker: 8796 };
 const DATASET = {

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
-import { workerdCpuSeconds } from '../../scripts/workerd-proc.ts';
+import { workerdCpuSeconds } from '../../scripts/processes.ts';
 
 /**
  * autocannon keeps every response body as a string (for its body checks), decoding it chunk by

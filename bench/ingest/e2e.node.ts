@@ -25,7 +25,7 @@ import { startWorker } from '../../scripts/worker-process.ts';
 import { fixtureDidDocument } from '../../test/fixtures/frames.ts';
 import { quote, wranglerD1 } from '../feeds/followers.node.ts';
 import { sleep, summarize } from '../feeds/load.node.ts';
-import { workerdCpuSeconds, workerdResources } from '../../scripts/workerd-proc.ts';
+import { workerdCpuSeconds, workerdResources } from '../../scripts/processes.ts';
 import { profiled, type Hotspot } from '../feeds/profile.node.ts';
 import { snapshotWorker } from '../feeds/snapshot.node.ts';
 import { generateStream, type Stream, type StreamOptions } from './stream.worker.ts';

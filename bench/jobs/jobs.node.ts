@@ -5,7 +5,7 @@
 // lost or started twice. See bench/jobs/README.md.
 import { existsSync } from 'node:fs';
 import { createAccount, startStack } from '../../test/network/harness.ts';
-import { descendantCpuSeconds } from './cpu.node.ts';
+import { descendantCpuSeconds } from '../../scripts/processes.ts';
 
 // Local state (the PDS's, and the worker's Durable Objects, D1 and R2) on tmpfs unless TMPDIR says
 // otherwise: on disk every storage commit waits for this machine's fsync, which is not what is measured.

@@ -26,7 +26,7 @@ import {
 	type Summary,
 } from '../feeds/load.node.ts';
 import { snapshotWorker } from '../feeds/snapshot.node.ts';
-import { directWorkerUrl } from '../../scripts/workerd-proc.ts';
+import { directWorkerUrl } from '../../scripts/processes.ts';
 import { paddedMp4 } from './video-bytes.node.ts';
 
 const PORTS = { pds: 3483, plc: 3482, worker: 8797 };

@@ -6,7 +6,7 @@ import { encode } from '@atcute/cbor';
 import { Secp256k1PrivateKeyExportable, type PrivateKey } from '@atcute/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobRef, commitFrame, frame, type FixtureOp } from '../fixtures/frames.ts';
-import { workerdResources } from '../../scripts/workerd-proc.ts';
+import { workerdResources } from '../../scripts/processes.ts';
 import { FakeRelay } from './fake-relay.ts';
 import { createAccount, eventually, postClip, startStack, xrpc, type Posted, type Stack } from './harness.ts';
 

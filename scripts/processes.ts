@@ -1,35 +1,66 @@
-// What the worker's workerd processes use, from Linux /proc (null or empty elsewhere): for the
+// What this process's descendants use, from Linux /proc (empty or null elsewhere): for the
 // benchmarks' figures and the tests that bound a hostile stream's cost. wrangler runs workerd as a
-// grandchild of the process that starts it (scripts/worker-process.ts).
+// grandchild of the process that starts it (scripts/worker-process.ts), vitest's workers pool as a child.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
-/** The workerd processes descended from this process (wrangler runs workerd as a grandchild). */
-export function ourWorkerds(): number[] {
-	const parents = new Map<number, number>();
-	const workerds: number[] = [];
-	try {
-		for (const entry of readdirSync('/proc')) {
-			if (!/^\d+$/.test(entry)) continue;
-			let stat: string;
-			try {
-				stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			} catch {
-				continue; // gone meanwhile
+interface Process {
+	pid: number;
+	ppid: number;
+	/** The command name, as /proc/<pid>/stat has it. */
+	comm: string;
+	/** User and system CPU so far. */
+	cpuSeconds: number;
+}
+
+/** The processes descended from `root` (not itself), as /proc has them now. */
+export function descendants(root = process.pid): Process[] {
+	const all = processes();
+	const mine = new Set([root]);
+	for (let grew = true; grew; ) {
+		grew = false;
+		for (const proc of all) {
+			if (!mine.has(proc.pid) && mine.has(proc.ppid)) {
+				mine.add(proc.pid);
+				grew = true;
 			}
-			const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-			parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-			if (comm === 'workerd') workerds.push(Number(entry));
 		}
+	}
+	return all.filter((proc) => proc.pid !== root && mine.has(proc.pid));
+}
+
+function processes(): Process[] {
+	let pids: string[];
+	try {
+		pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
 	} catch {
 		return []; // no /proc
 	}
-	const ours = (pid: number) => {
-		for (let at = parents.get(pid), hops = 0; at !== undefined && at > 1 && hops < 10; at = parents.get(at), hops++) {
-			if (at === process.pid) return true;
+	return pids.flatMap((pid) => {
+		let stat: string;
+		try {
+			stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		} catch {
+			return []; // gone meanwhile
 		}
-		return false;
-	};
-	return workerds.filter(ours);
+		// After "pid (comm) ": state ppid … utime (12th) stime (13th), in ticks of 1/100 s.
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+		return [{ pid: Number(pid), ppid: Number(fields[1]), comm, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 }];
+	});
+}
+
+/** CPU seconds used by this process's descendants, summed by command name. */
+export function descendantCpuSeconds(): Map<string, number> {
+	const byName = new Map<string, number>();
+	for (const { comm, cpuSeconds } of descendants()) byName.set(comm, (byName.get(comm) ?? 0) + cpuSeconds);
+	return byName;
+}
+
+const ourWorkerdProcesses = () => descendants().filter((proc) => proc.comm === 'workerd');
+
+/** The workerd processes descended from this process. */
+export function ourWorkerds(): number[] {
+	return ourWorkerdProcesses().map((proc) => proc.pid);
 }
 
 export interface WorkerdStats {
@@ -41,15 +72,12 @@ export interface WorkerdStats {
 
 /** CPU and writes so far of our workerd processes (Linux /proc; null elsewhere). */
 export function workerdStats(): WorkerdStats | null {
-	const pids = ourWorkerds();
-	if (pids.length === 0) return null;
+	const workerds = ourWorkerdProcesses();
+	if (workerds.length === 0) return null;
 	const total = { cpuSeconds: 0, writeCalls: 0, writeBytes: 0 };
-	for (const pid of pids) {
+	for (const { pid, cpuSeconds } of workerds) {
+		total.cpuSeconds += cpuSeconds;
 		try {
-			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-			// After "pid (comm) ": state ppid … utime (12th) stime (13th), in ticks of 1/100 s.
-			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			total.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / 100;
 			const io = Object.fromEntries(
 				readFileSync(`/proc/${pid}/io`, 'utf8')
 					.trim()
