@@ -21,6 +21,7 @@ export default tseslint.config(
 				'error',
 				{ selector: 'MemberExpression[computed=true] > TSAsExpression.property', message: 'look names up with own() (worker/own.ts) or a Map, not table[name as Key]' },
 				{ selector: 'MemberExpression[computed=true] > TSTypeAssertion.property', message: 'look names up with own() (worker/own.ts) or a Map' },
+				{ selector: 'MemberExpression[object.property.name="env"][property.name="DB"], MemberExpression[object.name="env"][property.name="DB"]', message: 'reach D1 through indexDatabase(env) (worker/db/index-database.ts), which keeps statements from being compiled on every run' },
 			],
 		},
 	},

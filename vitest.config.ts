@@ -25,6 +25,10 @@ export default defineConfig({
 				test: { name: 'workers', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/unit/setup.ts'] },
 			},
 			{
+				// Plain Node: what needs neither workerd nor a network (real SQLite, as WebAssembly).
+				test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node' },
+			},
+			{
 				test: {
 					name: 'network',
 					include: ['test/network/**/*.test.ts'],

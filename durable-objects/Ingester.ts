@@ -16,6 +16,7 @@ import { AccountWork } from '../worker/ingest/account-work.ts';
 import { likenessKit, type LikenessKit } from '../worker/likeness/kit.ts';
 import { consentsChanged } from '../worker/likeness/revocations.ts';
 import { peopleFrom, peopleWhoMatterQuery } from '../worker/ingest/people-who-matter.ts';
+import { indexDatabase } from '../worker/db/index-database.ts';
 
 /** Re-armed this often: an object holding only an outbound socket is otherwise evicted. */
 const HEARTBEAT_MS = 10_000;
@@ -100,6 +101,7 @@ export class Ingester extends DurableObject<Env> {
 	readonly #exclusive = oneAtATime();
 	/** Whether the outbox may hold work no one handed on (a crash, or a write that failed after committing). */
 	#orphans = true;
+	readonly #db: D1Database;
 	#failures = 0;
 	#reconnectAt = 0;
 	#consentSweepAt = 0;
@@ -109,16 +111,17 @@ export class Ingester extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		const config = readConfig(env);
-		const identity = createIdentity(config, env.DB, { remember: true });
+		this.#db = indexDatabase(env);
+		const identity = createIdentity(config, this.#db, { remember: true });
 		this.#source = sourceFor(config.firehoseUrl);
 		this.#sync = {
-			db: env.DB,
+			db: this.#db,
 			identity,
 			allowLoopbackFetch: config.allowLoopbackFetch,
 			apply: (events, options) => this.#write(events, { actors: identity.actors, ...options }),
 		};
 		const timeline = (viewer: string) => env.TIMELINE.getByName(viewer);
-		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: env.DB, timeline, maxFollowers: config.fanoutMaxFollowers });
+		this.#fanout = new FanoutQueue(ctx.storage.sql, { db: this.#db, timeline, maxFollowers: config.fanoutMaxFollowers });
 		this.#mirror = () => env.MIRROR.getByName('videos');
 		this.#authenticate = this.#source.kind === 'jetstream' ? unprovenSource : signedCommits(identity.dids, this.#source.pdsUrl);
 		this.#accountWork = new AccountWork(ctx.storage.sql, this.#sync);
@@ -164,7 +167,7 @@ export class Ingester extends DurableObject<Env> {
 		void this.#exclusive(() => this.#clearOutbox()).catch((error: unknown) => console.warn('clearing the outbox failed:', String(error)));
 		if (Date.now() >= this.#consentSweepAt) {
 			this.#consentSweepAt = Date.now() + CONSENT_SWEEP_MS;
-			void expiringConsentNotices(this.env.DB, new Date().toISOString())
+			void expiringConsentNotices(this.#db, new Date().toISOString())
 				.run()
 				.catch((error: unknown) => console.warn('noticing expiring consents failed:', String(error)));
 		}
@@ -272,7 +275,7 @@ export class Ingester extends DurableObject<Env> {
 		return this.#exclusive(async () => {
 			if (this.#orphans) await this.#settleOrphans();
 			try {
-				const result = await applyEvents(this.env.DB, events, { ...options, readAfter: (work) => this.#settleReads(work) });
+				const result = await applyEvents(this.#db, events, { ...options, readAfter: (work) => this.#settleReads(work) });
 				// The write dropped their cached documents; the memory goes too, before any refresh can run.
 				for (const event of events) if (event.kind === 'identity') this.#sync.identity.dids.forget(event.did);
 				if (result.outbox !== undefined) await this.#settle(result.outbox, result, result.readAfter);
@@ -291,7 +294,7 @@ export class Ingester extends DurableObject<Env> {
 	 * `reads` are #settleReads' results when they came with the write; a row left over is read anew.
 	 */
 	async #settle(outbox: number, work: DerivedWork, reads?: D1Result[]): Promise<void> {
-		const [peopleRows, feedRows] = reads ?? (await this.env.DB.batch(this.#settleReads(work)));
+		const [peopleRows, feedRows] = reads ?? (await this.#db.batch(this.#settleReads(work)));
 		const people = peopleFrom(peopleRows!);
 		const feed = this.#fanout.worthPushing(work.feed, feedRows!);
 		// Independent of each other; both must succeed before the row counts as settled.
@@ -308,12 +311,12 @@ export class Ingester extends DurableObject<Env> {
 
 	/** What #settle reads, as statements that can ride in the write's own batch (ApplyOptions.readAfter). */
 	#settleReads(work: DerivedWork): D1PreparedStatement[] {
-		return [peopleWhoMatterQuery(this.env.DB, work.people), this.#fanout.worthPushingQuery(work.feed)];
+		return [peopleWhoMatterQuery(this.#db, work.people), this.#fanout.worthPushingQuery(work.feed)];
 	}
 
 	async #settleOrphans(): Promise<void> {
 		const settled = this.ctx.storage.sql.exec<{ id: number }>('SELECT id FROM settled').toArray().map((row) => row.id);
-		const { results } = await this.env.DB.prepare('SELECT id, work FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?1)) ORDER BY id')
+		const { results } = await this.#db.prepare('SELECT id, work FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?1)) ORDER BY id')
 			.bind(JSON.stringify(settled))
 			.all<{ id: number; work: string }>();
 		for (const { id, work } of results) await this.#settle(id, JSON.parse(work) as DerivedWork);
@@ -324,7 +327,7 @@ export class Ingester extends DurableObject<Env> {
 	async #clearOutbox(): Promise<void> {
 		const ids = this.ctx.storage.sql.exec<{ id: number }>('SELECT id FROM settled ORDER BY id LIMIT 1000').toArray().map((row) => row.id);
 		if (ids.length === 0) return;
-		await this.env.DB.prepare('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
+		await this.#db.prepare('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
 		this.ctx.storage.sql.exec('DELETE FROM settled WHERE id <= ?', ids.at(-1)!);
 	}
 
@@ -339,7 +342,7 @@ export class Ingester extends DurableObject<Env> {
 		if (people.length === 0) return;
 		this.#likenessKit ??= likenessKit(this.env);
 		const store = (await this.#likenessKit)?.store;
-		await consentsChanged(this.env.DB, store, (id) => this.env.GENERATION_JOB.getByName(id), people, new Date());
+		await consentsChanged(this.#db, store, (id) => this.env.GENERATION_JOB.getByName(id), people, new Date());
 	}
 
 	#queueFeedChanges(changes: FeedChange[]): void {

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { encode } from '@atcute/cbor';
 import { signedLabel, type OwnLabelRow } from '../worker/moderation/own-labels.ts';
 import { readConfig } from '../worker/config.ts';
+import { indexDatabase } from '../worker/db/index-database.ts';
 
 /** Labels sent per read of D1 while a subscriber catches up. */
 const PAGE = 500;
@@ -60,7 +61,7 @@ export class LabelStream extends DurableObject<Env> {
 	async #catchUp(socket: WebSocket): Promise<void> {
 		for (;;) {
 			const { cursor } = socket.deserializeAttachment() as Attachment;
-			const { results } = await this.env.DB.prepare('SELECT seq, uri, cid, val, neg, cts, sig FROM own_labels WHERE seq > ?1 ORDER BY seq LIMIT ?2')
+			const { results } = await indexDatabase(this.env).prepare('SELECT seq, uri, cid, val, neg, cts, sig FROM own_labels WHERE seq > ?1 ORDER BY seq LIMIT ?2')
 				.bind(cursor, PAGE)
 				.all<OwnLabelRow>();
 			if (socket.readyState !== WebSocket.OPEN) return;
@@ -72,7 +73,7 @@ export class LabelStream extends DurableObject<Env> {
 	}
 
 	async #latest(): Promise<number> {
-		const row = await this.env.DB.prepare('SELECT MAX(seq) AS seq FROM own_labels').first<{ seq: number | null }>();
+		const row = await indexDatabase(this.env).prepare('SELECT MAX(seq) AS seq FROM own_labels').first<{ seq: number | null }>();
 		return row?.seq ?? 0;
 	}
 }

@@ -7,6 +7,7 @@ import { readConfig } from '../worker/config.ts';
 import { createIdentity, type Identity } from '../worker/identity/index.ts';
 import { decodeLabelFrame, labelerOf, labelStatements, verifyLabel, type Label } from '../worker/moderation/labels.ts';
 import { classifyHost } from '../worker/special-addresses.ts';
+import { indexDatabase } from '../worker/db/index-database.ts';
 
 /** Re-armed this often: an object holding only an outbound socket is otherwise evicted. */
 const HEARTBEAT_MS = 10_000;
@@ -49,7 +50,7 @@ export class Labeler extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		const config = readConfig(env);
-		this.#identity = createIdentity(config, env.DB);
+		this.#identity = createIdentity(config, indexDatabase(env));
 		this.#allowLoopback = config.allowLoopbackFetch;
 		this.#followed = new Set(config.labelers);
 		this.#mirror = () => env.MIRROR.getByName('videos');
@@ -128,7 +129,8 @@ export class Labeler extends DurableObject<Env> {
 		for (const label of labels) {
 			if (label.src === did && (await this.#verified(label))) accepted.push(label);
 		}
-		if (accepted.length > 0) await this.env.DB.batch(labelStatements(this.env.DB, accepted));
+		const db = indexDatabase(this.env);
+		if (accepted.length > 0) await db.batch(labelStatements(db, accepted));
 		this.#set('cursor', seq);
 		this.#set('applied', (this.#get<number>('applied') ?? 0) + accepted.length);
 		this.#set('refused', (this.#get<number>('refused') ?? 0) + labels.length - accepted.length);

@@ -6,6 +6,7 @@ import { MAX_CHAIN, videoShown } from '../worker/views/visibility.ts';
 import { WORK_QUEUE_SCHEMA, WorkQueue, type QueuePolicy, type WorkItem } from '../worker/work-queue.ts';
 import { migrate } from './migrate.ts';
 import { FailureLog } from '../worker/warn-many.ts';
+import { indexDatabase } from '../worker/db/index-database.ts';
 
 /** After 10 attempts a copy is marked failed, and still retried, slowly: a PDS or the host may mend. */
 const POLICY: QueuePolicy = { maxAttempts: 10, baseMs: 1000, maxMs: SLOW_RETRY_MS, slowRetryMs: SLOW_RETRY_MS };
@@ -40,7 +41,7 @@ export class Mirror extends DurableObject<Env> {
 		super(ctx, env);
 		const config = readConfig(env);
 		this.#deps = {
-			db: env.DB,
+			db: indexDatabase(env),
 			host: videoHostOf(env, config.publicUrl, config.allowLoopbackFetch),
 			posterFailed: (failure) => this.#posterFailures.add(failure),
 		};

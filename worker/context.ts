@@ -9,6 +9,7 @@ import { createIdentity, type Identity } from './identity/index.ts';
 import { lazyJobRuntime, type JobRuntime } from './jobs/runtime.ts';
 import { labelKey, type OwnLabeler } from './moderation/own-labels.ts';
 import { videoHostOf, type VideoHost } from './video/index.ts';
+import { indexDatabase } from './db/index-database.ts';
 
 /** The few objects every handler needs, built once per isolate and passed explicitly. */
 export interface AppContext {
@@ -34,10 +35,11 @@ export interface AppContext {
 
 export function createContext(env: Env): AppContext {
 	const config = readConfig(env);
-	const identity = createIdentity(config, env.DB);
+	const db = indexDatabase(env);
+	const identity = createIdentity(config, db);
 	return {
 		config,
-		db: env.DB,
+		db,
 		identity,
 		// Procedures' nonces are kept by the issuer's generation object: generate and cancelJob are ours.
 		auth: new ServiceAuth(config, new AuthDidResolver(identity.dids), { check: ({ iss, jti }, ttlSeconds) => env.GENERATION_QUOTA.getByName(iss).claimNonce(jti, ttlSeconds) }),

@@ -7,6 +7,7 @@ import { ACCOUNT_OK_TTL_MS, ACCOUNT_REFUSED_TTL_MS, checkAccount, type AccountSt
 import { providersFromConfig, type Providers } from '../providers/index.ts';
 import { readJobConfig, type JobConfig } from './config.ts';
 import { likenessKit, type LikenessKit } from '../likeness/kit.ts';
+import { indexDatabase } from '../db/index-database.ts';
 
 /** What the generate handlers and the job objects work with; built from env, replaceable in tests. */
 export interface JobRuntime {
@@ -44,7 +45,8 @@ export function createJobRuntime(env: Env): JobRuntime {
 	const config = readConfig(env);
 	const quota = (key: string) => env.GENERATION_QUOTA.getByName(key);
 	const now = changes.now ?? Date.now;
-	const dids = createIdentity(config, env.DB).dids;
+	const db = indexDatabase(env);
+	const dids = createIdentity(config, db).dids;
 	const fetch = outboundFetch(config.allowLoopbackFetch);
 	const account = async (requester: string): Promise<AccountStatus> => {
 		const remembered = await quota(requester).account(now());
@@ -58,7 +60,7 @@ export function createJobRuntime(env: Env): JobRuntime {
 	return {
 		config: changes.config ?? readJobConfig(env),
 		providers: changes.providers ?? providersFromConfig(env),
-		db: env.DB,
+		db,
 		bucket: env.VIDEOS,
 		publicUrl: config.publicUrl.origin,
 		job: (id) => env.GENERATION_JOB.getByName(id),

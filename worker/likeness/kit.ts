@@ -1,5 +1,6 @@
 import { likenessKeys, type LikenessKeys } from './keys.ts';
 import { LikenessStore } from './store.ts';
+import { indexDatabase } from '../db/index-database.ts';
 
 /** People's stored likenesses and the key their reference URLs are signed with. */
 export interface LikenessKit {
@@ -10,5 +11,5 @@ export interface LikenessKit {
 /** Undefined when the deployment keeps no likenesses (no LIKENESS_KEY). */
 export async function likenessKit(env: Pick<Env, 'LIKENESSES' | 'DB' | 'LIKENESS_KEY'>): Promise<LikenessKit | undefined> {
 	const keys = await likenessKeys(env.LIKENESS_KEY);
-	return keys && { keys, store: new LikenessStore(env.LIKENESSES, env.DB, keys.encryption) };
+	return keys && { keys, store: new LikenessStore(env.LIKENESSES, indexDatabase(env), keys.encryption) };
 }
