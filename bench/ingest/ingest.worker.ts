@@ -16,6 +16,7 @@ import { expect, it } from 'vitest';
 import type { DidDocument } from '@atcute/identity';
 import { fixtureDidDocument, fixtureKey } from '../../test/fixtures/frames.ts';
 import { CachedDidResolver } from '../../worker/identity/cached-did-resolver.ts';
+import { indexDatabase } from '../../worker/db/index-database.ts';
 import { applyEvents } from '../../worker/ingest/apply.ts';
 import { verifySig } from '@atcute/crypto';
 import { verifySecp256k1 } from '../../worker/ingest/secp256k1.ts';
@@ -87,7 +88,7 @@ it('ingests a generated firehose of the full network mix', async () => {
 	await seedDidDocuments(env.DB, stream.repos);
 	// A directory answering at once: asked only after an #identity event has dropped a cached document.
 	const directory = { resolve: async (did: string) => (await fixtureDidDocument(did, PDS)) as DidDocument };
-	const dids = new CachedDidResolver(env.DB, directory, { remember: true });
+	const dids = new CachedDidResolver(indexDatabase(env), directory, { remember: true });
 	const verifier = signedCommits(dids);
 	let verified = 0;
 	const authenticate: Authenticator = (events) => ((verified += events.length), verifier(events));
@@ -95,13 +96,13 @@ it('ingests a generated firehose of the full network mix', async () => {
 	for (let i = 0; i < Math.max(1, option(vars.BENCH_RUNS, 3)); i++) {
 		await emptyIndex(env.DB);
 		verified = 0;
-		const run = await replay(stream.frames, (db, events) => applyEvents(db, events, { authenticate }), env.DB, cpuSeconds);
+		const run = await replay(stream.frames, (db, events) => applyEvents(db, events, { authenticate }), indexDatabase(env), cpuSeconds);
 		runs.push({ run, figures: summarize(run), verified });
 	}
 	const { run, figures, verified: verifiedCommits } = [...runs].sort((a, b) => a.figures.eventsPerSecond - b.figures.eventsPerSecond)[Math.floor((runs.length - 1) / 2)]!;
 	const rows = await countRows(env.DB);
 	await emptyIndex(env.DB);
-	const unverifiedRun = await replay(stream.frames, (db, events) => applyEvents(db, events), env.DB, cpuSeconds);
+	const unverifiedRun = await replay(stream.frames, (db, events) => applyEvents(db, events), indexDatabase(env), cpuSeconds);
 	const unverified = summarize(unverifiedRun);
 
 	// 3. Isolated passes, with no D1 in between: decoding alone (with the worker's filter, and with
