@@ -295,8 +295,10 @@ export class Ingester extends DurableObject<Env> {
 	 */
 	async #settle(outbox: number, work: DerivedWork, reads?: D1Result[]): Promise<void> {
 		const [peopleRows, feedRows] = reads ?? (await this.#db.batch(this.#settleReads(work)));
-		const people = peopleFrom(peopleRows!);
-		const feed = this.#fanout.worthPushing(work.feed, feedRows!);
+		// Left unsettled, the row is handed on again from the outbox (#settleOrphans).
+		if (!peopleRows || !feedRows) throw new Error(`outbox row ${outbox}: its hand-off reads came back incomplete`);
+		const people = peopleFrom(peopleRows);
+		const feed = this.#fanout.worthPushing(work.feed, feedRows);
 		// Independent of each other; both must succeed before the row counts as settled.
 		await Promise.all([this.#handOffVideos({ ...work, people }), this.#likenesses(people)]);
 		this.ctx.storage.transactionSync(() => {
