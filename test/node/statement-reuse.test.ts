@@ -7,7 +7,7 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CachedDidResolver } from '../../worker/identity/cached-did-resolver.ts';
-import { indexDatabase } from '../../worker/db/index-database.ts';
+import { indexDatabase, opaqueParameters } from '../../worker/db/index-database.ts';
 import { forYouPage } from '../../worker/feeds/for-you.ts';
 import { algorithms } from '../../worker/feeds/skeleton.ts';
 import { timelinePage } from '../../worker/feeds/timeline.ts';
@@ -106,5 +106,13 @@ describe('statements sent to D1', () => {
 		const captured = await capture((d1) => d1);
 		const recompiled = captured.filter((statement) => recompilations(statement) > 0);
 		expect(recompiled.length).toBeGreaterThan(5);
+	});
+});
+
+describe('opaqueParameters', () => {
+	it('writes every parameter as +?n, and nothing inside quotes', () => {
+		expect(opaqueParameters(`SELECT * FROM t WHERE a = ?1 AND b IN (?2,?) LIMIT ?3`)).toBe(`SELECT * FROM t WHERE a = +?1 AND b IN (+?2,+?) LIMIT +?3`);
+		expect(opaqueParameters(`SELECT 'it''s ?1', "odd?name", [x?], \`y?\` FROM t WHERE c = ?1`)).toBe(`SELECT 'it''s ?1', "odd?name", [x?], \`y?\` FROM t WHERE c = +?1`);
+		expect(opaqueParameters(`SELECT json_extract(r, '$.a[0]') FROM t WHERE d = + ?2 OR e = +?4`)).toBe(`SELECT json_extract(r, '$.a[0]') FROM t WHERE d = + ?2 OR e = +?4`);
 	});
 });
