@@ -1,24 +1,20 @@
-import { IsolateCache } from '../isolate-cache.ts';
+import { SharedLoads } from '../isolate-cache.ts';
 import { candidatesOf, loadPool, type Pooled, type PoolQuery } from './candidates.ts';
 import { rank, type Ranked } from './ranking.ts';
 
 /**
  * How long an isolate reuses a feed's pool (the costly part of a ranking: every candidate's counts and
- * visibility) and its anonymous order. New clips and likes reach the rankings this much later; what
- * must not be shown never is, since every page is judged afresh (`pageOf`).
+ * visibility) and its anonymous order. New clips and likes reach the rankings this much later (a
+ * little more while one request reloads it); what must not be shown never is, since every page is
+ * judged afresh (`pageOf`).
  */
 export const POOL_TTL_MS = 3000;
 
-const pools = new IsolateCache<Promise<Pooled[]>>(POOL_TTL_MS, 16);
+const pools = new SharedLoads<Pooled[]>(POOL_TTL_MS, 16);
 
-/** The pool `key` names, computed at most once per POOL_TTL_MS by this isolate (concurrent requests share the query). */
+/** The pool `key` names, loaded at most once per POOL_TTL_MS by this isolate (see SharedLoads: never another request's load). */
 export function sharedPool(db: D1Database, key: string, query: PoolQuery, now = Date.now()): Promise<Pooled[]> {
-	const cached = pools.get(key, now);
-	if (cached) return cached;
-	const loading = loadPool(db, query);
-	// A failed query is not kept: the next request tries again.
-	loading.catch(() => pools.get(key) === loading && pools.delete(key));
-	return pools.set(key, loading, now);
+	return pools.get(key, () => loadPool(db, query), now);
 }
 
 const anonymousOrders = new WeakMap<Pooled[], Ranked[]>();

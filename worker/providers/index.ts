@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SharedLoads } from '../isolate-cache.ts';
 import { DemoProvider } from './demo.ts';
 import { FAL_QUEUE_URL, FalProvider } from './fal.ts';
 import { FAL_JWKS_URL, fetchFalJwks, verifyFalWebhook, type FalJwks } from './fal-webhook.ts';
@@ -102,17 +103,8 @@ export function providersFromConfig(vars: object, deps: ProviderDeps = {}): Prov
 /** fal asks that its keys be cached for at most 24 hours. */
 const FAL_JWKS_TTL_MS = 24 * 3_600_000;
 
+/** fal's keys, fetched by one webhook and kept for the next (SharedLoads: a failed fetch is not kept). */
 function cachedFalJwks(load: () => Promise<FalJwks>, now: () => number): () => Promise<FalJwks> {
-	let cached: { jwks: Promise<FalJwks>; until: number } | undefined;
-	return () => {
-		if (!cached || cached.until <= now()) {
-			const jwks = load();
-			cached = { jwks, until: now() + FAL_JWKS_TTL_MS };
-			// A failed fetch is not kept: the next webhook tries again.
-			jwks.catch(() => {
-				if (cached?.jwks === jwks) cached = undefined;
-			});
-		}
-		return cached.jwks;
-	};
+	const keys = new SharedLoads<FalJwks>(FAL_JWKS_TTL_MS, 1);
+	return () => keys.get('fal', load, now());
 }
