@@ -30,8 +30,8 @@ export class IsolateCache<V> {
 const RELOAD_DEADLINE_MS = 10_000;
 
 /**
- * Values loaded by one request and shared with this isolate's next ones for `ttlMs` (a ranking pool, a
- * provider's keys). No request ever awaits a load another one started: workerd settles a promise only in
+ * Values loaded by one request and shared with this isolate's next ones for `ttlMs` (the ranking
+ * pools). No request ever awaits a load another one started: workerd settles a promise only in
  * the request that made it, so when that request ends first (its client went away), the load fails, or
  * never settles, for everyone else. So while one request reloads an expired value the others keep the
  * previous one; with none yet, each loads its own. A failed load is not kept.

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { SharedLoads } from '../isolate-cache.ts';
 import { DemoProvider } from './demo.ts';
 import { FAL_QUEUE_URL, FalProvider } from './fal.ts';
 import { FAL_JWKS_URL, fetchFalJwks, verifyFalWebhook, type FalJwks } from './fal-webhook.ts';
@@ -103,8 +102,17 @@ export function providersFromConfig(vars: object, deps: ProviderDeps = {}): Prov
 /** fal asks that its keys be cached for at most 24 hours. */
 const FAL_JWKS_TTL_MS = 24 * 3_600_000;
 
-/** fal's keys, fetched by one webhook and kept for the next (SharedLoads: a failed fetch is not kept). */
+/**
+ * fal's keys, fetched by a webhook and kept for the next ones. Each webhook that finds none fresh fetches
+ * them itself rather than await another's fetch (see SharedLoads in worker/isolate-cache.ts), and keys
+ * past their 24 hours are never used: a failed fetch is not kept.
+ */
 function cachedFalJwks(load: () => Promise<FalJwks>, now: () => number): () => Promise<FalJwks> {
-	const keys = new SharedLoads<FalJwks>(FAL_JWKS_TTL_MS, 1);
-	return () => keys.get('fal', load, now());
+	let cached: { jwks: FalJwks; until: number } | undefined;
+	return async () => {
+		if (cached && cached.until > now()) return cached.jwks;
+		const jwks = await load();
+		cached = { jwks, until: now() + FAL_JWKS_TTL_MS };
+		return jwks;
+	};
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fetchFalJwks, verifyFalWebhook } from '../../../worker/providers/index.ts';
+import { fetchFalJwks, providersFromConfig, verifyFalWebhook } from '../../../worker/providers/index.ts';
 import { FAL_FAKE_JWKS_URL, FalFake, newEd25519Keys } from '../../fixtures/fakes/fal.ts';
 
 const body = JSON.stringify({
@@ -76,5 +76,37 @@ describe('fal webhook verification', () => {
 		const jwks = await fetchFalJwks(fake.fetch, FAL_FAKE_JWKS_URL);
 		expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
 		expect(fake.requests[0]?.authorization).toBeNull();
+	});
+
+	it('keeps fal’s keys for 24 hours, fetched by a webhook itself, never by another webhook’s fetch, and not after a failure', async () => {
+		const { fake, headers } = await signed();
+		let clock = now;
+		let failing = false;
+		const fetches: string[] = [];
+		const fetch: typeof globalThis.fetch = async (input, init) => {
+			fetches.push(String(input));
+			if (failing) return new Response('unavailable', { status: 503 });
+			return fake.fetch(input, init);
+		};
+		const fal = providersFromConfig({ FAL_KEY: 'key', FAL_JWKS_URL: FAL_FAKE_JWKS_URL }, { fetch, now: () => clock }).webhooks.fal!;
+		const bytes = await new Response(body).arrayBuffer();
+		const verify = () => fal(headers, bytes, now);
+		expect(await verify()).toMatchObject({ ok: true });
+		expect(await verify()).toMatchObject({ ok: true });
+		expect(fetches).toHaveLength(1);
+		// Past 24 hours the keys are fetched again; a fetch that fails is not kept.
+		clock += 24 * 3_600_000;
+		failing = true;
+		await expect(verify()).rejects.toThrow();
+		failing = false;
+		expect(await verify()).toMatchObject({ ok: true });
+		expect(fetches).toHaveLength(3);
+		// A webhook whose keys fetch never answers (its request was cancelled) holds no other one up.
+		clock += 24 * 3_600_000;
+		let stall = true;
+		const stalled: typeof globalThis.fetch = async (input, init) => (stall ? ((stall = false), new Promise<never>(() => {})) : fake.fetch(input, init));
+		const held = providersFromConfig({ FAL_KEY: 'key', FAL_JWKS_URL: FAL_FAKE_JWKS_URL }, { fetch: stalled, now: () => clock }).webhooks.fal!;
+		void held(headers, bytes, now);
+		expect(await held(headers, bytes, now)).toMatchObject({ ok: true });
 	});
 });
