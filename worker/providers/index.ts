@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsolateCache } from '../isolate-cache.ts';
 import { DemoProvider } from './demo.ts';
 import { FAL_QUEUE_URL, FalProvider } from './fal.ts';
 import { FAL_JWKS_URL, fetchFalJwks, verifyFalWebhook, type FalJwks } from './fal-webhook.ts';
@@ -108,11 +109,6 @@ const FAL_JWKS_TTL_MS = 24 * 3_600_000;
  * past their 24 hours are never used: a failed fetch is not kept.
  */
 function cachedFalJwks(load: () => Promise<FalJwks>, now: () => number): () => Promise<FalJwks> {
-	let cached: { jwks: FalJwks; until: number } | undefined;
-	return async () => {
-		if (cached && cached.until > now()) return cached.jwks;
-		const jwks = await load();
-		cached = { jwks, until: now() + FAL_JWKS_TTL_MS };
-		return jwks;
-	};
+	const cached = new IsolateCache<FalJwks>(FAL_JWKS_TTL_MS, 1);
+	return async () => cached.get('fal', now()) ?? cached.set('fal', await load(), now());
 }
